@@ -1,0 +1,141 @@
+"""Turning validation failures into one message a person can act on.
+
+Every problem in a file is reported together, each naming the file, the environment, the
+field path, the bad value and what is allowed. No traceback ever reaches the user.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a config file."""
+
+    field: str
+    message: str
+    value: Any = None
+    has_value: bool = False
+
+    def render(self) -> str:
+        shown = f" (got {_show(self.value)})" if self.has_value else ""
+        where = self.field or "<file>"
+        return f"{where}: {self.message}{shown}"
+
+
+class Problems(ValueError):
+    """Raised by a model validator that found several problems in one model.
+
+    Pydantic keeps the exception object in the error context, so the formatter can
+    expand it into one line per problem, each under its own sub-field.
+    """
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("; ".join(p.render() for p in problems))
+        self.problems = problems
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used. `str()` is the complete report for the user."""
+
+    def __init__(self, source: str, environment: str | None, problems: list[Problem]) -> None:
+        self.source = source
+        self.environment = environment
+        self.problems = problems
+        super().__init__(self.render())
+
+    def render(self) -> str:
+        env = f" (environment '{self.environment}')" if self.environment else ""
+        count = len(self.problems)
+        head = f"berth: invalid configuration in {self.source}{env}: {count} problem{'s' * (count != 1)}"
+        return "\n".join([head, *(f"  - {p.render()}" for p in self.problems)])
+
+
+def _show(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _path(loc: tuple[int | str, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+def _model_at(root: type[BaseModel], loc: tuple[int | str, ...]) -> type[BaseModel] | None:
+    """The model class that owns the field at `loc`, to list its allowed fields."""
+    model: Any = root
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        field = model.model_fields.get(part) if isinstance(model, type) and issubclass(model, BaseModel) else None
+        if field is None:
+            return None
+        model = _innermost_model(field.annotation)
+    return model if isinstance(model, type) and issubclass(model, BaseModel) else None
+
+
+def _innermost_model(annotation: Any) -> Any:
+    """Unwrap Optional[...], tuple[X, ...] and dict[str, X] to the model class X, if any."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()) or ():
+        found = _innermost_model(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def problems_from(error: ValidationError, root: type[BaseModel]) -> list[Problem]:
+    """Flatten a pydantic ValidationError into Problems with readable messages."""
+    problems: list[Problem] = []
+    errors = error.errors()
+    for err in errors:
+        loc = tuple(err["loc"])
+        if err["type"] == "too_short" and any(len(o["loc"]) > len(loc) and tuple(o["loc"][: len(loc)]) == loc for o in errors):
+            continue  # pydantic counts only the items that validated; the items' own errors say more
+        kind = err["type"]
+        ctx = err.get("ctx") or {}
+        original = ctx.get("error")
+        if isinstance(original, Problems):
+            base = _path(loc)
+            for p in original.problems:
+                field = f"{base}.{p.field}" if base and p.field else (base or p.field)
+                problems.append(Problem(field, p.message, p.value, p.has_value))
+            continue
+        if kind == "extra_forbidden":
+            owner = _model_at(root, loc[:-1])
+            allowed = sorted(owner.model_fields) if owner else []
+            name = str(loc[-1])
+            close = difflib.get_close_matches(name, allowed, n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            problems.append(
+                Problem(_path(loc), f"unknown field{hint} Allowed fields: {', '.join(allowed)}")
+            )
+            continue
+        if kind == "missing":
+            problems.append(Problem(_path(loc), "required field is missing"))
+            continue
+        message = err["msg"]
+        if kind == "value_error" and message.startswith("Value error, "):
+            message = message[len("Value error, ") :]
+        problems.append(Problem(_path(loc), message, err.get("input"), True))
+    return problems
+
+
+def relative(path: Path) -> str:
+    """Show a path relative to the working directory when it is inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)

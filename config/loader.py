@@ -1,0 +1,68 @@
+"""Reading an environment file: the one place berth touches configuration on disk."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from config.errors import ConfigError, Problem, problems_from, relative
+from config.models import PlatformConfig
+
+ENVIRONMENTS_DIR = Path(__file__).resolve().parent / "environments"
+
+
+def available_environments() -> list[str]:
+    return sorted(p.stem for p in ENVIRONMENTS_DIR.glob("*.yaml"))
+
+
+def resolve_config_path(env: str | None, config_path: str | None) -> tuple[Path, str | None]:
+    """Map `-c env=NAME` / `-c config=PATH` to a file. `config` wins; `env` defaults to dev."""
+    if config_path:
+        return Path(config_path), env
+    name = env or "dev"
+    path = ENVIRONMENTS_DIR / f"{name}.yaml"
+    if not path.is_file():
+        known = ", ".join(available_environments()) or "none"
+        raise ConfigError(
+            relative(path),
+            name,
+            [Problem("env", f"unknown environment; known environments: {known} (or pass -c config=PATH)", name, True)],
+        )
+    return path, name
+
+
+def _read_yaml(path: Path, env: str | None) -> dict[str, Any]:
+    source = relative(path)
+    if not path.is_file():
+        raise ConfigError(source, env, [Problem("", "file not found")])
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        reason = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ConfigError(source, env, [Problem("", f"not valid YAML: {where}{reason}")]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(source, env, [Problem("", f"cannot read the file: {exc}")]) from None
+    if not isinstance(data, dict):
+        kind = "empty" if data is None else type(data).__name__
+        raise ConfigError(source, env, [Problem("", f"the file must hold a mapping of fields, not {kind}")])
+    return data
+
+
+def load_config(env: str | None = None, config_path: str | None = None) -> PlatformConfig:
+    """Load and validate one environment. Raises ConfigError listing every problem."""
+    path, env_name = resolve_config_path(env, config_path)
+    data = _read_yaml(path, env_name)
+    try:
+        config = PlatformConfig.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(relative(path), env_name or data.get("name"), problems_from(exc, PlatformConfig)) from None
+    if env_name is not None and config.name != env_name:
+        raise ConfigError(
+            relative(path), env_name, [Problem("name", f"must match the environment file name '{env_name}'", config.name, True)]
+        )
+    return config

@@ -1,0 +1,493 @@
+"""The typed, immutable shape of one environment's configuration.
+
+Everything a stack needs is here, checked before any CDK object exists: field types and
+ranges by pydantic, and the rules AWS enforces only at deploy time (Fargate sizes, Spot and
+ARM64, provider mixes) by the validators below. Checks that need two fields live on the
+smallest model that holds both, so that problems in different parts of a file are all
+reported together.
+"""
+
+from __future__ import annotations
+
+import re
+from ipaddress import IPv4Network
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+
+from config.errors import Problem, Problems
+from config.limits import (
+    FARGATE_MEMORY_BY_CPU,
+    INSTANCE_TYPE_PATTERN,
+    INTERFACE_ENDPOINT_SERVICES,
+    describe_fargate_memory,
+    instance_architecture,
+)
+
+Name = Annotated[
+    str,
+    Field(
+        pattern=r"^[a-z][a-z0-9-]{0,30}[a-z0-9]$",
+        description="Lower-case letters, digits and hyphens; 2-32 characters; starts with a letter.",
+    ),
+]
+RetentionDays = Literal[1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653]
+Architecture = Literal["x86_64", "arm64"]
+Provider = Literal["FARGATE", "FARGATE_SPOT", "EC2"]
+Percent = Annotated[int, Field(ge=1, le=100)]
+
+_SECRET_NAME_HINT = re.compile(r"(PASSWORD|PASSWD|SECRET|TOKEN|PRIVATE_KEY|API_KEY|ACCESS_KEY|CREDENTIAL)", re.I)
+_ACTION = re.compile(r"^[a-z0-9-]+:[A-Za-z0-9*]+$")
+_SCHEDULE = re.compile(r"^(cron\(([^ ]+ ){5}[^ ]+\)|rate\(\d+ (minute|minutes|hour|hours|day|days)\))$")
+_CRON = re.compile(r"^cron\(([^ ]+ ){5}[^ ]+\)$")
+
+
+class Model(BaseModel):
+    """Base for every config model: immutable, and unknown fields are errors (typos)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+
+class Tags(Model):
+    """Cost-allocation tags put on every resource. Extra tags go in `extra`."""
+
+    project: str = Field(min_length=1, max_length=256)
+    environment: str = Field(min_length=1, max_length=256)
+    owner: str = Field(min_length=1, max_length=256)
+    cost_center: str | None = Field(default=None, min_length=1, max_length=256)
+    extra: dict[str, str] = Field(default_factory=dict)
+
+
+class NetworkConfig(Model):
+    """VPC sizing. One public and one private (egress through NAT) subnet per AZ."""
+
+    cidr: IPv4Network = Field(description="VPC CIDR block, /16 to /24.")
+    public_subnet_mask: int = Field(default=24, ge=16, le=28)
+    private_subnet_mask: int = Field(default=20, ge=16, le=28)
+    nat_gateways: int = Field(ge=1, le=6, description="1 saves cost (dev); one per AZ survives an AZ outage (prod).")
+    flow_log_retention_days: RetentionDays = 90
+    interface_endpoints: tuple[str, ...] = Field(
+        default=("ecr.api", "ecr.dkr", "logs", "secretsmanager", "ssm", "ssmmessages", "kms", "sts", "monitoring", "ecs", "ecs-agent", "ecs-telemetry", "ec2messages"),
+        description="Interface VPC endpoints to create (AWS service names). An S3 gateway endpoint is always created.",
+    )
+
+    @field_validator("cidr")
+    @classmethod
+    def _cidr_size(cls, value: IPv4Network) -> IPv4Network:
+        if not 16 <= value.prefixlen <= 24:
+            raise ValueError(f"VPC CIDR must be between /16 and /24, not /{value.prefixlen}")
+        return value
+
+    @field_validator("interface_endpoints")
+    @classmethod
+    def _known_endpoints(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = [v for v in value if v not in INTERFACE_ENDPOINT_SERVICES]
+        if unknown:
+            raise ValueError(f"unknown interface endpoint(s) {unknown}; allowed: {', '.join(INTERFACE_ENDPOINT_SERVICES)}")
+        if len(set(value)) != len(value):
+            raise ValueError("interface endpoints are listed twice")
+        return value
+
+    @model_validator(mode="after")
+    def _subnets_fit(self) -> NetworkConfig:
+        problems = [
+            Problem(name, f"a /{mask} subnet does not fit in the VPC CIDR {self.cidr}", mask, True)
+            for name, mask in (("public_subnet_mask", self.public_subnet_mask), ("private_subnet_mask", self.private_subnet_mask))
+            if mask < self.cidr.prefixlen
+        ]
+        if problems:
+            raise Problems(problems)
+        return self
+
+
+class AlarmsConfig(Model):
+    """Where alarms go: one KMS-encrypted SNS topic per environment."""
+
+    email_subscriptions: tuple[Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")], ...] = ()
+
+
+class AmiConfig(Model):
+    """The AMI of the container instances: pinned by id, or tracked as an explicit choice.
+
+    Tracking resolves AWS's recommended ECS-optimized image through an SSM parameter at
+    deploy time: each new release then replaces every instance at the next deploy.
+    """
+
+    id: str | None = Field(default=None, pattern=r"^ami-[0-9a-f]{8,17}$")
+    track_latest: bool = False
+
+    @model_validator(mode="after")
+    def _one_choice(self) -> AmiConfig:
+        if (self.id is None) == (not self.track_latest):
+            raise Problems([Problem("id", "set exactly one of 'id' (a pinned AMI) or 'track_latest: true'")])
+        return self
+
+
+class Ec2CapacityConfig(Model):
+    """The Auto Scaling group capacity provider: container instances running the ECS agent."""
+
+    os: Literal["al2023", "bottlerocket"] = "al2023"
+    ami: AmiConfig
+    instance_type: str = Field(pattern=INSTANCE_TYPE_PATTERN)
+    min_capacity: int = Field(ge=0, le=1000)
+    max_capacity: int = Field(ge=1, le=1000)
+    root_volume_gib: int = Field(default=30, ge=8, le=16384, description="OS volume (AL2023) or the data volume (Bottlerocket).")
+    target_capacity_percent: Percent = 90
+    instance_warmup_seconds: int = Field(default=180, ge=0, le=10000)
+
+    @property
+    def architecture(self) -> str:
+        return instance_architecture(self.instance_type)
+
+    @model_validator(mode="after")
+    def _range(self) -> Ec2CapacityConfig:
+        if self.min_capacity > self.max_capacity:
+            raise Problems([Problem("min_capacity", f"min_capacity ({self.min_capacity}) is greater than max_capacity ({self.max_capacity})")])
+        return self
+
+
+class ExecConfig(Model):
+    """ECS Exec on the cluster: sessions are encrypted with the platform key and logged."""
+
+    log_retention_days: RetentionDays = 365
+
+
+class EcsClusterConfig(Model):
+    ec2_capacity: Ec2CapacityConfig
+    exec: ExecConfig = ExecConfig()
+
+
+class ImageConfig(Model):
+    """A container image by tag or (better) by digest.
+
+    An ECR repository URI lets berth grant the execution role pull access to that
+    repository only.
+    """
+
+    repository: str = Field(pattern=r"^[a-z0-9][a-z0-9.\-]*(:\d+)?(/[a-z0-9._\-]+)+$|^[a-z0-9._\-]+(/[a-z0-9._\-]+)*$")
+    tag: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.\-]{0,127}$")
+    digest: str | None = Field(default=None, pattern=r"^sha256:[0-9a-f]{64}$")
+
+    @model_validator(mode="after")
+    def _one_reference(self) -> ImageConfig:
+        if (self.tag is None) == (self.digest is None):
+            raise Problems([Problem("tag", "set exactly one of 'tag' or 'digest'")])
+        return self
+
+
+class SecretRef(Model):
+    """A secret injected by ECS at start: from Secrets Manager (optionally one JSON key) or SSM."""
+
+    secrets_manager_arn: str | None = Field(default=None, pattern=r"^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+-[A-Za-z0-9]{6}$")
+    json_key: str | None = None
+    ssm_parameter: str | None = Field(default=None, pattern=r"^/[A-Za-z0-9_.\-/]+$")
+
+    @model_validator(mode="after")
+    def _one_source(self) -> SecretRef:
+        if (self.secrets_manager_arn is None) == (self.ssm_parameter is None):
+            raise Problems([Problem("secrets_manager_arn", "set exactly one of 'secrets_manager_arn' (complete ARN) or 'ssm_parameter'")])
+        if self.json_key is not None and self.secrets_manager_arn is None:
+            raise Problems([Problem("json_key", "json_key applies only to a Secrets Manager secret")])
+        return self
+
+
+class HealthCheckConfig(Model):
+    """The container's own health check (Docker HEALTHCHECK semantics)."""
+
+    command: tuple[str, ...] = Field(min_length=1, description='e.g. ["CMD", "/app/healthcheck"] or ["CMD-SHELL", "curl -f localhost:8080/health"]')
+    interval_seconds: int = Field(default=30, ge=5, le=300)
+    timeout_seconds: int = Field(default=5, ge=2, le=120)
+    retries: int = Field(default=3, ge=1, le=10)
+    start_period_seconds: int = Field(default=30, ge=0, le=300)
+
+
+class ContainerConfig(Model):
+    image: ImageConfig
+    port: int | None = Field(default=None, ge=1, le=65535)
+    command: tuple[str, ...] | None = None
+    user: str = Field(default="1000:1000", pattern=r"^[A-Za-z0-9_\-]+(:[A-Za-z0-9_\-]+)?$", description="Non-root user (uid[:gid]).")
+    environment: dict[str, str] = Field(default_factory=dict, description="Plain, non-secret values only.")
+    secrets: dict[str, SecretRef] = Field(default_factory=dict)
+    health_check: HealthCheckConfig
+
+    @field_validator("user")
+    @classmethod
+    def _non_root(cls, value: str) -> str:
+        if value.split(":", 1)[0] in {"0", "root"}:
+            raise ValueError("containers run as a non-root user; use a uid other than 0")
+        return value
+
+    @field_validator("environment")
+    @classmethod
+    def _no_secrets_in_plain_env(cls, value: dict[str, str]) -> dict[str, str]:
+        suspicious = sorted(k for k in value if _SECRET_NAME_HINT.search(k))
+        if suspicious:
+            raise ValueError(
+                f"{', '.join(suspicious)} look like secrets; plain environment values are visible in the task "
+                "definition: move them to 'secrets' (Secrets Manager or SSM SecureString)"
+            )
+        return value
+
+
+class Permission(Model):
+    """One identity-policy statement granted to a workload's task role."""
+
+    actions: tuple[str, ...] = Field(min_length=1)
+    resources: tuple[str, ...] = Field(min_length=1)
+
+    @field_validator("actions")
+    @classmethod
+    def _no_service_wildcards(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        bad = [a for a in value if a == "*" or a.endswith(":*") or not _ACTION.match(a)]
+        if bad:
+            raise ValueError(f"actions must name service:Action; '*' and whole-service wildcards are refused: {bad}")
+        return value
+
+    @field_validator("resources")
+    @classmethod
+    def _arns(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        bad = [r for r in value if not r.startswith("arn:")]
+        if bad:
+            raise ValueError(f"resources must be ARNs (least privilege): {bad}")
+        return value
+
+
+class TaskConfig(Model):
+    """A task definition: one application container plus its size and identity."""
+
+    cpu: int = Field(description="Task CPU units (Fargate sizes: 256, 512, 1024, 2048, 4096, 8192, 16384).")
+    memory_mib: int = Field(ge=128)
+    architecture: Architecture = "x86_64"
+    container: ContainerConfig
+    permissions: tuple[Permission, ...] = Field(default=(), description="What the workload may do: its task role, nothing more.")
+    log_retention_days: RetentionDays = 90
+
+
+class CapacityProviderItem(Model):
+    provider: Provider
+    base: int = Field(default=0, ge=0, le=100000)
+    weight: int = Field(default=1, ge=0, le=1000)
+
+
+class ScheduledScaling(Model):
+    name: Name
+    schedule: str = Field(pattern=_CRON.pattern, description="cron(min hour day month weekday year), UTC.")
+    min_tasks: int = Field(ge=0)
+    max_tasks: int = Field(ge=0)
+
+
+class AutoscalingConfig(Model):
+    min_tasks: int = Field(ge=0, le=5000)
+    max_tasks: int = Field(ge=1, le=5000)
+    cpu_target_percent: Percent | None = 70
+    memory_target_percent: Percent | None = 80
+    requests_per_target: int | None = Field(default=None, ge=1, description="ALB requests per target per minute (web services only).")
+    schedules: tuple[ScheduledScaling, ...] = ()
+
+    @model_validator(mode="after")
+    def _ranges(self) -> AutoscalingConfig:
+        problems: list[Problem] = []
+        if self.min_tasks > self.max_tasks:
+            problems.append(Problem("min_tasks", f"min_tasks ({self.min_tasks}) is greater than max_tasks ({self.max_tasks})"))
+        for i, s in enumerate(self.schedules):
+            if s.min_tasks > s.max_tasks:
+                problems.append(Problem(f"schedules[{i}].min_tasks", f"min_tasks ({s.min_tasks}) is greater than max_tasks ({s.max_tasks})"))
+        if problems:
+            raise Problems(problems)
+        return self
+
+
+class LoadBalancerConfig(Model):
+    """A public Application Load Balancer in front of a web service."""
+
+    certificate_arn: str | None = Field(default=None, pattern=r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f-]+$")
+    allow_plain_http: bool = Field(default=False, description="Serve HTTP without TLS. An explicit dev-only choice.")
+    ingress_cidrs: tuple[IPv4Network, ...] = Field(default=(IPv4Network("0.0.0.0/0"),), min_length=1)
+    health_check_path: str = Field(default="/health", pattern=r"^/\S*$")
+    deletion_protection: bool = True
+    idle_timeout_seconds: int = Field(default=60, ge=1, le=4000)
+
+    @model_validator(mode="after")
+    def _tls(self) -> LoadBalancerConfig:
+        if self.certificate_arn is None and not self.allow_plain_http:
+            raise Problems([Problem("certificate_arn", "a web service needs an ACM certificate ARN for HTTPS, or 'allow_plain_http: true' (dev only)")])
+        if self.certificate_arn is not None and self.allow_plain_http:
+            raise Problems([Problem("allow_plain_http", "with a certificate, HTTP only redirects to HTTPS; remove allow_plain_http")])
+        return self
+
+
+def _check_strategy(strategy: tuple[CapacityProviderItem, ...], info: ValidationInfo) -> tuple[CapacityProviderItem, ...]:
+    """Field validator body shared by services and scheduled tasks.
+
+    A field validator (not a model validator) so that it runs even when other fields of the
+    same workload are wrong; the task, validated earlier, gives the architecture.
+    """
+    problems: list[str] = []
+    providers = [item.provider for item in strategy]
+    if len(set(providers)) != len(providers):
+        problems.append("each capacity provider may appear once")
+    if "EC2" in providers and len(set(providers)) > 1:
+        problems.append("a capacity-provider strategy cannot mix Fargate and EC2 providers")
+    task = info.data.get("task")
+    if task is not None and task.architecture == "arm64" and "FARGATE_SPOT" in providers:
+        problems.append("Fargate Spot does not run ARM64 tasks; use FARGATE, or an x86_64 task")
+    if sum(1 for item in strategy if item.base > 0) > 1:
+        problems.append("only one capacity provider in a strategy may have a base")
+    if strategy and all(item.weight == 0 for item in strategy):
+        problems.append("at least one capacity provider needs a weight above 0")
+    if problems:
+        raise ValueError("; ".join(problems))
+    return strategy
+
+
+def _fargate_size_problems(task: TaskConfig, field: str) -> list[Problem]:
+    if task.cpu not in FARGATE_MEMORY_BY_CPU:
+        allowed = ", ".join(str(c) for c in FARGATE_MEMORY_BY_CPU)
+        return [Problem(f"{field}.cpu", f"Fargate offers no such CPU size; allowed: {allowed}", task.cpu, True)]
+    if task.memory_mib not in FARGATE_MEMORY_BY_CPU[task.cpu]:
+        return [
+            Problem(
+                f"{field}.memory_mib",
+                f"Fargate does not offer {task.memory_mib} MiB with {task.cpu} CPU units; allowed: {describe_fargate_memory(task.cpu)}",
+                task.memory_mib,
+                True,
+            )
+        ]
+    return []
+
+
+class ServiceConfig(Model):
+    """A long-running ECS service: a web service (with `load_balancer`) or a worker."""
+
+    name: Name
+    task: TaskConfig
+    desired_count: int = Field(ge=0, le=5000)
+    capacity_provider_strategy: tuple[CapacityProviderItem, ...] = Field(min_length=1)
+    autoscaling: AutoscalingConfig
+    load_balancer: LoadBalancerConfig | None = None
+    enable_execute_command: bool = Field(default=False, description="ECS Exec for this service (mounts the agent's paths; root stays read-only).")
+
+    _strategy = field_validator("capacity_provider_strategy")(_check_strategy)
+
+    @property
+    def on_ec2(self) -> bool:
+        return any(item.provider == "EC2" for item in self.capacity_provider_strategy)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ServiceConfig:
+        problems: list[Problem] = []
+        if not self.on_ec2:
+            problems += _fargate_size_problems(self.task, "task")
+        a = self.autoscaling
+        if not a.min_tasks <= self.desired_count <= a.max_tasks:
+            problems.append(
+                Problem("desired_count", f"desired_count must be within autoscaling [min_tasks, max_tasks] = [{a.min_tasks}, {a.max_tasks}]", self.desired_count, True)
+            )
+        if a.requests_per_target is not None and self.load_balancer is None:
+            problems.append(Problem("autoscaling.requests_per_target", "request-count scaling needs a load_balancer (web services only)"))
+        if self.load_balancer is not None and self.task.container.port is None:
+            problems.append(Problem("task.container.port", "a web service behind a load balancer needs a container port"))
+        if problems:
+            raise Problems(problems)
+        return self
+
+
+class ScheduledTaskConfig(Model):
+    """A task that EventBridge launches on a schedule and that stops when its work is done."""
+
+    name: Name
+    schedule: str = Field(pattern=_SCHEDULE.pattern, description="cron(...) or rate(...) expression, UTC.")
+    task: TaskConfig
+    capacity_provider_strategy: tuple[CapacityProviderItem, ...] = Field(min_length=1)
+
+    _strategy = field_validator("capacity_provider_strategy")(_check_strategy)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ScheduledTaskConfig:
+        problems: list[Problem] = []
+        if not any(item.provider == "EC2" for item in self.capacity_provider_strategy):
+            problems += _fargate_size_problems(self.task, "task")
+        if problems:
+            raise Problems(problems)
+        return self
+
+
+class EcsConfig(Model):
+    cluster: EcsClusterConfig
+    services: tuple[ServiceConfig, ...] = Field(min_length=1)
+    scheduled_tasks: tuple[ScheduledTaskConfig, ...] = ()
+
+    @model_validator(mode="after")
+    def _across_workloads(self) -> EcsConfig:
+        problems: list[Problem] = []
+        names = [w.name for w in (*self.services, *self.scheduled_tasks)]
+        for name in sorted({n for n in names if names.count(n) > 1}):
+            problems.append(Problem("services", f"workload name '{name}' is used more than once"))
+        ec2_arch = self.cluster.ec2_capacity.architecture
+        for kind, workloads in (("services", self.services), ("scheduled_tasks", self.scheduled_tasks)):
+            for i, w in enumerate(workloads):
+                on_ec2 = any(item.provider == "EC2" for item in w.capacity_provider_strategy)
+                if on_ec2 and w.task.architecture != ec2_arch:
+                    problems.append(
+                        Problem(
+                            f"{kind}[{i}].task.architecture",
+                            f"the EC2 capacity provider runs {ec2_arch} instances ({self.cluster.ec2_capacity.instance_type}); this task is {w.task.architecture}",
+                        )
+                    )
+        if problems:
+            raise Problems(problems)
+        return self
+
+
+class PlatformConfig(Model):
+    """One environment of the berth platform (dev, prod, ...)."""
+
+    model_config = ConfigDict(title="berth environment", frozen=True, extra="forbid", str_strip_whitespace=True)
+
+    name: Name = Field(description="Environment name; prefixes stack names.")
+    account: str = Field(pattern=r"^\d{12}$", description="12-digit AWS account id (quoted in YAML).")
+    region: str = Field(pattern=r"^[a-z]{2}(-[a-z]+)+-\d$")
+    availability_zones: tuple[str, ...] = Field(min_length=2, max_length=6, description="Explicit AZs: synth never looks them up.")
+    removal_policy: Literal["retain", "destroy"] = Field(
+        default="retain", description="What happens to keys, log groups and buckets when their stack is deleted."
+    )
+    tags: Tags
+    network: NetworkConfig
+    alarms: AlarmsConfig = AlarmsConfig()
+    ecs: EcsConfig
+
+    @field_validator("availability_zones")
+    @classmethod
+    def _zones_in_region(cls, value: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
+        region = info.data.get("region")
+        if region is None:
+            return value  # the region itself is wrong; that is reported on its own
+        bad = [az for az in value if not re.fullmatch(re.escape(region) + r"[a-z]", az)]
+        if bad:
+            raise ValueError(f"availability zones {bad} are not in region {region}; allowed: {region}a, {region}b, ...")
+        if len(set(value)) != len(value):
+            raise ValueError("an availability zone is listed twice")
+        return value
+
+    @model_validator(mode="after")
+    def _network_fits_zones(self) -> PlatformConfig:
+        problems: list[Problem] = []
+        if self.network.nat_gateways > len(self.availability_zones):
+            problems.append(
+                Problem("network.nat_gateways", f"more NAT gateways than availability zones ({len(self.availability_zones)})", self.network.nat_gateways, True)
+            )
+        zones = len(self.availability_zones)
+        needed = zones * (2 ** (32 - self.network.public_subnet_mask) + 2 ** (32 - self.network.private_subnet_mask))
+        if needed > self.network.cidr.num_addresses:
+            problems.append(
+                Problem(
+                    "network.cidr",
+                    f"{zones} public /{self.network.public_subnet_mask} and {zones} private /{self.network.private_subnet_mask} subnets "
+                    f"need {needed} addresses; {self.network.cidr} has {self.network.cidr.num_addresses}",
+                    str(self.network.cidr),
+                    True,
+                )
+            )
+        if problems:
+            raise Problems(problems)
+        return self
