@@ -234,6 +234,11 @@ class Permission(Model):
 
     actions: tuple[str, ...] = Field(min_length=1)
     resources: tuple[str, ...] = Field(min_length=1)
+    wildcard_reason: str | None = Field(
+        default=None,
+        min_length=20,
+        description="Required when a resource contains '*' (e.g. objects under a prefix); becomes the cdk-nag acknowledgment's reason.",
+    )
 
     @field_validator("actions")
     @classmethod
@@ -249,7 +254,15 @@ class Permission(Model):
         bad = [r for r in value if not r.startswith("arn:")]
         if bad:
             raise ValueError(f"resources must be ARNs (least privilege): {bad}")
+        if "*" in value:
+            raise ValueError("resource '*' is refused: name the ARNs the workload needs")
         return value
+
+    @model_validator(mode="after")
+    def _wildcards_explained(self) -> Permission:
+        if any("*" in r for r in self.resources) and self.wildcard_reason is None:
+            raise Problems([Problem("wildcard_reason", "a resource contains '*': say why it is needed (it is reviewed as the cdk-nag acknowledgment)")])
+        return self
 
 
 class TaskConfig(Model):

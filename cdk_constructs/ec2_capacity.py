@@ -1,0 +1,138 @@
+"""The EC2 launch type's capacity: container instances in an Auto Scaling group.
+
+A container instance is an EC2 instance running the ECS agent. The ECS capacity provider
+scales the group (managed scaling), keeps instances with running tasks from being
+terminated (managed termination protection) and drains tasks before an instance goes
+(managed draining).
+"""
+
+from __future__ import annotations
+
+from aws_cdk import Duration
+from aws_cdk import aws_autoscaling as autoscaling
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_ecs as ecs
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_sns as sns
+from constructs import Construct
+
+from cdk_constructs.acknowledgments import acknowledge
+from config.models import Ec2CapacityConfig
+
+
+def _machine_image(config: Ec2CapacityConfig, region: str) -> ec2.IMachineImage:
+    if config.ami.id is not None:
+        # Pinned: the template carries the literal id; a new AMI is a reviewed change.
+        return ec2.MachineImage.generic_linux({region: config.ami.id})
+    # Tracked (an explicit config choice): AWS's recommended image, read from its public SSM
+    # parameter by CloudFormation at deploy time. No look-up happens at synth.
+    arm = config.architecture == "arm64"
+    if config.os == "bottlerocket":
+        return ecs.BottleRocketImage(
+            variant=ecs.BottlerocketEcsVariant.AWS_ECS_2,
+            architecture=ec2.InstanceArchitecture.ARM_64 if arm else ec2.InstanceArchitecture.X86_64,
+        )
+    return ecs.EcsOptimizedImage.amazon_linux2023(ecs.AmiHardwareType.ARM if arm else ecs.AmiHardwareType.STANDARD)
+
+
+def _block_devices(config: Ec2CapacityConfig, key: kms.IKey) -> list[ec2.BlockDevice]:
+    def volume(size: int) -> ec2.BlockDeviceVolume:
+        return ec2.BlockDeviceVolume.ebs(size, encrypted=True, kms_key=key, volume_type=ec2.EbsDeviceVolumeType.GP3, delete_on_termination=True)
+
+    if config.os == "bottlerocket":
+        # Bottlerocket boots from a small OS volume and keeps images and containers on a
+        # second, data volume: both are encrypted.
+        return [ec2.BlockDevice(device_name="/dev/xvda", volume=volume(4)), ec2.BlockDevice(device_name="/dev/xvdb", volume=volume(config.root_volume_gib))]
+    return [ec2.BlockDevice(device_name="/dev/xvda", volume=volume(config.root_volume_gib))]
+
+
+class ContainerInstanceCapacity(Construct):
+    """Launch template + Auto Scaling group + ECS capacity provider, added to `cluster`."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        cluster: ecs.Cluster,
+        config: Ec2CapacityConfig,
+        key: kms.IKey,
+        notifications: sns.ITopic,
+        region: str,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.security_group = ec2.SecurityGroup(
+            self, "SecurityGroup", vpc=cluster.vpc, description="ECS container instances: no inbound, tasks use awsvpc", allow_all_outbound=True
+        )
+        self.role = iam.Role(self, "InstanceRole", assumed_by=iam.ServicePrincipal("ec2.amazonaws.com"), description="ECS container instance role (agent only)")
+        is_bottlerocket = config.os == "bottlerocket"
+        launch_template = ec2.LaunchTemplate(
+            self,
+            "LaunchTemplate",
+            machine_image=_machine_image(config, region),
+            instance_type=ec2.InstanceType(config.instance_type),
+            role=self.role,
+            security_group=self.security_group,
+            block_devices=_block_devices(config, key),
+            # Bottlerocket reads TOML settings, not a shell script; the capacity provider
+            # appends the cluster settings to whichever user data this is.
+            user_data=ec2.UserData.custom("") if is_bottlerocket else ec2.UserData.for_linux(),
+            http_endpoint=True,
+            # Hop limit 1: containers cannot reach the instance's metadata (and its role).
+            http_put_response_hop_limit=1,
+            http_tokens=ec2.LaunchTemplateHttpTokens.REQUIRED,
+            detailed_monitoring=True,
+            associate_public_ip_address=False,
+        )
+        self.auto_scaling_group = autoscaling.AutoScalingGroup(
+            self,
+            "Group",
+            vpc=cluster.vpc,
+            vpc_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS),
+            launch_template=launch_template,
+            min_capacity=config.min_capacity,
+            max_capacity=config.max_capacity,
+            notifications=[autoscaling.NotificationConfiguration(topic=notifications)],
+            default_instance_warmup=Duration.seconds(config.instance_warmup_seconds),
+        )
+        self.capacity_provider = ecs.AsgCapacityProvider(
+            self,
+            "CapacityProvider",
+            auto_scaling_group=self.auto_scaling_group,
+            enable_managed_scaling=True,
+            enable_managed_termination_protection=True,
+            enable_managed_draining=True,
+            target_capacity_percent=config.target_capacity_percent,
+            instance_warmup_period=config.instance_warmup_seconds,
+            machine_image_type=ecs.MachineImageType.BOTTLEROCKET if is_bottlerocket else ecs.MachineImageType.AMAZON_LINUX_2,
+        )
+        cluster.add_asg_capacity_provider(self.capacity_provider)
+        self._acknowledge(is_bottlerocket)
+
+    def _acknowledge(self, is_bottlerocket: bool) -> None:
+        policy = self.role.node.try_find_child("DefaultPolicy")
+        if policy is not None:
+            acknowledge(
+                policy,
+                "IAM5[Action::ecs:Submit*]",
+                "Written by aws-cdk-lib for the ECS agent (SubmitContainerStateChange, SubmitTaskStateChange, "
+                "SubmitAttachmentStateChanges), scoped to this cluster's ARN.",
+            )
+            acknowledge(
+                policy,
+                "IAM5[Resource::*]",
+                "ecs:DiscoverPollEndpoint, ecr:GetAuthorizationToken and logs:CreateLogStream for the agent support no "
+                "resource-level permissions (AWS Service Authorization Reference).",
+            )
+        if is_bottlerocket:
+            acknowledge(
+                self.role,
+                "IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role]",
+                "AWS's documented policy for the ECS agent on Bottlerocket; aws-cdk-lib attaches it for that AMI family.",
+            )
+            acknowledge(
+                self.role,
+                "IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonSSMManagedInstanceCore]",
+                "Bottlerocket's control container is reached through SSM (no SSH, no open ports); AWS documents this policy for it.",
+            )

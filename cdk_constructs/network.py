@@ -1,0 +1,74 @@
+"""The platform's VPC: multi-AZ, private subnets with NAT egress, flow logs, endpoints."""
+
+from __future__ import annotations
+
+from aws_cdk import RemovalPolicy
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_kms as kms
+from constructs import Construct
+
+from cdk_constructs.acknowledgments import acknowledge
+from cdk_constructs.log_group import encrypted_log_group
+from config.models import NetworkConfig
+
+
+class PlatformNetwork(Construct):
+    """One public and one private-with-egress subnet per AZ, in the AZs config names.
+
+    Tasks, instances and endpoints live in the private subnets; only load balancers and NAT
+    gateways use the public ones. Interface endpoints keep image pulls, logs and ECS Exec
+    traffic off the NAT gateways; an S3 gateway endpoint carries ECR's image layers.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: NetworkConfig,
+        availability_zones: tuple[str, ...],
+        key: kms.IKey,
+        removal_policy: RemovalPolicy,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.vpc = ec2.Vpc(
+            self,
+            "Vpc",
+            ip_addresses=ec2.IpAddresses.cidr(str(config.cidr)),
+            availability_zones=list(availability_zones),
+            nat_gateways=config.nat_gateways,
+            subnet_configuration=[
+                ec2.SubnetConfiguration(name="public", subnet_type=ec2.SubnetType.PUBLIC, cidr_mask=config.public_subnet_mask, map_public_ip_on_launch=False),
+                ec2.SubnetConfiguration(name="private", subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS, cidr_mask=config.private_subnet_mask),
+            ],
+            restrict_default_security_group=True,
+            gateway_endpoints={"S3": ec2.GatewayVpcEndpointOptions(service=ec2.GatewayVpcEndpointAwsService.S3)},
+        )
+        flow_logs = encrypted_log_group(self, "FlowLogs", key=key, retention_days=config.flow_log_retention_days, removal_policy=removal_policy)
+        self.vpc.add_flow_log(
+            "FlowLog",
+            destination=ec2.FlowLogDestination.to_cloud_watch_logs(flow_logs),
+            traffic_type=ec2.FlowLogTrafficType.ALL,
+        )
+        self._add_interface_endpoints(config)
+
+    def _add_interface_endpoints(self, config: NetworkConfig) -> None:
+        if not config.interface_endpoints:
+            return
+        # One security group for every endpoint (not one each): HTTPS from inside the VPC only.
+        endpoint_sg = ec2.SecurityGroup(self, "EndpointSecurityGroup", vpc=self.vpc, description="Interface VPC endpoints: HTTPS from the VPC", allow_all_outbound=False)
+        endpoint_sg.add_ingress_rule(ec2.Peer.ipv4(self.vpc.vpc_cidr_block), ec2.Port.tcp(443), "HTTPS from the VPC")
+        acknowledge(
+            endpoint_sg,
+            "EC23",
+            "Ingress is the VPC's own CIDR on 443 only; cdk-nag cannot resolve the CIDR token at synth.",
+        )
+        for name in config.interface_endpoints:
+            self.vpc.add_interface_endpoint(
+                "Endpoint-" + name.replace(".", "-"),
+                service=ec2.InterfaceVpcEndpointAwsService(name),
+                subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS),
+                security_groups=[endpoint_sg],
+                open=False,
+                private_dns_enabled=True,
+            )

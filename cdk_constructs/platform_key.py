@@ -1,0 +1,86 @@
+"""The customer-managed KMS key of one stack, and the service grants it must carry.
+
+Each stack owns its key (sharing one across stacks would create CloudFormation exports).
+Services that write encrypted data on berth's behalf need a statement in the key policy;
+an identity policy cannot give them access.
+"""
+
+from __future__ import annotations
+
+from aws_cdk import RemovalPolicy, Stack
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from constructs import Construct
+
+_DATA_KEY_ACTIONS = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*", "kms:DescribeKey"]
+
+
+class PlatformKey(Construct):
+    """A rotating KMS key with an alias, usable by CloudWatch Logs in this account and region."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, alias: str, description: str, removal_policy: RemovalPolicy) -> None:
+        super().__init__(scope, construct_id)
+        stack = Stack.of(self)
+        self.key = kms.Key(
+            self,
+            "Key",
+            alias=alias,
+            description=description,
+            enable_key_rotation=True,
+            removal_policy=removal_policy,
+        )
+        # CloudWatch Logs encrypts log groups with the key; scoped to this account's log groups.
+        self.key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AllowCloudWatchLogs",
+                principals=[iam.ServicePrincipal(f"logs.{stack.region}.amazonaws.com")],
+                actions=_DATA_KEY_ACTIONS,
+                resources=["*"],
+                conditions={
+                    "ArnLike": {"kms:EncryptionContext:aws:logs:arn": f"arn:{stack.partition}:logs:{stack.region}:{stack.account}:log-group:*"}
+                },
+            )
+        )
+
+    def allow_cloudwatch_alarms(self) -> None:
+        """CloudWatch publishes alarm notifications to a topic encrypted with this key."""
+        stack = Stack.of(self)
+        self.key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AllowCloudWatchAlarmsToEncryptedTopic",
+                principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+                actions=["kms:Decrypt", "kms:GenerateDataKey*"],
+                resources=["*"],
+                conditions={"StringEquals": {"aws:SourceAccount": stack.account}},
+            )
+        )
+
+    def allow_auto_scaling(self) -> None:
+        """The Auto Scaling service-linked role launches instances with encrypted EBS volumes
+        and publishes ASG notifications to an encrypted topic.
+
+        The role is named through `aws:PrincipalArn` rather than as the principal: a key
+        policy naming a role that does not exist yet (a fresh account that never had an Auto
+        Scaling group) is rejected, while the condition form works before and after it exists.
+        """
+        stack = Stack.of(self)
+        slr = f"arn:{stack.partition}:iam::{stack.account}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"
+        conditions = {"StringEquals": {"aws:PrincipalArn": slr, "kms:CallerAccount": stack.account}}
+        self.key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AllowAutoScalingServiceLinkedRoleUse",
+                principals=[iam.AnyPrincipal()],
+                actions=_DATA_KEY_ACTIONS,
+                resources=["*"],
+                conditions=conditions,
+            )
+        )
+        self.key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AllowAutoScalingServiceLinkedRoleGrants",
+                principals=[iam.AnyPrincipal()],
+                actions=["kms:CreateGrant"],
+                resources=["*"],
+                conditions={**conditions, "Bool": {"kms:GrantIsForAWSResource": "true"}},
+            )
+        )

@@ -1,0 +1,60 @@
+"""A task that EventBridge launches on a schedule; it stops when its container exits."""
+
+from __future__ import annotations
+
+from aws_cdk import Stack
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_ecs as ecs
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as targets
+from constructs import Construct
+
+from cdk_constructs.acknowledgments import acknowledge, nag_ref
+from cdk_constructs.task_definition import WorkloadTaskDefinition
+from cdk_constructs.workload_service import capacity_provider_strategies
+from config.models import ScheduledTaskConfig
+
+
+class ScheduledTask(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: ScheduledTaskConfig,
+        cluster: ecs.Cluster,
+        ec2_provider: ecs.AsgCapacityProvider,
+        task: WorkloadTaskDefinition,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.security_group = ec2.SecurityGroup(self, "SecurityGroup", vpc=cluster.vpc, description=f"{config.name} tasks", allow_all_outbound=True)
+        self.rule = events.Rule(self, "Schedule", schedule=events.Schedule.expression(config.schedule), description=f"Runs the {config.name} task")
+        self.rule.add_target(
+            targets.EcsTask(
+                cluster=cluster,
+                task_definition=task.task_definition,
+                subnet_selection=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS),
+                security_groups=[self.security_group],
+                assign_public_ip=False,
+                propagate_tags=ecs.PropagatedTagSource.TASK_DEFINITION,
+                retry_attempts=2,
+            )
+        )
+        # Escape hatch: targets.EcsTask has no capacity-provider strategy property (it sets a
+        # launch type instead), and RunTask accepts one or the other, not both.
+        strategy = [
+            {"CapacityProvider": s.capacity_provider, "Weight": s.weight, **({"Base": s.base} if s.base else {})}
+            for s in capacity_provider_strategies(config.capacity_provider_strategy, ec2_provider)
+        ]
+        cfn_rule = self.rule.node.default_child
+        assert isinstance(cfn_rule, events.CfnRule)
+        cfn_rule.add_property_override("Targets.0.EcsParameters.CapacityProviderStrategy", strategy)
+        cfn_rule.add_property_deletion_override("Targets.0.EcsParameters.LaunchType")
+        events_policy = task.task_definition.node.find_child("EventsRole").node.find_child("DefaultPolicy")
+        stack = Stack.of(self)
+        acknowledge(
+            events_policy,
+            f"IAM5[Resource::arn:{stack.partition}:ecs:{stack.region}:*:task/{nag_ref(cluster)}/*]",
+            "Written by aws-cdk-lib's EcsTask target: ecs:TagResource on the tasks this rule starts in this cluster, "
+            "whose ids exist only after RunTask.",
+        )

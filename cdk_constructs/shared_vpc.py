@@ -1,0 +1,73 @@
+"""How stacks share the VPC: SSM parameters, not CloudFormation exports.
+
+A plain cross-stack reference becomes an Export/ImportValue pair, and CloudFormation then
+refuses to change or delete the exporting resource while any stack imports it: replacing a
+subnet would need a three-step deploy. Instead the network stack writes the ids to SSM
+parameters and consumers read them as `AWS::SSM::Parameter::Value<...>` template parameters,
+resolved by CloudFormation at deploy time (no look-up at synth, no credentials needed). The
+price: the consumer must be redeployed to pick up new ids, and the deploy order is explicit
+(`add_dependency`), not inferred.
+"""
+
+from __future__ import annotations
+
+from aws_cdk import Fn
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_ssm as ssm
+from constructs import Construct
+
+
+def parameter_prefix(environment: str) -> str:
+    return f"/berth/{environment}/network"
+
+
+# The lists a consumer needs to rebuild the VPC's subnets, in availability-zone order.
+_LISTS = ("private-subnet-ids", "private-route-table-ids", "public-subnet-ids", "public-route-table-ids")
+
+
+def _lists(vpc: ec2.IVpc) -> dict[str, list[str]]:
+    return {
+        "private-subnet-ids": [s.subnet_id for s in vpc.private_subnets],
+        "private-route-table-ids": [s.route_table.route_table_id for s in vpc.private_subnets],
+        "public-subnet-ids": [s.subnet_id for s in vpc.public_subnets],
+        "public-route-table-ids": [s.route_table.route_table_id for s in vpc.public_subnets],
+    }
+
+
+class VpcParameters(Construct):
+    """Writes the VPC id, subnet ids and route table ids of `vpc` under `/berth/<env>/network/`."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, vpc: ec2.IVpc, environment: str) -> None:
+        super().__init__(scope, construct_id)
+        prefix = parameter_prefix(environment)
+        ssm.StringParameter(self, "VpcId", parameter_name=f"{prefix}/vpc-id", string_value=vpc.vpc_id, description="berth VPC id")
+        for name, values in _lists(vpc).items():
+            ssm.StringListParameter(
+                self,
+                name,
+                parameter_name=f"{prefix}/{name}",
+                string_list_value=values,
+                description=f"berth {name.replace('-', ' ')}, in availability-zone order",
+            )
+
+
+def import_vpc(scope: Construct, construct_id: str, *, environment: str, availability_zones: tuple[str, ...], cidr: str) -> ec2.IVpc:
+    """An IVpc whose ids CloudFormation reads from the network stack's SSM parameters."""
+    prefix = parameter_prefix(environment)
+    vpc_id = ssm.StringParameter.value_for_string_parameter(scope, f"{prefix}/vpc-id")
+    count = len(availability_zones)
+    lists = {}
+    for name in _LISTS:
+        values = ssm.StringListParameter.value_for_typed_list_parameter(scope, f"{prefix}/{name}")
+        lists[name] = [Fn.select(i, values) for i in range(count)]
+    return ec2.Vpc.from_vpc_attributes(
+        scope,
+        construct_id,
+        vpc_id=vpc_id,
+        vpc_cidr_block=cidr,
+        availability_zones=list(availability_zones),
+        private_subnet_ids=lists["private-subnet-ids"],
+        private_subnet_route_table_ids=lists["private-route-table-ids"],
+        public_subnet_ids=lists["public-subnet-ids"],
+        public_subnet_route_table_ids=lists["public-route-table-ids"],
+    )

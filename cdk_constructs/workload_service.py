@@ -1,0 +1,140 @@
+"""A long-running ECS service with the deployment safety nets and scaling a team expects."""
+
+from __future__ import annotations
+
+from aws_cdk import Duration, Stack
+from aws_cdk import aws_applicationautoscaling as appscaling
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_ecs as ecs
+from aws_cdk import aws_elasticloadbalancingv2 as elbv2
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_sns as sns
+from constructs import Construct
+
+from cdk_constructs.acknowledgments import acknowledge, nag_ref
+from cdk_constructs.load_balancer import PublicLoadBalancer
+from cdk_constructs.service_alarms import ServiceAlarms
+from cdk_constructs.task_definition import WorkloadTaskDefinition
+from config.models import AutoscalingConfig, CapacityProviderItem, ServiceConfig
+
+
+def capacity_provider_strategies(items: tuple[CapacityProviderItem, ...], ec2_provider: ecs.AsgCapacityProvider) -> list[ecs.CapacityProviderStrategy]:
+    """Config's provider names to CDK strategies; "EC2" is the cluster's ASG provider."""
+    return [
+        ecs.CapacityProviderStrategy(
+            capacity_provider=ec2_provider.capacity_provider_name if item.provider == "EC2" else item.provider,
+            base=item.base or None,
+            weight=item.weight,
+        )
+        for item in items
+    ]
+
+
+class WorkloadService(Construct):
+    """Circuit breaker with rollback, alarm-based rollback, 100/200 % deployments, capacity
+    providers from config, AZ spread then memory binpack on EC2, target-tracking and
+    scheduled scaling, and (for web services) a public ALB in front.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: ServiceConfig,
+        environment: str,
+        cluster: ecs.Cluster,
+        ec2_provider: ecs.AsgCapacityProvider,
+        task: WorkloadTaskDefinition,
+        alarm_topic: sns.ITopic,
+        cluster_exec_logs: logs.ILogGroup,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.security_group = ec2.SecurityGroup(self, "SecurityGroup", vpc=cluster.vpc, description=f"{config.name} tasks", allow_all_outbound=True)
+        common = {
+            "cluster": cluster,
+            "task_definition": task.task_definition,
+            # A literal name: alarms can then name the service without referencing it.
+            "service_name": config.name,
+            "desired_count": config.desired_count,
+            "min_healthy_percent": 100,
+            "max_healthy_percent": 200,
+            "circuit_breaker": ecs.DeploymentCircuitBreaker(enable=True, rollback=True),
+            "capacity_provider_strategies": capacity_provider_strategies(config.capacity_provider_strategy, ec2_provider),
+            "vpc_subnets": ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS),
+            "security_groups": [self.security_group],
+            "enable_execute_command": config.enable_execute_command,
+            "propagate_tags": ecs.PropagatedTagSource.SERVICE,
+            "enable_ecs_managed_tags": True,
+        }
+        if config.on_ec2:
+            self.service: ecs.BaseService = ecs.Ec2Service(
+                self,
+                "Service",
+                placement_strategies=[ecs.PlacementStrategy.spread_across(ecs.BuiltInAttributes.AVAILABILITY_ZONE), ecs.PlacementStrategy.packed_by_memory()],
+                **common,
+            )
+        else:
+            self.service = ecs.FargateService(self, "Service", assign_public_ip=False, **common)
+
+        self.load_balancer: PublicLoadBalancer | None = None
+        target_group: elbv2.ApplicationTargetGroup | None = None
+        if config.load_balancer is not None:
+            self.load_balancer = PublicLoadBalancer(self, "Ingress", vpc=cluster.vpc, config=config.load_balancer)
+            target_group = self.load_balancer.listener.add_targets(
+                "Targets",
+                port=config.task.container.port,
+                protocol=elbv2.ApplicationProtocol.HTTP,
+                targets=[self.service.load_balancer_target(container_name=task.container_name, container_port=config.task.container.port)],
+                health_check=elbv2.HealthCheck(path=config.load_balancer.health_check_path, healthy_threshold_count=2, interval=Duration.seconds(15)),
+                deregistration_delay=Duration.seconds(30),
+            )
+
+        self.alarms = ServiceAlarms(
+            self,
+            "Alarms",
+            alarm_prefix=f"berth-{environment}-{config.name}",
+            cluster_name=cluster.cluster_name,
+            service_name=config.name,
+            topic=alarm_topic,
+            target_group=target_group,
+            load_balancer=self.load_balancer.load_balancer if self.load_balancer else None,
+        )
+        self.service.enable_deployment_alarms([a.alarm_name for a in self.alarms.deployment_alarms], behavior=ecs.AlarmBehavior.ROLLBACK_ON_ALARM)
+        self._autoscale(config.autoscaling, target_group)
+        if config.enable_execute_command:
+            self._acknowledge_exec(task, cluster_exec_logs)
+
+    def _autoscale(self, config: AutoscalingConfig, target_group: elbv2.ApplicationTargetGroup | None) -> None:
+        scaling = self.service.auto_scale_task_count(min_capacity=config.min_tasks, max_capacity=config.max_tasks)
+        if config.cpu_target_percent is not None:
+            scaling.scale_on_cpu_utilization("Cpu", target_utilization_percent=config.cpu_target_percent)
+        if config.memory_target_percent is not None:
+            scaling.scale_on_memory_utilization("Memory", target_utilization_percent=config.memory_target_percent)
+        if config.requests_per_target is not None and target_group is not None:
+            scaling.scale_on_request_count("Requests", requests_per_target=config.requests_per_target, target_group=target_group)
+        for schedule in config.schedules:
+            scaling.scale_on_schedule(
+                schedule.name,
+                schedule=appscaling.Schedule.expression(schedule.schedule),
+                min_capacity=schedule.min_tasks,
+                max_capacity=schedule.max_tasks,
+            )
+
+    @staticmethod
+    def _acknowledge_exec(task: WorkloadTaskDefinition, exec_logs: logs.ILogGroup) -> None:
+        policy = task.task_role.node.try_find_child("DefaultPolicy")
+        if policy is None:
+            return
+        stack = Stack.of(policy)
+        acknowledge(
+            policy,
+            f"IAM5[Resource::arn:{stack.partition}:logs:{stack.region}:{stack.account}:log-group:{nag_ref(exec_logs)}:*]",
+            "ECS Exec session logs: log streams inside the cluster's one Exec log group, created per session.",
+        )
+        acknowledge(
+            policy,
+            "IAM5[Resource::*]",
+            "ECS Exec (opted in for this service): ssmmessages channel actions and logs:DescribeLogGroups support no "
+            "resource-level permissions; they are added by aws-cdk-lib only to services with Exec enabled.",
+        )

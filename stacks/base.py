@@ -1,0 +1,43 @@
+"""The base of every berth stack: explicit environment, explicit AZs, cost tags."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_cdk import Environment, Stack
+from constructs import Construct
+
+from config.models import PlatformConfig
+
+
+def pascal(name: str) -> str:
+    """"nightly-report" -> "NightlyReport", for construct ids."""
+    return "".join(part.capitalize() for part in name.split("-"))
+
+
+class BerthStack(Stack):
+    """A stack pinned to the config's account and region, with the config's AZs.
+
+    With an explicit account and region, aws-cdk-lib asks for an availability-zone look-up
+    for any Vpc, even one given `availability_zones=`; under the CLI that fails without
+    credentials. Overriding `availability_zones` answers from config instead, so synth never
+    needs AWS.
+    """
+
+    def __init__(self, scope: Construct, construct_id: str, *, config: PlatformConfig, **kwargs: Any) -> None:
+        tags = {"project": config.tags.project, "environment": config.tags.environment, "owner": config.tags.owner, **config.tags.extra}
+        if config.tags.cost_center:
+            tags["cost-center"] = config.tags.cost_center
+        super().__init__(
+            scope,
+            construct_id,
+            env=Environment(account=config.account, region=config.region),
+            tags=tags,
+            termination_protection=config.removal_policy == "retain",
+            **kwargs,
+        )
+        self._zones = list(config.availability_zones)
+
+    @property
+    def availability_zones(self) -> list[str]:
+        return self._zones

@@ -1,0 +1,73 @@
+"""The ECS stack: cluster, capacity, workloads (web, worker, scheduled), alarms."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_cdk import CfnOutput
+from constructs import Construct
+
+from cdk_constructs.alarm_topic import AlarmTopic
+from cdk_constructs.ec2_capacity import ContainerInstanceCapacity
+from cdk_constructs.ecs_cluster import PlatformCluster
+from cdk_constructs.platform_key import PlatformKey
+from cdk_constructs.removal import removal_policy
+from cdk_constructs.scheduled_task import ScheduledTask
+from cdk_constructs.shared_vpc import import_vpc
+from cdk_constructs.task_definition import WorkloadTaskDefinition
+from cdk_constructs.workload_service import WorkloadService
+from config.models import PlatformConfig
+from stacks.base import BerthStack, pascal
+
+
+class EcsStack(BerthStack):
+    def __init__(self, scope: Construct, construct_id: str, *, config: PlatformConfig, **kwargs: Any) -> None:
+        super().__init__(scope, construct_id, config=config, description=f"berth {config.name}: ECS cluster, capacity and workloads", **kwargs)
+        env = config.name
+        removal = removal_policy(config.removal_policy)
+        key = PlatformKey(self, "Key", alias=f"alias/berth/{env}/ecs", description=f"berth {env} ECS: logs, Exec, alarms, EBS", removal_policy=removal)
+        key.allow_auto_scaling()
+        vpc = import_vpc(self, "Vpc", environment=env, availability_zones=config.availability_zones, cidr=str(config.network.cidr))
+        alarms = AlarmTopic(self, "Alarms", config=config.alarms, key=key)
+        platform = PlatformCluster(self, "Platform", vpc=vpc, exec_config=config.ecs.cluster.exec, key=key.key, removal_policy=removal)
+        cluster = platform.cluster
+        capacity = ContainerInstanceCapacity(
+            self, "Ec2Capacity", cluster=cluster, config=config.ecs.cluster.ec2_capacity, key=key.key, notifications=alarms.topic, region=config.region
+        )
+        CfnOutput(self, "ClusterName", value=cluster.cluster_name)
+        CfnOutput(self, "ClusterArn", value=cluster.cluster_arn)
+
+        for service in config.ecs.services:
+            name = pascal(service.name)
+            task = WorkloadTaskDefinition(
+                self,
+                f"{name}Task",
+                workload=service.name,
+                config=service.task,
+                fargate=not service.on_ec2,
+                key=key.key,
+                removal_policy=removal,
+                enable_exec=service.enable_execute_command,
+            )
+            workload = WorkloadService(
+                self,
+                f"{name}Service",
+                config=service,
+                environment=env,
+                cluster=cluster,
+                ec2_provider=capacity.capacity_provider,
+                task=task,
+                alarm_topic=alarms.topic,
+                cluster_exec_logs=platform.exec_log_group,
+            )
+            CfnOutput(self, f"{name}ServiceName", value=workload.service.service_name)
+            if workload.load_balancer is not None:
+                CfnOutput(self, f"{name}LoadBalancerDns", value=workload.load_balancer.load_balancer.load_balancer_dns_name)
+
+        for scheduled in config.ecs.scheduled_tasks:
+            name = pascal(scheduled.name)
+            on_ec2 = any(item.provider == "EC2" for item in scheduled.capacity_provider_strategy)
+            task = WorkloadTaskDefinition(
+                self, f"{name}Task", workload=scheduled.name, config=scheduled.task, fargate=not on_ec2, key=key.key, removal_policy=removal
+            )
+            ScheduledTask(self, f"{name}Schedule", config=scheduled, cluster=cluster, ec2_provider=capacity.capacity_provider, task=task)

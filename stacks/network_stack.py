@@ -1,0 +1,28 @@
+"""The network stack: the VPC every other stack runs in, shared through SSM parameters."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_cdk import CfnOutput
+from constructs import Construct
+
+from cdk_constructs.network import PlatformNetwork
+from cdk_constructs.platform_key import PlatformKey
+from cdk_constructs.removal import removal_policy
+from cdk_constructs.shared_vpc import VpcParameters
+from config.models import PlatformConfig
+from stacks.base import BerthStack
+
+
+class NetworkStack(BerthStack):
+    def __init__(self, scope: Construct, construct_id: str, *, config: PlatformConfig, **kwargs: Any) -> None:
+        super().__init__(scope, construct_id, config=config, description=f"berth {config.name}: VPC, subnets, NAT, flow logs, endpoints", **kwargs)
+        removal = removal_policy(config.removal_policy)
+        key = PlatformKey(self, "Key", alias=f"alias/berth/{config.name}/network", description=f"berth {config.name} network logs", removal_policy=removal)
+        network = PlatformNetwork(
+            self, "Network", config=config.network, availability_zones=config.availability_zones, key=key.key, removal_policy=removal
+        )
+        VpcParameters(self, "Parameters", vpc=network.vpc, environment=config.name)
+        CfnOutput(self, "VpcId", value=network.vpc.vpc_id, description="VPC id")
+        self.vpc = network.vpc
