@@ -17,9 +17,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from config import ConfigError, PlatformConfig, load_config
-
-ROOT = Path(__file__).resolve().parent
+from config import ConfigError, load_config
 
 # Context keys of `cdk synth -c KEY=VALUE`, as the CDK CLI hands them to the app process
 # (the names of aws-cdk-lib's cx_api.CONTEXT_ENV and CONTEXT_OVERFLOW_LOCATION_ENV; written
@@ -38,34 +36,6 @@ def cli_context() -> dict[str, Any]:
     return context
 
 
-def project_context() -> dict[str, Any]:
-    """cdk.json's context (feature flags): test apps must build with the same flags."""
-    return dict(json.loads((ROOT / "cdk.json").read_text(encoding="utf-8"))["context"])
-
-
-def build_app(config: PlatformConfig, *, outdir: str | None = None, context: dict[str, Any] | None = None):  # noqa: ANN201
-    """The berth app for one environment, with its checks attached. Not yet synthesized."""
-    import aws_cdk as cdk
-
-    from cdk_constructs.checks import attach_checks
-    from stacks.ecs_stack import EcsStack
-    from stacks.network_stack import NetworkStack
-
-    app = cdk.App(
-        outdir=outdir,
-        context=context,
-        # cfn-lint runs over every template in the tests; the built-in WebAssembly validator
-        # would add ~5 s and ~12 CPU-s to every synth for the same checks.
-        builtin_cloud_formation_validation=False,
-    )
-    prefix = f"berth-{config.name}"
-    network = NetworkStack(app, f"{prefix}-network", config=config)
-    ecs = EcsStack(app, f"{prefix}-ecs", config=config)
-    ecs.add_stack_dependency(network, "reads the VPC ids from the network stack's SSM parameters")
-    attach_checks(app)
-    return app
-
-
 def main() -> int:
     context = cli_context()
     try:
@@ -73,6 +43,9 @@ def main() -> int:
     except ConfigError as exc:
         sys.stderr.write(f"{exc}\n")
         return 2
+    # Imported only once the config is valid: a bad file is reported before jsii starts.
+    from stacks.platform import build_app  # noqa: PLC0415
+
     build_app(config).synth()
     return 0
 

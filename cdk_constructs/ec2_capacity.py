@@ -38,12 +38,17 @@ def _machine_image(config: Ec2CapacityConfig, region: str) -> ec2.IMachineImage:
 
 def _block_devices(config: Ec2CapacityConfig, key: kms.IKey) -> list[ec2.BlockDevice]:
     def volume(size: int) -> ec2.BlockDeviceVolume:
-        return ec2.BlockDeviceVolume.ebs(size, encrypted=True, kms_key=key, volume_type=ec2.EbsDeviceVolumeType.GP3, delete_on_termination=True)
+        return ec2.BlockDeviceVolume.ebs(
+            size, encrypted=True, kms_key=key, volume_type=ec2.EbsDeviceVolumeType.GP3, delete_on_termination=True
+        )
 
     if config.os == "bottlerocket":
         # Bottlerocket boots from a small OS volume and keeps images and containers on a
         # second, data volume: both are encrypted.
-        return [ec2.BlockDevice(device_name="/dev/xvda", volume=volume(4)), ec2.BlockDevice(device_name="/dev/xvdb", volume=volume(config.root_volume_gib))]
+        return [
+            ec2.BlockDevice(device_name="/dev/xvda", volume=volume(4)),
+            ec2.BlockDevice(device_name="/dev/xvdb", volume=volume(config.root_volume_gib)),
+        ]
     return [ec2.BlockDevice(device_name="/dev/xvda", volume=volume(config.root_volume_gib))]
 
 
@@ -63,9 +68,18 @@ class ContainerInstanceCapacity(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         self.security_group = ec2.SecurityGroup(
-            self, "SecurityGroup", vpc=cluster.vpc, description="ECS container instances: no inbound, tasks use awsvpc", allow_all_outbound=True
+            self,
+            "SecurityGroup",
+            vpc=cluster.vpc,
+            description="ECS container instances: no inbound, tasks use awsvpc",
+            allow_all_outbound=True,
         )
-        self.role = iam.Role(self, "InstanceRole", assumed_by=iam.ServicePrincipal("ec2.amazonaws.com"), description="ECS container instance role (agent only)")
+        self.role = iam.Role(
+            self,
+            "InstanceRole",
+            assumed_by=iam.ServicePrincipal("ec2.amazonaws.com"),
+            description="ECS container instance role (agent only)",
+        )
         is_bottlerocket = config.os == "bottlerocket"
         launch_template = ec2.LaunchTemplate(
             self,

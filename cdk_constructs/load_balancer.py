@@ -17,10 +17,14 @@ class PublicLoadBalancer(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, vpc: ec2.IVpc, config: LoadBalancerConfig) -> None:
         super().__init__(scope, construct_id)
         https = config.certificate_arn is not None
-        self.security_group = ec2.SecurityGroup(self, "SecurityGroup", vpc=vpc, description="Public ALB: listener ports from the allowed CIDRs", allow_all_outbound=False)
+        self.security_group = ec2.SecurityGroup(
+            self, "SecurityGroup", vpc=vpc, description="Public ALB: listener ports from the allowed CIDRs", allow_all_outbound=False
+        )
         for cidr in config.ingress_cidrs:
             for port in (443, 80) if https else (80,):
-                self.security_group.add_ingress_rule(ec2.Peer.ipv4(str(cidr)), ec2.Port.tcp(port), f"{'HTTPS' if port == 443 else 'HTTP'} from {cidr}")
+                self.security_group.add_ingress_rule(
+                    ec2.Peer.ipv4(str(cidr)), ec2.Port.tcp(port), f"{'HTTPS' if port == 443 else 'HTTP'} from {cidr}"
+                )
         acknowledge(
             self.security_group,
             "EC23",

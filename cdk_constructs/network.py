@@ -38,13 +38,19 @@ class PlatformNetwork(Construct):
             availability_zones=list(availability_zones),
             nat_gateways=config.nat_gateways,
             subnet_configuration=[
-                ec2.SubnetConfiguration(name="public", subnet_type=ec2.SubnetType.PUBLIC, cidr_mask=config.public_subnet_mask, map_public_ip_on_launch=False),
-                ec2.SubnetConfiguration(name="private", subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS, cidr_mask=config.private_subnet_mask),
+                ec2.SubnetConfiguration(
+                    name="public", subnet_type=ec2.SubnetType.PUBLIC, cidr_mask=config.public_subnet_mask, map_public_ip_on_launch=False
+                ),
+                ec2.SubnetConfiguration(
+                    name="private", subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS, cidr_mask=config.private_subnet_mask
+                ),
             ],
             restrict_default_security_group=True,
             gateway_endpoints={"S3": ec2.GatewayVpcEndpointOptions(service=ec2.GatewayVpcEndpointAwsService.S3)},
         )
-        flow_logs = encrypted_log_group(self, "FlowLogs", key=key, retention_days=config.flow_log_retention_days, removal_policy=removal_policy)
+        flow_logs = encrypted_log_group(
+            self, "FlowLogs", key=key, retention_days=config.flow_log_retention_days, removal_policy=removal_policy
+        )
         self.vpc.add_flow_log(
             "FlowLog",
             destination=ec2.FlowLogDestination.to_cloud_watch_logs(flow_logs),
@@ -56,7 +62,9 @@ class PlatformNetwork(Construct):
         if not config.interface_endpoints:
             return
         # One security group for every endpoint (not one each): HTTPS from inside the VPC only.
-        endpoint_sg = ec2.SecurityGroup(self, "EndpointSecurityGroup", vpc=self.vpc, description="Interface VPC endpoints: HTTPS from the VPC", allow_all_outbound=False)
+        endpoint_sg = ec2.SecurityGroup(
+            self, "EndpointSecurityGroup", vpc=self.vpc, description="Interface VPC endpoints: HTTPS from the VPC", allow_all_outbound=False
+        )
         endpoint_sg.add_ingress_rule(ec2.Peer.ipv4(self.vpc.vpc_cidr_block), ec2.Port.tcp(443), "HTTPS from the VPC")
         acknowledge(
             endpoint_sg,

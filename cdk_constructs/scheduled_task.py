@@ -27,8 +27,12 @@ class ScheduledTask(Construct):
         task: WorkloadTaskDefinition,
     ) -> None:
         super().__init__(scope, construct_id)
-        self.security_group = ec2.SecurityGroup(self, "SecurityGroup", vpc=cluster.vpc, description=f"{config.name} tasks", allow_all_outbound=True)
-        self.rule = events.Rule(self, "Schedule", schedule=events.Schedule.expression(config.schedule), description=f"Runs the {config.name} task")
+        self.security_group = ec2.SecurityGroup(
+            self, "SecurityGroup", vpc=cluster.vpc, description=f"{config.name} tasks", allow_all_outbound=True
+        )
+        self.rule = events.Rule(
+            self, "Schedule", schedule=events.Schedule.expression(config.schedule), description=f"Runs the {config.name} task"
+        )
         self.rule.add_target(
             targets.EcsTask(
                 cluster=cluster,

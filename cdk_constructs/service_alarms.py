@@ -39,26 +39,76 @@ class ServiceAlarms(Construct):
         def ecs_metric(name: str) -> cw.Metric:
             return cw.Metric(namespace="AWS/ECS", metric_name=name, dimensions_map=dims, statistic="Average", period=_PERIOD)
 
-        self.cpu = self._alarm("CpuSaturation", "cpu-saturation", ecs_metric("CPUUtilization"), 90, 5, "CPU above 90 % for 5 minutes")
-        self.memory = self._alarm("MemorySaturation", "memory-saturation", ecs_metric("MemoryUtilization"), 90, 5, "memory above 90 % for 5 minutes")
-        insights = {n: cw.Metric(namespace="ECS/ContainerInsights", metric_name=n, dimensions_map=dims, statistic="Average", period=_PERIOD) for n in ("DesiredTaskCount", "RunningTaskCount")}
-        missing = cw.MathExpression(expression="desired - running", using_metrics={"desired": insights["DesiredTaskCount"], "running": insights["RunningTaskCount"]}, period=_PERIOD, label="tasks missing")
-        self.running_below_desired = self._alarm("RunningBelowDesired", "running-below-desired", missing, 1, 10, "fewer tasks running than desired for 10 minutes")
+        self.cpu = self._alarm(
+            "CpuSaturation",
+            suffix="cpu-saturation",
+            metric=ecs_metric("CPUUtilization"),
+            threshold=90,
+            periods=5,
+            what="CPU above 90 % for 5 minutes",
+        )
+        self.memory = self._alarm(
+            "MemorySaturation",
+            suffix="memory-saturation",
+            metric=ecs_metric("MemoryUtilization"),
+            threshold=90,
+            periods=5,
+            what="memory above 90 % for 5 minutes",
+        )
+        insights = {
+            n: cw.Metric(namespace="ECS/ContainerInsights", metric_name=n, dimensions_map=dims, statistic="Average", period=_PERIOD)
+            for n in ("DesiredTaskCount", "RunningTaskCount")
+        }
+        missing = cw.MathExpression(
+            expression="desired - running",
+            using_metrics={"desired": insights["DesiredTaskCount"], "running": insights["RunningTaskCount"]},
+            period=_PERIOD,
+            label="tasks missing",
+        )
+        self.running_below_desired = self._alarm(
+            "RunningBelowDesired",
+            suffix="running-below-desired",
+            metric=missing,
+            threshold=1,
+            periods=10,
+            what="fewer tasks running than desired for 10 minutes",
+        )
         self.deployment_alarms = [self.cpu, self.memory]
         if target_group is not None and load_balancer is not None:
             errors = target_group.metrics.http_code_target(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, period=_PERIOD, statistic="Sum")
-            self.target_5xx = self._alarm("Target5xx", "target-5xx", errors, 10, 3, "10+ target 5xx responses a minute for 3 minutes")
+            self.target_5xx = self._alarm(
+                "Target5xx",
+                suffix="target-5xx",
+                metric=errors,
+                threshold=10,
+                periods=3,
+                what="10+ target 5xx responses a minute for 3 minutes",
+            )
             elb_errors = load_balancer.metrics.http_code_elb(elbv2.HttpCodeElb.ELB_5XX_COUNT, period=_PERIOD, statistic="Sum")
-            self.elb_5xx = self._alarm("Elb5xx", "alb-5xx", elb_errors, 10, 3, "10+ load balancer 5xx responses a minute for 3 minutes")
+            self.elb_5xx = self._alarm(
+                "Elb5xx",
+                suffix="alb-5xx",
+                metric=elb_errors,
+                threshold=10,
+                periods=3,
+                what="10+ load balancer 5xx responses a minute for 3 minutes",
+            )
             unhealthy = target_group.metrics.unhealthy_host_count(period=_PERIOD, statistic="Maximum")
-            self.unhealthy = self._alarm("UnhealthyTargets", "unhealthy-targets", unhealthy, 1, 3, "unhealthy targets for 3 minutes")
+            self.unhealthy = self._alarm(
+                "UnhealthyTargets",
+                suffix="unhealthy-targets",
+                metric=unhealthy,
+                threshold=1,
+                periods=3,
+                what="unhealthy targets for 3 minutes",
+            )
             self.deployment_alarms = [self.target_5xx, self.unhealthy]
 
     def deployment_alarm_names(self) -> list[str]:
         """Literal names (not references): ECS reads the alarms by name."""
         return [self._names[id(a)] for a in self.deployment_alarms]
 
-    def _alarm(self, construct_id: str, suffix: str, metric: cw.IMetric, threshold: float, periods: int, what: str) -> cw.Alarm:
+    def _alarm(self, construct_id: str, *, suffix: str, metric: cw.IMetric, threshold: float, periods: int, what: str) -> cw.Alarm:
         name = f"{self._prefix}-{suffix}"
         alarm = cw.Alarm(
             self,

@@ -32,7 +32,10 @@ EXEC_AGENT_PATHS = ("/managed-agents", "/var/lib/amazon/ssm", "/var/log/amazon/s
 def _tasks_principal(stack: Stack) -> iam.IPrincipal:
     """ecs-tasks.amazonaws.com, limited to this account (confused-deputy protection)."""
     return iam.ServicePrincipal("ecs-tasks.amazonaws.com").with_conditions(
-        {"StringEquals": {"aws:SourceAccount": stack.account}, "ArnLike": {"aws:SourceArn": f"arn:{stack.partition}:ecs:{stack.region}:{stack.account}:*"}}
+        {
+            "StringEquals": {"aws:SourceAccount": stack.account},
+            "ArnLike": {"aws:SourceArn": f"arn:{stack.partition}:ecs:{stack.region}:{stack.account}:*"},
+        }
     )
 
 
@@ -55,10 +58,16 @@ class WorkloadTaskDefinition(Construct):
         stack = Stack.of(self)
         self.container_name = workload
         self.config = config
-        self.execution_role = iam.Role(self, "ExecutionRole", assumed_by=_tasks_principal(stack), description=f"{workload}: ECS starts the task (image, logs, secrets)")
-        self.task_role = iam.Role(self, "TaskRole", assumed_by=_tasks_principal(stack), description=f"{workload}: what the application may do")
+        self.execution_role = iam.Role(
+            self, "ExecutionRole", assumed_by=_tasks_principal(stack), description=f"{workload}: ECS starts the task (image, logs, secrets)"
+        )
+        self.task_role = iam.Role(
+            self, "TaskRole", assumed_by=_tasks_principal(stack), description=f"{workload}: what the application may do"
+        )
         for statement in config.permissions:
-            self.task_role.add_to_principal_policy(iam.PolicyStatement(actions=list(statement.actions), resources=list(statement.resources)))
+            self.task_role.add_to_principal_policy(
+                iam.PolicyStatement(actions=list(statement.actions), resources=list(statement.resources))
+            )
         self._acknowledge_granted_wildcards()
 
         arm = config.architecture == "arm64"
@@ -170,4 +179,3 @@ class WorkloadTaskDefinition(Construct):
                 "IAM5[Resource::*]",
                 "ecr:GetAuthorizationToken supports no resource-level permission; image pulls are limited to the workload's repository.",
             )
-

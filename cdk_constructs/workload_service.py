@@ -18,7 +18,9 @@ from cdk_constructs.task_definition import WorkloadTaskDefinition
 from config.models import AutoscalingConfig, CapacityProviderItem, ServiceConfig
 
 
-def capacity_provider_strategies(items: tuple[CapacityProviderItem, ...], ec2_provider: ecs.AsgCapacityProvider) -> list[ecs.CapacityProviderStrategy]:
+def capacity_provider_strategies(
+    items: tuple[CapacityProviderItem, ...], ec2_provider: ecs.AsgCapacityProvider
+) -> list[ecs.CapacityProviderStrategy]:
     """Config's provider names to CDK strategies; "EC2" is the cluster's ASG provider."""
     return [
         ecs.CapacityProviderStrategy(
@@ -50,7 +52,9 @@ class WorkloadService(Construct):
         cluster_exec_logs: logs.ILogGroup,
     ) -> None:
         super().__init__(scope, construct_id)
-        self.security_group = ec2.SecurityGroup(self, "SecurityGroup", vpc=cluster.vpc, description=f"{config.name} tasks", allow_all_outbound=True)
+        self.security_group = ec2.SecurityGroup(
+            self, "SecurityGroup", vpc=cluster.vpc, description=f"{config.name} tasks", allow_all_outbound=True
+        )
         common = {
             "cluster": cluster,
             "task_definition": task.task_definition,
@@ -71,7 +75,10 @@ class WorkloadService(Construct):
             self.service: ecs.BaseService = ecs.Ec2Service(
                 self,
                 "Service",
-                placement_strategies=[ecs.PlacementStrategy.spread_across(ecs.BuiltInAttributes.AVAILABILITY_ZONE), ecs.PlacementStrategy.packed_by_memory()],
+                placement_strategies=[
+                    ecs.PlacementStrategy.spread_across(ecs.BuiltInAttributes.AVAILABILITY_ZONE),
+                    ecs.PlacementStrategy.packed_by_memory(),
+                ],
                 **common,
             )
         else:
@@ -86,7 +93,9 @@ class WorkloadService(Construct):
                 port=config.task.container.port,
                 protocol=elbv2.ApplicationProtocol.HTTP,
                 targets=[self.service.load_balancer_target(container_name=task.container_name, container_port=config.task.container.port)],
-                health_check=elbv2.HealthCheck(path=config.load_balancer.health_check_path, healthy_threshold_count=2, interval=Duration.seconds(15)),
+                health_check=elbv2.HealthCheck(
+                    path=config.load_balancer.health_check_path, healthy_threshold_count=2, interval=Duration.seconds(15)
+                ),
                 deregistration_delay=Duration.seconds(30),
             )
 

@@ -29,7 +29,7 @@ class Problem:
         return f"{where}: {self.message}{shown}"
 
 
-class Problems(ValueError):
+class ProblemsError(ValueError):
     """Raised by a model validator that found several problems in one model.
 
     Pydantic keeps the exception object in the error context, so the formatter can
@@ -107,7 +107,7 @@ def problems_from(error: ValidationError, root: type[BaseModel]) -> list[Problem
         kind = err["type"]
         ctx = err.get("ctx") or {}
         original = ctx.get("error")
-        if isinstance(original, Problems):
+        if isinstance(original, ProblemsError):
             base = _path(loc)
             for p in original.problems:
                 field = f"{base}.{p.field}" if base and p.field else (base or p.field)
@@ -119,9 +119,7 @@ def problems_from(error: ValidationError, root: type[BaseModel]) -> list[Problem
             name = str(loc[-1])
             close = difflib.get_close_matches(name, allowed, n=1)
             hint = f"; did you mean '{close[0]}'?" if close else ""
-            problems.append(
-                Problem(_path(loc), f"unknown field{hint} Allowed fields: {', '.join(allowed)}")
-            )
+            problems.append(Problem(_path(loc), f"unknown field{hint} Allowed fields: {', '.join(allowed)}"))
             continue
         if kind == "missing":
             problems.append(Problem(_path(loc), "required field is missing"))

@@ -15,7 +15,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
-from config.errors import Problem, Problems
+from config.errors import Problem, ProblemsError
 from config.limits import (
     FARGATE_MEMORY_BY_CPU,
     INSTANCE_TYPE_PATTERN,
@@ -67,9 +67,38 @@ class NetworkConfig(Model):
     nat_gateways: int = Field(ge=1, le=6, description="1 saves cost (dev); one per AZ survives an AZ outage (prod).")
     flow_log_retention_days: RetentionDays = 90
     interface_endpoints: tuple[str, ...] = Field(
-        default=("ecr.api", "ecr.dkr", "logs", "secretsmanager", "ssm", "ssmmessages", "kms", "sts", "monitoring", "ecs", "ecs-agent", "ecs-telemetry", "ec2messages"),
+        default=(
+            "ecr.api",
+            "ecr.dkr",
+            "logs",
+            "secretsmanager",
+            "ssm",
+            "ssmmessages",
+            "kms",
+            "sts",
+            "monitoring",
+            "ecs",
+            "ecs-agent",
+            "ecs-telemetry",
+            "ec2messages",
+        ),
         description="Interface VPC endpoints to create (AWS service names). An S3 gateway endpoint is always created.",
     )
+
+    @field_validator("cidr", mode="before")
+    @classmethod
+    def _cidr_syntax(cls, value: object) -> object:
+        """Say what is wrong with a CIDR, not just that it is invalid."""
+        if not isinstance(value, str):
+            return value
+        try:
+            IPv4Network(value)
+        except ValueError as exc:
+            hint = ""
+            if "host bits set" in str(exc):
+                hint = f"; the network address is {IPv4Network(value, strict=False)}"
+            raise ValueError(f"not a valid IPv4 CIDR block like 10.0.0.0/16: {exc}{hint}") from None
+        return value
 
     @field_validator("cidr")
     @classmethod
@@ -96,7 +125,7 @@ class NetworkConfig(Model):
             if mask < self.cidr.prefixlen
         ]
         if problems:
-            raise Problems(problems)
+            raise ProblemsError(problems)
         return self
 
 
@@ -119,7 +148,7 @@ class AmiConfig(Model):
     @model_validator(mode="after")
     def _one_choice(self) -> AmiConfig:
         if (self.id is None) == (not self.track_latest):
-            raise Problems([Problem("id", "set exactly one of 'id' (a pinned AMI) or 'track_latest: true'")])
+            raise ProblemsError([Problem("id", "set exactly one of 'id' (a pinned AMI) or 'track_latest: true'")])
         return self
 
 
@@ -142,7 +171,9 @@ class Ec2CapacityConfig(Model):
     @model_validator(mode="after")
     def _range(self) -> Ec2CapacityConfig:
         if self.min_capacity > self.max_capacity:
-            raise Problems([Problem("min_capacity", f"min_capacity ({self.min_capacity}) is greater than max_capacity ({self.max_capacity})")])
+            raise ProblemsError(
+                [Problem("min_capacity", f"min_capacity ({self.min_capacity}) is greater than max_capacity ({self.max_capacity})")]
+            )
         return self
 
 
@@ -171,30 +202,36 @@ class ImageConfig(Model):
     @model_validator(mode="after")
     def _one_reference(self) -> ImageConfig:
         if (self.tag is None) == (self.digest is None):
-            raise Problems([Problem("tag", "set exactly one of 'tag' or 'digest'")])
+            raise ProblemsError([Problem("tag", "set exactly one of 'tag' or 'digest'")])
         return self
 
 
 class SecretRef(Model):
     """A secret injected by ECS at start: from Secrets Manager (optionally one JSON key) or SSM."""
 
-    secrets_manager_arn: str | None = Field(default=None, pattern=r"^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+-[A-Za-z0-9]{6}$")
+    secrets_manager_arn: str | None = Field(
+        default=None, pattern=r"^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+-[A-Za-z0-9]{6}$"
+    )
     json_key: str | None = None
     ssm_parameter: str | None = Field(default=None, pattern=r"^/[A-Za-z0-9_.\-/]+$")
 
     @model_validator(mode="after")
     def _one_source(self) -> SecretRef:
         if (self.secrets_manager_arn is None) == (self.ssm_parameter is None):
-            raise Problems([Problem("secrets_manager_arn", "set exactly one of 'secrets_manager_arn' (complete ARN) or 'ssm_parameter'")])
+            raise ProblemsError(
+                [Problem("secrets_manager_arn", "set exactly one of 'secrets_manager_arn' (complete ARN) or 'ssm_parameter'")]
+            )
         if self.json_key is not None and self.secrets_manager_arn is None:
-            raise Problems([Problem("json_key", "json_key applies only to a Secrets Manager secret")])
+            raise ProblemsError([Problem("json_key", "json_key applies only to a Secrets Manager secret")])
         return self
 
 
 class HealthCheckConfig(Model):
     """The container's own health check (Docker HEALTHCHECK semantics)."""
 
-    command: tuple[str, ...] = Field(min_length=1, description='e.g. ["CMD", "/app/healthcheck"] or ["CMD-SHELL", "curl -f localhost:8080/health"]')
+    command: tuple[str, ...] = Field(
+        min_length=1, description='e.g. ["CMD", "/app/healthcheck"] or ["CMD-SHELL", "curl -f localhost:8080/health"]'
+    )
     interval_seconds: int = Field(default=30, ge=5, le=300)
     timeout_seconds: int = Field(default=5, ge=2, le=120)
     retries: int = Field(default=3, ge=1, le=10)
@@ -261,7 +298,9 @@ class Permission(Model):
     @model_validator(mode="after")
     def _wildcards_explained(self) -> Permission:
         if any("*" in r for r in self.resources) and self.wildcard_reason is None:
-            raise Problems([Problem("wildcard_reason", "a resource contains '*': say why it is needed (it is reviewed as the cdk-nag acknowledgment)")])
+            raise ProblemsError(
+                [Problem("wildcard_reason", "a resource contains '*': say why it is needed (it is reviewed as the cdk-nag acknowledgment)")]
+            )
         return self
 
 
@@ -304,9 +343,11 @@ class AutoscalingConfig(Model):
             problems.append(Problem("min_tasks", f"min_tasks ({self.min_tasks}) is greater than max_tasks ({self.max_tasks})"))
         for i, s in enumerate(self.schedules):
             if s.min_tasks > s.max_tasks:
-                problems.append(Problem(f"schedules[{i}].min_tasks", f"min_tasks ({s.min_tasks}) is greater than max_tasks ({s.max_tasks})"))
+                problems.append(
+                    Problem(f"schedules[{i}].min_tasks", f"min_tasks ({s.min_tasks}) is greater than max_tasks ({s.max_tasks})")
+                )
         if problems:
-            raise Problems(problems)
+            raise ProblemsError(problems)
         return self
 
 
@@ -323,106 +364,99 @@ class LoadBalancerConfig(Model):
     @model_validator(mode="after")
     def _tls(self) -> LoadBalancerConfig:
         if self.certificate_arn is None and not self.allow_plain_http:
-            raise Problems([Problem("certificate_arn", "a web service needs an ACM certificate ARN for HTTPS, or 'allow_plain_http: true' (dev only)")])
+            raise ProblemsError(
+                [Problem("certificate_arn", "a web service needs an ACM certificate ARN for HTTPS, or 'allow_plain_http: true' (dev only)")]
+            )
         if self.certificate_arn is not None and self.allow_plain_http:
-            raise Problems([Problem("allow_plain_http", "with a certificate, HTTP only redirects to HTTPS; remove allow_plain_http")])
+            raise ProblemsError([Problem("allow_plain_http", "with a certificate, HTTP only redirects to HTTPS; remove allow_plain_http")])
         return self
 
 
-def _check_strategy(strategy: tuple[CapacityProviderItem, ...], info: ValidationInfo) -> tuple[CapacityProviderItem, ...]:
-    """Field validator body shared by services and scheduled tasks.
-
-    A field validator (not a model validator) so that it runs even when other fields of the
-    same workload are wrong; the task, validated earlier, gives the architecture.
-    """
-    problems: list[str] = []
-    providers = [item.provider for item in strategy]
-    if len(set(providers)) != len(providers):
-        problems.append("each capacity provider may appear once")
-    if "EC2" in providers and len(set(providers)) > 1:
-        problems.append("a capacity-provider strategy cannot mix Fargate and EC2 providers")
-    task = info.data.get("task")
-    if task is not None and task.architecture == "arm64" and "FARGATE_SPOT" in providers:
-        problems.append("Fargate Spot does not run ARM64 tasks; use FARGATE, or an x86_64 task")
-    if sum(1 for item in strategy if item.base > 0) > 1:
-        problems.append("only one capacity provider in a strategy may have a base")
-    if strategy and all(item.weight == 0 for item in strategy):
-        problems.append("at least one capacity provider needs a weight above 0")
-    if problems:
-        raise ValueError("; ".join(problems))
-    return strategy
-
-
-def _fargate_size_problems(task: TaskConfig, field: str) -> list[Problem]:
+def _fargate_size_problems(task: TaskConfig) -> list[Problem]:
     if task.cpu not in FARGATE_MEMORY_BY_CPU:
         allowed = ", ".join(str(c) for c in FARGATE_MEMORY_BY_CPU)
-        return [Problem(f"{field}.cpu", f"Fargate offers no such CPU size; allowed: {allowed}", task.cpu, True)]
+        return [Problem("task.cpu", f"Fargate offers no such CPU size; allowed: {allowed}", task.cpu, True)]
     if task.memory_mib not in FARGATE_MEMORY_BY_CPU[task.cpu]:
-        return [
-            Problem(
-                f"{field}.memory_mib",
-                f"Fargate does not offer {task.memory_mib} MiB with {task.cpu} CPU units; allowed: {describe_fargate_memory(task.cpu)}",
-                task.memory_mib,
-                True,
-            )
-        ]
+        allowed = describe_fargate_memory(task.cpu)
+        message = f"Fargate does not offer {task.memory_mib} MiB with {task.cpu} CPU units; allowed: {allowed}"
+        return [Problem("task.memory_mib", message, task.memory_mib, True)]
     return []
 
 
-class ServiceConfig(Model):
-    """A long-running ECS service: a web service (with `load_balancer`) or a worker."""
+class Workload(Model):
+    """What every ECS workload has: a name, a task and where it runs."""
 
     name: Name
     task: TaskConfig
-    desired_count: int = Field(ge=0, le=5000)
-    capacity_provider_strategy: tuple[CapacityProviderItem, ...] = Field(min_length=1)
-    autoscaling: AutoscalingConfig
-    load_balancer: LoadBalancerConfig | None = None
-    enable_execute_command: bool = Field(default=False, description="ECS Exec for this service (mounts the agent's paths; root stays read-only).")
-
-    _strategy = field_validator("capacity_provider_strategy")(_check_strategy)
+    capacity_provider_strategy: tuple[CapacityProviderItem, ...] = Field(
+        min_length=1, description="FARGATE / FARGATE_SPOT (base and weights), or EC2 alone."
+    )
 
     @property
     def on_ec2(self) -> bool:
         return any(item.provider == "EC2" for item in self.capacity_provider_strategy)
 
+    @field_validator("capacity_provider_strategy")
+    @classmethod
+    def _strategy(cls, strategy: tuple[CapacityProviderItem, ...], info: ValidationInfo) -> tuple[CapacityProviderItem, ...]:
+        """A field validator (not a model validator) so that it runs even when other fields of
+        the same workload are wrong; the task, validated earlier, gives the architecture."""
+        problems: list[str] = []
+        providers = [item.provider for item in strategy]
+        if len(set(providers)) != len(providers):
+            problems.append("each capacity provider may appear once")
+        if "EC2" in providers and len(set(providers)) > 1:
+            problems.append("a capacity-provider strategy cannot mix Fargate and EC2 providers")
+        task = info.data.get("task")
+        if task is not None and task.architecture == "arm64" and "FARGATE_SPOT" in providers:
+            problems.append("Fargate Spot does not run ARM64 tasks; use FARGATE, or an x86_64 task")
+        if sum(1 for item in strategy if item.base > 0) > 1:
+            problems.append("only one capacity provider in a strategy may have a base")
+        if strategy and all(item.weight == 0 for item in strategy):
+            problems.append("at least one capacity provider needs a weight above 0")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return strategy
+
+    @model_validator(mode="after")
+    def _fargate_size(self) -> Workload:
+        # aws-cdk-lib does not check the pair; Fargate refuses it only at deploy time.
+        problems = [] if self.on_ec2 else _fargate_size_problems(self.task)
+        if problems:
+            raise ProblemsError(problems)
+        return self
+
+
+class ServiceConfig(Workload):
+    """A long-running ECS service: a web service (with `load_balancer`) or a worker."""
+
+    desired_count: int = Field(ge=0, le=5000)
+    autoscaling: AutoscalingConfig
+    load_balancer: LoadBalancerConfig | None = None
+    enable_execute_command: bool = Field(
+        default=False, description="ECS Exec for this service (mounts the agent's paths; root stays read-only)."
+    )
+
     @model_validator(mode="after")
     def _consistent(self) -> ServiceConfig:
         problems: list[Problem] = []
-        if not self.on_ec2:
-            problems += _fargate_size_problems(self.task, "task")
         a = self.autoscaling
         if not a.min_tasks <= self.desired_count <= a.max_tasks:
-            problems.append(
-                Problem("desired_count", f"desired_count must be within autoscaling [min_tasks, max_tasks] = [{a.min_tasks}, {a.max_tasks}]", self.desired_count, True)
-            )
+            allowed = f"[min_tasks, max_tasks] = [{a.min_tasks}, {a.max_tasks}]"
+            problems.append(Problem("desired_count", f"desired_count must be within autoscaling {allowed}", self.desired_count, True))
         if a.requests_per_target is not None and self.load_balancer is None:
             problems.append(Problem("autoscaling.requests_per_target", "request-count scaling needs a load_balancer (web services only)"))
         if self.load_balancer is not None and self.task.container.port is None:
             problems.append(Problem("task.container.port", "a web service behind a load balancer needs a container port"))
         if problems:
-            raise Problems(problems)
+            raise ProblemsError(problems)
         return self
 
 
-class ScheduledTaskConfig(Model):
+class ScheduledTaskConfig(Workload):
     """A task that EventBridge launches on a schedule and that stops when its work is done."""
 
-    name: Name
     schedule: str = Field(pattern=_SCHEDULE.pattern, description="cron(...) or rate(...) expression, UTC.")
-    task: TaskConfig
-    capacity_provider_strategy: tuple[CapacityProviderItem, ...] = Field(min_length=1)
-
-    _strategy = field_validator("capacity_provider_strategy")(_check_strategy)
-
-    @model_validator(mode="after")
-    def _consistent(self) -> ScheduledTaskConfig:
-        problems: list[Problem] = []
-        if not any(item.provider == "EC2" for item in self.capacity_provider_strategy):
-            problems += _fargate_size_problems(self.task, "task")
-        if problems:
-            raise Problems(problems)
-        return self
 
 
 class EcsConfig(Model):
@@ -439,16 +473,12 @@ class EcsConfig(Model):
         ec2_arch = self.cluster.ec2_capacity.architecture
         for kind, workloads in (("services", self.services), ("scheduled_tasks", self.scheduled_tasks)):
             for i, w in enumerate(workloads):
-                on_ec2 = any(item.provider == "EC2" for item in w.capacity_provider_strategy)
-                if on_ec2 and w.task.architecture != ec2_arch:
-                    problems.append(
-                        Problem(
-                            f"{kind}[{i}].task.architecture",
-                            f"the EC2 capacity provider runs {ec2_arch} instances ({self.cluster.ec2_capacity.instance_type}); this task is {w.task.architecture}",
-                        )
-                    )
+                if w.on_ec2 and w.task.architecture != ec2_arch:
+                    instances = f"{ec2_arch} instances ({self.cluster.ec2_capacity.instance_type})"
+                    message = f"the EC2 capacity provider runs {instances}; this task is {w.task.architecture}"
+                    problems.append(Problem(f"{kind}[{i}].task.architecture", message))
         if problems:
-            raise Problems(problems)
+            raise ProblemsError(problems)
         return self
 
 
@@ -487,7 +517,12 @@ class PlatformConfig(Model):
         problems: list[Problem] = []
         if self.network.nat_gateways > len(self.availability_zones):
             problems.append(
-                Problem("network.nat_gateways", f"more NAT gateways than availability zones ({len(self.availability_zones)})", self.network.nat_gateways, True)
+                Problem(
+                    "network.nat_gateways",
+                    f"more NAT gateways than availability zones ({len(self.availability_zones)})",
+                    self.network.nat_gateways,
+                    True,
+                )
             )
         zones = len(self.availability_zones)
         needed = zones * (2 ** (32 - self.network.public_subnet_mask) + 2 ** (32 - self.network.private_subnet_mask))
@@ -502,5 +537,5 @@ class PlatformConfig(Model):
                 )
             )
         if problems:
-            raise Problems(problems)
+            raise ProblemsError(problems)
         return self

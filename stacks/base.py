@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import Environment, Stack
+from aws_cdk import Environment, Stack, Tags
 from constructs import Construct
 
 from config.models import PlatformConfig
 
 
 def pascal(name: str) -> str:
-    """"nightly-report" -> "NightlyReport", for construct ids."""
+    """ "nightly-report" -> "NightlyReport", for construct ids."""
     return "".join(part.capitalize() for part in name.split("-"))
 
 
@@ -32,11 +32,14 @@ class BerthStack(Stack):
             scope,
             construct_id,
             env=Environment(account=config.account, region=config.region),
-            tags=tags,
             termination_protection=config.removal_policy == "retain",
             **kwargs,
         )
         self._zones = list(config.availability_zones)
+        # Rendered on every taggable resource (not only passed to CloudFormation as stack
+        # tags), so the cost-allocation tags are visible in the reviewed template.
+        for key, value in sorted(tags.items()):
+            Tags.of(self).add(key, value)
 
     @property
     def availability_zones(self) -> list[str]:

@@ -22,17 +22,27 @@ from stacks.base import BerthStack, pascal
 
 class EcsStack(BerthStack):
     def __init__(self, scope: Construct, construct_id: str, *, config: PlatformConfig, **kwargs: Any) -> None:
-        super().__init__(scope, construct_id, config=config, description=f"berth {config.name}: ECS cluster, capacity and workloads", **kwargs)
+        super().__init__(
+            scope, construct_id, config=config, description=f"berth {config.name}: ECS cluster, capacity and workloads", **kwargs
+        )
         env = config.name
         removal = removal_policy(config.removal_policy)
-        key = PlatformKey(self, "Key", alias=f"alias/berth/{env}/ecs", description=f"berth {env} ECS: logs, Exec, alarms, EBS", removal_policy=removal)
+        key = PlatformKey(
+            self, "Key", alias=f"alias/berth/{env}/ecs", description=f"berth {env} ECS: logs, Exec, alarms, EBS", removal_policy=removal
+        )
         key.allow_auto_scaling()
         vpc = import_vpc(self, "Vpc", environment=env, availability_zones=config.availability_zones, cidr=str(config.network.cidr))
         alarms = AlarmTopic(self, "Alarms", config=config.alarms, key=key)
         platform = PlatformCluster(self, "Platform", vpc=vpc, exec_config=config.ecs.cluster.exec, key=key.key, removal_policy=removal)
         cluster = platform.cluster
         capacity = ContainerInstanceCapacity(
-            self, "Ec2Capacity", cluster=cluster, config=config.ecs.cluster.ec2_capacity, key=key.key, notifications=alarms.topic, region=config.region
+            self,
+            "Ec2Capacity",
+            cluster=cluster,
+            config=config.ecs.cluster.ec2_capacity,
+            key=key.key,
+            notifications=alarms.topic,
+            region=config.region,
         )
         CfnOutput(self, "ClusterName", value=cluster.cluster_name)
         CfnOutput(self, "ClusterArn", value=cluster.cluster_arn)
@@ -66,8 +76,13 @@ class EcsStack(BerthStack):
 
         for scheduled in config.ecs.scheduled_tasks:
             name = pascal(scheduled.name)
-            on_ec2 = any(item.provider == "EC2" for item in scheduled.capacity_provider_strategy)
             task = WorkloadTaskDefinition(
-                self, f"{name}Task", workload=scheduled.name, config=scheduled.task, fargate=not on_ec2, key=key.key, removal_policy=removal
+                self,
+                f"{name}Task",
+                workload=scheduled.name,
+                config=scheduled.task,
+                fargate=not scheduled.on_ec2,
+                key=key.key,
+                removal_policy=removal,
             )
             ScheduledTask(self, f"{name}Schedule", config=scheduled, cluster=cluster, ec2_provider=capacity.capacity_provider, task=task)

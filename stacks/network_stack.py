@@ -17,9 +17,13 @@ from stacks.base import BerthStack
 
 class NetworkStack(BerthStack):
     def __init__(self, scope: Construct, construct_id: str, *, config: PlatformConfig, **kwargs: Any) -> None:
-        super().__init__(scope, construct_id, config=config, description=f"berth {config.name}: VPC, subnets, NAT, flow logs, endpoints", **kwargs)
+        super().__init__(
+            scope, construct_id, config=config, description=f"berth {config.name}: VPC, subnets, NAT, flow logs, endpoints", **kwargs
+        )
         removal = removal_policy(config.removal_policy)
-        key = PlatformKey(self, "Key", alias=f"alias/berth/{config.name}/network", description=f"berth {config.name} network logs", removal_policy=removal)
+        key = PlatformKey(
+            self, "Key", alias=f"alias/berth/{config.name}/network", description=f"berth {config.name} network logs", removal_policy=removal
+        )
         network = PlatformNetwork(
             self, "Network", config=config.network, availability_zones=config.availability_zones, key=key.key, removal_policy=removal
         )

