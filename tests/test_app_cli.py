@@ -22,9 +22,10 @@ CDK = ROOT / "node_modules" / "aws-cdk" / "bin" / "cdk"
 
 
 def _clean_env(tmp_path: Path) -> dict[str, str]:
-    """No AWS credentials or profile, and a HOME without ~/.aws."""
+    """No AWS credentials, profile or config file (HOME is kept: jsii caches packages there)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_") and not k.startswith("CDK_")}
-    env.update(HOME=str(tmp_path / "home"), JSII_NODE=str(NODE), CDK_DISABLE_CLI_TELEMETRY="true")
+    missing = str(tmp_path / "no-aws")
+    env.update(AWS_CONFIG_FILE=missing, AWS_SHARED_CREDENTIALS_FILE=missing, JSII_NODE=str(NODE), CDK_DISABLE_CLI_TELEMETRY="true")
     return env
 
 
