@@ -7,12 +7,14 @@ the bad value (where there is one) and what is allowed.
 from __future__ import annotations
 
 import copy
+import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
+import app
 from config import ConfigError, load_config, loader
 from config.loader import ENVIRONMENTS_DIR
 
@@ -35,14 +37,19 @@ def _set(data: dict[str, Any], path: str, value: Any) -> None:
 _DELETE = object()
 
 
-def refuse(tmp_path: Path, **edits: Any) -> ConfigError:
+def write_bad(tmp_path: Path, edits: dict[str, Any]) -> Path:
+    """dev.yaml with `edits` applied (keys are dotted paths written with "__")."""
     data = copy.deepcopy(DEV)
     for path, value in edits.items():
         _set(data, path.replace("__", "."), value)
     target = tmp_path / "bad.yaml"
     target.write_text(yaml.safe_dump(data))
+    return target
+
+
+def refuse(tmp_path: Path, **edits: Any) -> ConfigError:
     with pytest.raises(ConfigError) as info:
-        load_config(config_path=str(target))
+        load_config(config_path=str(write_bad(tmp_path, edits)))
     return info.value
 
 
@@ -205,3 +212,18 @@ def test_name_must_match_environment_file(tmp_path: Path, monkeypatch: pytest.Mo
     monkeypatch.setattr(loader, "ENVIRONMENTS_DIR", tmp_path)
     with pytest.raises(ConfigError, match="must match the environment file name 'stage'"):
         load_config("stage")
+
+
+@pytest.mark.parametrize(("edits", "field", "message"), CASES)
+def test_app_exits_2_with_the_report_and_writes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], edits: dict[str, Any], field: str, message: str
+) -> None:
+    """The same cases through app.main(), as `cdk synth -c config=...` runs it (in-process: no jsii)."""
+    monkeypatch.setenv("CDK_CONTEXT_JSON", json.dumps({"config": str(write_bad(tmp_path, edits))}))
+    monkeypatch.setenv("CDK_OUTDIR", str(tmp_path / "out"))
+    assert app.main() == 2
+    err = capsys.readouterr().err
+    assert f"  - {field}: " in err
+    assert message in err
+    assert "Traceback" not in err
+    assert not (tmp_path / "out").exists()
