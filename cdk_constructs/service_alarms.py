@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from aws_cdk import Duration
 from aws_cdk import aws_cloudwatch as cw
 from aws_cdk import aws_cloudwatch_actions as cw_actions
@@ -12,10 +14,23 @@ from constructs import Construct
 _PERIOD = Duration.minutes(1)
 
 
+class _Spec(NamedTuple):
+    construct_id: str
+    suffix: str
+    metric: cw.IMetric
+    threshold: float
+    periods: int
+    what: str
+    rolls_back: bool
+
+
 class ServiceAlarms(Construct):
-    """CPU and memory saturation, running < desired, and for web services ALB 5xx and
-    unhealthy targets. Metrics name the service by its literal name (not a reference), so
-    the service can depend on its deployment alarms without a dependency cycle.
+    """CPU and memory saturation, running < desired, and for web services ALB and target 5xx
+    and unhealthy targets; all notify the topic on alarm and on OK.
+
+    Metrics name the service by its literal name (not a reference), so the service can depend
+    on its deployment alarms without a dependency cycle. Web services roll back on 5xx and
+    unhealthy targets; workers, which have no load balancer, on CPU or memory saturation.
     """
 
     def __init__(
@@ -31,98 +46,93 @@ class ServiceAlarms(Construct):
         load_balancer: elbv2.ApplicationLoadBalancer | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
-        self._prefix = alarm_prefix
-        self._topic = topic
-        self._names: dict[int, str] = {}
         dims = {"ClusterName": cluster_name, "ServiceName": service_name}
 
-        def ecs_metric(name: str) -> cw.Metric:
-            return cw.Metric(namespace="AWS/ECS", metric_name=name, dimensions_map=dims, statistic="Average", period=_PERIOD)
+        def metric(namespace: str, name: str) -> cw.Metric:
+            return cw.Metric(namespace=namespace, metric_name=name, dimensions_map=dims, statistic="Average", period=_PERIOD)
 
-        self.cpu = self._alarm(
-            "CpuSaturation",
-            suffix="cpu-saturation",
-            metric=ecs_metric("CPUUtilization"),
-            threshold=90,
-            periods=5,
-            what="CPU above 90 % for 5 minutes",
-        )
-        self.memory = self._alarm(
-            "MemorySaturation",
-            suffix="memory-saturation",
-            metric=ecs_metric("MemoryUtilization"),
-            threshold=90,
-            periods=5,
-            what="memory above 90 % for 5 minutes",
-        )
-        insights = {
-            n: cw.Metric(namespace="ECS/ContainerInsights", metric_name=n, dimensions_map=dims, statistic="Average", period=_PERIOD)
-            for n in ("DesiredTaskCount", "RunningTaskCount")
-        }
-        missing = cw.MathExpression(
+        missing_tasks = cw.MathExpression(
             expression="desired - running",
-            using_metrics={"desired": insights["DesiredTaskCount"], "running": insights["RunningTaskCount"]},
+            using_metrics={
+                "desired": metric("ECS/ContainerInsights", "DesiredTaskCount"),
+                "running": metric("ECS/ContainerInsights", "RunningTaskCount"),
+            },
             period=_PERIOD,
             label="tasks missing",
         )
-        self.running_below_desired = self._alarm(
-            "RunningBelowDesired",
-            suffix="running-below-desired",
-            metric=missing,
-            threshold=1,
-            periods=10,
-            what="fewer tasks running than desired for 10 minutes",
-        )
-        self.deployment_alarms = [self.cpu, self.memory]
+        web = target_group is not None and load_balancer is not None
+        specs = [
+            _Spec("CpuSaturation", "cpu-saturation", metric("AWS/ECS", "CPUUtilization"), 90, 5, "CPU above 90 % for 5 minutes", not web),
+            _Spec(
+                "MemorySaturation",
+                "memory-saturation",
+                metric("AWS/ECS", "MemoryUtilization"),
+                90,
+                5,
+                "memory above 90 % for 5 minutes",
+                not web,
+            ),
+            _Spec(
+                "RunningBelowDesired",
+                "running-below-desired",
+                missing_tasks,
+                1,
+                10,
+                "fewer tasks running than desired for 10 minutes",
+                False,
+            ),
+        ]
         if target_group is not None and load_balancer is not None:
-            errors = target_group.metrics.http_code_target(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, period=_PERIOD, statistic="Sum")
-            self.target_5xx = self._alarm(
-                "Target5xx",
-                suffix="target-5xx",
-                metric=errors,
-                threshold=10,
-                periods=3,
-                what="10+ target 5xx responses a minute for 3 minutes",
+            specs += [
+                _Spec(
+                    "Target5xx",
+                    "target-5xx",
+                    target_group.metrics.http_code_target(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, period=_PERIOD, statistic="Sum"),
+                    10,
+                    3,
+                    "10+ target 5xx responses a minute for 3 minutes",
+                    True,
+                ),
+                _Spec(
+                    "Elb5xx",
+                    "alb-5xx",
+                    load_balancer.metrics.http_code_elb(elbv2.HttpCodeElb.ELB_5XX_COUNT, period=_PERIOD, statistic="Sum"),
+                    10,
+                    3,
+                    "10+ load balancer 5xx responses a minute for 3 minutes",
+                    False,
+                ),
+                _Spec(
+                    "UnhealthyTargets",
+                    "unhealthy-targets",
+                    target_group.metrics.unhealthy_host_count(period=_PERIOD, statistic="Maximum"),
+                    1,
+                    3,
+                    "unhealthy targets for 3 minutes",
+                    True,
+                ),
+            ]
+        self.alarms: dict[str, cw.Alarm] = {}
+        self.deployment_alarms: list[cw.Alarm] = []
+        self.deployment_alarm_names: list[str] = []
+        for spec in specs:
+            name = f"{alarm_prefix}-{spec.suffix}"
+            alarm = cw.Alarm(
+                self,
+                spec.construct_id,
+                alarm_name=name,
+                alarm_description=f"{alarm_prefix}: {spec.what}",
+                metric=spec.metric,
+                threshold=spec.threshold,
+                evaluation_periods=spec.periods,
+                datapoints_to_alarm=spec.periods,
+                comparison_operator=cw.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+                treat_missing_data=cw.TreatMissingData.NOT_BREACHING,
             )
-            elb_errors = load_balancer.metrics.http_code_elb(elbv2.HttpCodeElb.ELB_5XX_COUNT, period=_PERIOD, statistic="Sum")
-            self.elb_5xx = self._alarm(
-                "Elb5xx",
-                suffix="alb-5xx",
-                metric=elb_errors,
-                threshold=10,
-                periods=3,
-                what="10+ load balancer 5xx responses a minute for 3 minutes",
-            )
-            unhealthy = target_group.metrics.unhealthy_host_count(period=_PERIOD, statistic="Maximum")
-            self.unhealthy = self._alarm(
-                "UnhealthyTargets",
-                suffix="unhealthy-targets",
-                metric=unhealthy,
-                threshold=1,
-                periods=3,
-                what="unhealthy targets for 3 minutes",
-            )
-            self.deployment_alarms = [self.target_5xx, self.unhealthy]
-
-    def deployment_alarm_names(self) -> list[str]:
-        """Literal names (not references): ECS reads the alarms by name."""
-        return [self._names[id(a)] for a in self.deployment_alarms]
-
-    def _alarm(self, construct_id: str, *, suffix: str, metric: cw.IMetric, threshold: float, periods: int, what: str) -> cw.Alarm:
-        name = f"{self._prefix}-{suffix}"
-        alarm = cw.Alarm(
-            self,
-            construct_id,
-            alarm_name=name,
-            alarm_description=f"{self._prefix}: {what}",
-            metric=metric,
-            threshold=threshold,
-            evaluation_periods=periods,
-            datapoints_to_alarm=periods,
-            comparison_operator=cw.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-            treat_missing_data=cw.TreatMissingData.NOT_BREACHING,
-        )
-        alarm.add_alarm_action(cw_actions.SnsAction(self._topic))
-        alarm.add_ok_action(cw_actions.SnsAction(self._topic))
-        self._names[id(alarm)] = name
-        return alarm
+            alarm.add_alarm_action(cw_actions.SnsAction(topic))
+            alarm.add_ok_action(cw_actions.SnsAction(topic))
+            self.alarms[spec.suffix] = alarm
+            if spec.rolls_back:
+                self.deployment_alarms.append(alarm)
+                # Literal names (not references): ECS reads the alarms by name.
+                self.deployment_alarm_names.append(name)

@@ -111,7 +111,7 @@ class WorkloadService(Construct):
         )
         # Literal alarm names plus an explicit dependency: the alarms exist before the service
         # that watches them, and no reference ties the service's name back to them.
-        self.service.enable_deployment_alarms(self.alarms.deployment_alarm_names(), behavior=ecs.AlarmBehavior.ROLLBACK_ON_ALARM)
+        self.service.enable_deployment_alarms(self.alarms.deployment_alarm_names, behavior=ecs.AlarmBehavior.ROLLBACK_ON_ALARM)
         for alarm in self.alarms.deployment_alarms:
             self.service.node.add_dependency(alarm)
         self._autoscale(config.autoscaling, target_group)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import CfnOutput
+from aws_cdk import CfnOutput, RemovalPolicy
 from constructs import Construct
 
 from cdk_constructs.alarm_topic import AlarmTopic
@@ -16,7 +16,7 @@ from cdk_constructs.scheduled_task import ScheduledTask
 from cdk_constructs.shared_vpc import import_vpc
 from cdk_constructs.task_definition import WorkloadTaskDefinition
 from cdk_constructs.workload_service import WorkloadService
-from config.models import PlatformConfig
+from config.models import PlatformConfig, Workload
 from stacks.base import BerthStack, pascal
 
 
@@ -49,16 +49,7 @@ class EcsStack(BerthStack):
 
         for service in config.ecs.services:
             name = pascal(service.name)
-            task = WorkloadTaskDefinition(
-                self,
-                f"{name}Task",
-                workload=service.name,
-                config=service.task,
-                fargate=not service.on_ec2,
-                key=key.key,
-                removal_policy=removal,
-                enable_exec=service.enable_execute_command,
-            )
+            task = self._task_definition(service, key=key, removal=removal, enable_exec=service.enable_execute_command)
             workload = WorkloadService(
                 self,
                 f"{name}Service",
@@ -75,14 +66,26 @@ class EcsStack(BerthStack):
                 CfnOutput(self, f"{name}LoadBalancerDns", value=workload.load_balancer.load_balancer.load_balancer_dns_name)
 
         for scheduled in config.ecs.scheduled_tasks:
-            name = pascal(scheduled.name)
-            task = WorkloadTaskDefinition(
+            task = self._task_definition(scheduled, key=key, removal=removal)
+            ScheduledTask(
                 self,
-                f"{name}Task",
-                workload=scheduled.name,
-                config=scheduled.task,
-                fargate=not scheduled.on_ec2,
-                key=key.key,
-                removal_policy=removal,
+                f"{pascal(scheduled.name)}Schedule",
+                config=scheduled,
+                cluster=cluster,
+                ec2_provider=capacity.capacity_provider,
+                task=task,
             )
-            ScheduledTask(self, f"{name}Schedule", config=scheduled, cluster=cluster, ec2_provider=capacity.capacity_provider, task=task)
+
+    def _task_definition(
+        self, workload: Workload, *, key: PlatformKey, removal: RemovalPolicy, enable_exec: bool = False
+    ) -> WorkloadTaskDefinition:
+        return WorkloadTaskDefinition(
+            self,
+            f"{pascal(workload.name)}Task",
+            workload=workload.name,
+            config=workload.task,
+            fargate=not workload.on_ec2,
+            key=key.key,
+            removal_policy=removal,
+            enable_exec=enable_exec,
+        )
