@@ -14,11 +14,12 @@ _RETENTION = dict(zip(_DAYS, [m for m in logs.RetentionDays if m is not logs.Ret
 
 
 def encrypted_log_group(
-    scope: Construct, construct_id: str, *, key: kms.IKey, retention_days: int, removal_policy: RemovalPolicy
+    scope: Construct, construct_id: str, *, key: kms.IKey, retention_days: int, removal_policy: RemovalPolicy, name: str | None = None
 ) -> logs.LogGroup:
     return logs.LogGroup(
         scope,
         construct_id,
+        log_group_name=name,
         encryption_key=key,
         retention=_RETENTION[retention_days],
         removal_policy=removal_policy,

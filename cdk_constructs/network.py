@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aws_cdk import RemovalPolicy
+from aws_cdk import RemovalPolicy, Tags
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_kms as kms
 from constructs import Construct
@@ -57,6 +57,13 @@ class PlatformNetwork(Construct):
             traffic_type=ec2.FlowLogTrafficType.ALL,
         )
         self._add_interface_endpoints(config)
+
+    def tag_for_kubernetes_load_balancers(self) -> None:
+        """The subnet tags EKS load balancing (Auto Mode, AWS Load Balancer Controller) discovers."""
+        for subnet in self.vpc.public_subnets:
+            Tags.of(subnet).add("kubernetes.io/role/elb", "1")
+        for subnet in self.vpc.private_subnets:
+            Tags.of(subnet).add("kubernetes.io/role/internal-elb", "1")
 
     def _add_interface_endpoints(self, config: NetworkConfig) -> None:
         if not config.interface_endpoints:

@@ -21,10 +21,6 @@ def parameter_prefix(environment: str) -> str:
     return f"/berth/{environment}/network"
 
 
-# The lists a consumer needs to rebuild the VPC's subnets, in availability-zone order.
-_LISTS = ("private-subnet-ids", "public-subnet-ids")
-
-
 def _lists(vpc: ec2.IVpc) -> dict[str, list[str]]:
     return {
         "private-subnet-ids": [s.subnet_id for s in vpc.private_subnets],
@@ -49,23 +45,28 @@ class VpcParameters(Construct):
             )
 
 
-def import_vpc(scope: Construct, construct_id: str, *, environment: str, availability_zones: tuple[str, ...], cidr: str) -> ec2.IVpc:
-    """An IVpc whose ids CloudFormation reads from the network stack's SSM parameters."""
+def import_vpc(
+    scope: Construct, construct_id: str, *, environment: str, availability_zones: tuple[str, ...], cidr: str, public_subnets: bool = True
+) -> ec2.IVpc:
+    """An IVpc whose ids CloudFormation reads from the network stack's SSM parameters.
+
+    `public_subnets=False` for a consumer that places nothing in them (no unused parameter).
+    """
     prefix = parameter_prefix(environment)
     vpc_id = ssm.StringParameter.value_for_string_parameter(scope, f"{prefix}/vpc-id")
-    count = len(availability_zones)
-    lists = {}
-    for name in _LISTS:
+
+    def subnet_ids(name: str) -> list[str]:
         values = ssm.StringListParameter.value_for_typed_list_parameter(scope, f"{prefix}/{name}")
-        lists[name] = [Fn.select(i, values) for i in range(count)]
+        return [Fn.select(i, values) for i in range(len(availability_zones))]
+
     vpc = ec2.Vpc.from_vpc_attributes(
         scope,
         construct_id,
         vpc_id=vpc_id,
         vpc_cidr_block=cidr,
         availability_zones=list(availability_zones),
-        private_subnet_ids=lists["private-subnet-ids"],
-        public_subnet_ids=lists["public-subnet-ids"],
+        private_subnet_ids=subnet_ids("private-subnet-ids"),
+        public_subnet_ids=subnet_ids("public-subnet-ids") if public_subnets else None,
     )
     for subnet in (*vpc.private_subnets, *vpc.public_subnets):
         Validations.of(subnet).acknowledge(

@@ -19,6 +19,7 @@ from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
 from cdk_constructs.acknowledgments import acknowledge
+from cdk_constructs.grants import grant_permissions
 from cdk_constructs.log_group import encrypted_log_group
 from config.models import ImageConfig, SecretRef, TaskConfig
 
@@ -64,11 +65,7 @@ class WorkloadTaskDefinition(Construct):
         self.task_role = iam.Role(
             self, "TaskRole", assumed_by=_tasks_principal(stack), description=f"{workload}: what the application may do"
         )
-        for statement in config.permissions:
-            self.task_role.add_to_principal_policy(
-                iam.PolicyStatement(actions=list(statement.actions), resources=list(statement.resources))
-            )
-        self._acknowledge_granted_wildcards()
+        grant_permissions(self.task_role, config.permissions)
 
         arm = config.architecture == "arm64"
         self.task_definition = ecs.TaskDefinition(
@@ -155,14 +152,6 @@ class WorkloadTaskDefinition(Construct):
             volume = "exec" + path.replace("/", "-")
             self.task_definition.add_volume(name=volume)
             self.container.add_mount_points(ecs.MountPoint(container_path=path, source_volume=volume, read_only=False))
-
-    def _acknowledge_granted_wildcards(self) -> None:
-        """Config requires a reason for every wildcard resource it grants; it is the acknowledgment."""
-        policy = self.task_role.node.try_find_child("DefaultPolicy")
-        for statement in self.config.permissions:
-            for resource in statement.resources:
-                if "*" in resource and policy is not None and statement.wildcard_reason:
-                    acknowledge(policy, f"IAM5[Resource::{resource}]", statement.wildcard_reason)
 
     def _acknowledge(self) -> None:
         if self.config.container.environment:

@@ -69,3 +69,24 @@ def instance_architecture(instance_type: str) -> str:
 
 
 INSTANCE_TYPE_PATTERN = r"^[a-z][a-z0-9-]*\d[a-z0-9-]*\.(nano|micro|small|medium|large|metal|\d*xlarge|metal-\d+xl)$"
+
+
+# Kubernetes versions the pinned aws-cdk-lib (aws_eks_v2.KubernetesVersion) knows. A test
+# keeps this list equal to the library's, so a version the library cannot name is refused
+# here, before jsii starts.
+KUBERNETES_VERSIONS: tuple[str, ...] = tuple(f"1.{minor}" for minor in range(25, 37))
+
+# Managed node group AMI types berth offers, with their architecture.
+NODEGROUP_AMI_ARCHITECTURE: dict[str, str] = {
+    "AL2023_X86_64_STANDARD": "x86_64",
+    "AL2023_ARM_64_STANDARD": "arm64",
+    "BOTTLEROCKET_X86_64": "x86_64",
+    "BOTTLEROCKET_ARM_64": "arm64",
+}
+
+# The node pools EKS Auto Mode offers built in.
+AUTO_MODE_NODE_POOLS: tuple[str, ...] = ("general-purpose", "system")
+
+# The EKS add-ons berth manages, and the format of their versions.
+EKS_ADDONS: tuple[str, ...] = ("vpc-cni", "kube-proxy", "eks-pod-identity-agent", "coredns", "aws-ebs-csi-driver")
+ADDON_VERSION_PATTERN = r"^v\d+\.\d+\.\d+-eksbuild\.\d+$"

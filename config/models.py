@@ -15,7 +15,9 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
+from config.eks_models import EksConfig
 from config.errors import Problem, ProblemsError
+from config.iam import Permission
 from config.limits import (
     FARGATE_MEMORY_BY_CPU,
     INSTANCE_TYPE_PATTERN,
@@ -37,7 +39,6 @@ Provider = Literal["FARGATE", "FARGATE_SPOT", "EC2"]
 Percent = Annotated[int, Field(ge=1, le=100)]
 
 _SECRET_NAME_HINT = re.compile(r"(PASSWORD|PASSWD|SECRET|TOKEN|PRIVATE_KEY|API_KEY|ACCESS_KEY|CREDENTIAL)", re.I)
-_ACTION = re.compile(r"^[a-z0-9-]+:[A-Za-z0-9*]+$")
 _SCHEDULE = re.compile(r"^(cron\(([^ ]+ ){5}[^ ]+\)|rate\(\d+ (minute|minutes|hour|hours|day|days)\))$")
 _CRON = re.compile(r"^cron\(([^ ]+ ){5}[^ ]+\)$")
 
@@ -266,44 +267,6 @@ class ContainerConfig(Model):
         return value
 
 
-class Permission(Model):
-    """One identity-policy statement granted to a workload's task role."""
-
-    actions: tuple[str, ...] = Field(min_length=1)
-    resources: tuple[str, ...] = Field(min_length=1)
-    wildcard_reason: str | None = Field(
-        default=None,
-        min_length=20,
-        description="Required when a resource contains '*' (e.g. objects under a prefix); becomes the cdk-nag acknowledgment's reason.",
-    )
-
-    @field_validator("actions")
-    @classmethod
-    def _no_service_wildcards(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        bad = [a for a in value if a == "*" or a.endswith(":*") or not _ACTION.match(a)]
-        if bad:
-            raise ValueError(f"actions must name service:Action; '*' and whole-service wildcards are refused: {bad}")
-        return value
-
-    @field_validator("resources")
-    @classmethod
-    def _arns(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        bad = [r for r in value if not r.startswith("arn:")]
-        if bad:
-            raise ValueError(f"resources must be ARNs (least privilege): {bad}")
-        if "*" in value:
-            raise ValueError("resource '*' is refused: name the ARNs the workload needs")
-        return value
-
-    @model_validator(mode="after")
-    def _wildcards_explained(self) -> Permission:
-        if any("*" in r for r in self.resources) and self.wildcard_reason is None:
-            raise ProblemsError(
-                [Problem("wildcard_reason", "a resource contains '*': say why it is needed (it is reviewed as the cdk-nag acknowledgment)")]
-            )
-        return self
-
-
 class TaskConfig(Model):
     """A task definition: one application container plus its size and identity."""
 
@@ -498,6 +461,7 @@ class PlatformConfig(Model):
     network: NetworkConfig
     alarms: AlarmsConfig = AlarmsConfig()
     ecs: EcsConfig
+    eks: EksConfig | None = Field(default=None, description="An EKS cluster for this environment (optional).")
 
     @field_validator("availability_zones")
     @classmethod

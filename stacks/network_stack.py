@@ -27,6 +27,8 @@ class NetworkStack(BerthStack):
         network = PlatformNetwork(
             self, "Network", config=config.network, availability_zones=config.availability_zones, key=key.key, removal_policy=removal
         )
+        if config.eks is not None:
+            network.tag_for_kubernetes_load_balancers()
         VpcParameters(self, "Parameters", vpc=network.vpc, environment=config.name)
         CfnOutput(self, "VpcId", value=network.vpc.vpc_id, description="VPC id")
         self.vpc = network.vpc

@@ -11,6 +11,7 @@ from aws_cdk import App
 from cdk_constructs.checks import attach_checks
 from config.models import PlatformConfig
 from stacks.ecs_stack import EcsStack
+from stacks.eks_stack import EksStack
 from stacks.network_stack import NetworkStack
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,5 +36,8 @@ def build_app(config: PlatformConfig, *, outdir: str | None = None, context: dic
     network = NetworkStack(app, f"{prefix}-network", config=config)
     ecs = EcsStack(app, f"{prefix}-ecs", config=config)
     ecs.add_stack_dependency(network, "reads the VPC ids from the network stack's SSM parameters")
+    if config.eks is not None:
+        eks = EksStack(app, f"{prefix}-eks", config=config)
+        eks.add_stack_dependency(network, "reads the VPC ids from the network stack's SSM parameters")
     attach_checks(app)
     return app

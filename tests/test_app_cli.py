@@ -80,7 +80,11 @@ def test_cdk_synth_refuses_bad_config_and_writes_no_template(tmp_path: Path) -> 
 def test_cdk_synth_works_without_credentials_and_looks_nothing_up(tmp_path: Path) -> None:
     result = _cdk_synth(tmp_path, "-c", "env=prod")
     assert result.returncode == 0, result.stderr
-    assert [p.name for p in _templates(tmp_path)] == ["berth-prod-ecs.template.json", "berth-prod-network.template.json"]
+    assert [p.name for p in _templates(tmp_path)] == [
+        "berth-prod-ecs.template.json",
+        "berth-prod-eks.template.json",
+        "berth-prod-network.template.json",
+    ]
     manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
     assert "missing" not in manifest, manifest.get("missing")
     # No avoidable warnings: the end-of-life banner of Node 20, deprecations, annotations.

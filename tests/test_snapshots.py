@@ -17,7 +17,6 @@ def template_snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
     return snapshot.use_extension(TemplateSnapshotExtension)
 
 
-@pytest.mark.parametrize("suffix", ["network", "ecs"])
-def test_template_matches_snapshot(assembly: Assembly, suffix: str, template_snapshot: SnapshotAssertion) -> None:
-    stack = assembly.stack(suffix)
-    assert normalized_template(assembly.template_json(stack)) == template_snapshot(name=stack)
+def test_templates_match_snapshots(assembly: Assembly, template_snapshot: SnapshotAssertion) -> None:
+    for stack in assembly.stack_names:
+        assert normalized_template(assembly.template_json(stack)) == template_snapshot(name=stack), stack

@@ -1,0 +1,65 @@
+"""The shape of a berth rule, and its adapter to cdk-nag 3's rule interface."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import Any, ClassVar
+
+import jsii
+from aws_cdk import CfnResource, Stack
+from cdk_nag import IApplyRule, NagMessageLevel, NagRuleCompliance
+
+
+class BerthRule(ABC):
+    """One rule: a stable id, the resource type it checks, what it means and why it matters.
+
+    `check` gets the resource's properties resolved to plain CloudFormation values (tokens
+    become {"Ref": ...} and the like) and answers whether the resource complies.
+    """
+
+    rule_id: ClassVar[str]  # "EKS1": reported as Berth-EKS1, acknowledged as Berth::Berth-EKS1
+    resource_type: ClassVar[str]
+    info: ClassVar[str]
+    explanation: ClassVar[str]
+    level: ClassVar[NagMessageLevel] = NagMessageLevel.ERROR
+
+    @abstractmethod
+    def check(self, props: dict[str, Any], node: CfnResource) -> bool: ...
+
+
+def resolved_properties(node: CfnResource) -> dict[str, Any]:
+    # `cfnProperties` is protected in TypeScript; jsii exposes it to Python as `_cfn_properties`.
+    return Stack.of(node).resolve(node._cfn_properties) or {}
+
+
+@jsii.implements(IApplyRule)
+class AppliedRule:
+    """cdk-nag calls this back. Its members must be properties: jsii reads them as such."""
+
+    def __init__(self, rule: BerthRule, node: CfnResource) -> None:
+        self._rule = rule
+        self._node = node
+
+    @property
+    def explanation(self) -> str:
+        return self._rule.explanation
+
+    @property
+    def info(self) -> str:
+        return self._rule.info
+
+    @property
+    def level(self) -> NagMessageLevel:
+        return self._rule.level
+
+    @property
+    def node(self) -> CfnResource:
+        return self._node
+
+    @property
+    def rule_suffix_override(self) -> str:
+        return self._rule.rule_id
+
+    def rule(self, node: CfnResource) -> NagRuleCompliance:
+        compliant = self._rule.check(resolved_properties(node), node)
+        return NagRuleCompliance.COMPLIANT if compliant else NagRuleCompliance.NON_COMPLIANT

@@ -1,0 +1,114 @@
+"""The EKS control plane: private endpoint, all control-plane logs to a log group berth owns,
+secrets envelope-encrypted, access through access entries only."""
+
+from __future__ import annotations
+
+from aws_cdk import RemovalPolicy
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_eks_v2 as eks
+from aws_cdk import aws_kms as kms
+from constructs import Construct
+
+from cdk_constructs.acknowledgments import acknowledge
+from cdk_constructs.eks_node_groups import AUTO_MODE_NODE_POLICIES, node_role
+from cdk_constructs.log_group import encrypted_log_group
+from config.eks_models import EksConfig
+
+_ALL_LOG_TYPES = [
+    eks.ClusterLoggingTypes.API,
+    eks.ClusterLoggingTypes.AUDIT,
+    eks.ClusterLoggingTypes.AUTHENTICATOR,
+    eks.ClusterLoggingTypes.CONTROLLER_MANAGER,
+    eks.ClusterLoggingTypes.SCHEDULER,
+]
+ADMIN_POLICY = "AmazonEKSClusterAdminPolicy"
+VIEW_POLICY = "AmazonEKSViewPolicy"
+
+
+def _endpoint(config: EksConfig) -> eks.EndpointAccess:
+    if not config.endpoint.public_access:
+        return eks.EndpointAccess.PRIVATE
+    return eks.EndpointAccess.PUBLIC_AND_PRIVATE.only_from(*(str(c) for c in config.endpoint.public_access_cidrs))
+
+
+class PlatformEksCluster(Construct):
+    """An `aws_eks_v2` cluster: native AWS::EKS::Cluster, no kubectl Lambda, no nested stack."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: EksConfig,
+        vpc: ec2.IVpc,
+        key: kms.IKey,
+        removal_policy: RemovalPolicy,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        # EKS creates /aws/eks/<name>/cluster on first use with no retention and no key;
+        # created here first (and before the cluster), it gets both.
+        self.log_group = encrypted_log_group(
+            self,
+            "ControlPlaneLogs",
+            key=key,
+            retention_days=config.log_retention_days,
+            removal_policy=removal_policy,
+            name=f"/aws/eks/{config.cluster_name}/cluster",
+        )
+        auto = config.auto_mode.enabled
+        self.cluster = eks.Cluster(
+            self,
+            "Cluster",
+            cluster_name=config.cluster_name,
+            version=eks.KubernetesVersion.of(config.version),
+            vpc=vpc,
+            vpc_subnets=[ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS)],
+            endpoint_access=_endpoint(config),
+            cluster_logging=_ALL_LOG_TYPES,
+            secrets_encryption_key=key,
+            # Access entries only, and no implicit admin for whoever ran the deploy.
+            bootstrap_cluster_creator_admin_permissions=False,
+            # Core add-ons are EKS managed add-ons with pinned versions (or Auto Mode's own).
+            bootstrap_self_managed_addons=False,
+            default_capacity_type=eks.DefaultCapacityType.AUTOMODE if auto else eks.DefaultCapacityType.NODEGROUP,
+            # Without Auto Mode, no unmanaged default node group: capacity comes from config.
+            default_capacity=None if auto else 0,
+            compute=eks.ComputeConfig(
+                node_pools=list(config.auto_mode.node_pools),
+                node_role=node_role(self, "AutoModeNodeRole", policies=AUTO_MODE_NODE_POLICIES, description="EKS Auto Mode nodes"),
+            )
+            if auto
+            else None,
+            removal_policy=removal_policy,
+        )
+        self.cluster.node.add_dependency(self.log_group)
+        for i, arn in enumerate(config.access.admins):
+            self._grant(f"Admin{i}", arn, ADMIN_POLICY)
+        for i, arn in enumerate(config.access.viewers):
+            self._grant(f"Viewer{i}", arn, VIEW_POLICY)
+        acknowledge(
+            self.cluster.role,
+            "IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonEKSClusterPolicy]",
+            "The EKS service role policy AWS requires for the control plane; AWS maintains it as EKS adds features.",
+        )
+        if auto:
+            for policy in (
+                "AmazonEKSComputePolicy",
+                "AmazonEKSBlockStoragePolicy",
+                "AmazonEKSLoadBalancingPolicy",
+                "AmazonEKSNetworkingPolicy",
+            ):
+                acknowledge(
+                    self.cluster.role,
+                    f"IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/{policy}]",
+                    "Required by EKS Auto Mode, which manages compute, storage, load balancing and networking for the cluster.",
+                )
+
+    def _grant(self, construct_id: str, principal_arn: str, policy: str) -> None:
+        eks.AccessEntry(
+            self,
+            construct_id,
+            cluster=self.cluster,
+            principal=principal_arn,
+            access_policies=[eks.AccessPolicy.from_access_policy_name(policy, access_scope_type=eks.AccessScopeType.CLUSTER)],
+        )

@@ -1,0 +1,46 @@
+"""Fargate profiles: pods that match a selector run on Fargate, each profile with its own
+pod execution role (pull images, write logs), in the private subnets."""
+
+from __future__ import annotations
+
+from aws_cdk import Stack
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_eks_v2 as eks
+from aws_cdk import aws_iam as iam
+from constructs import Construct
+
+from cdk_constructs.acknowledgments import acknowledge
+from config.eks_models import FargateProfileConfig
+
+
+class FargateProfile(Construct):
+    def __init__(self, scope: Construct, construct_id: str, *, cluster: eks.Cluster, vpc: ec2.IVpc, config: FargateProfileConfig) -> None:
+        super().__init__(scope, construct_id)
+        stack = Stack.of(self)
+        self.role = iam.Role(
+            self,
+            "PodExecutionRole",
+            assumed_by=iam.ServicePrincipal("eks-fargate-pods.amazonaws.com").with_conditions(
+                {
+                    "ArnLike": {
+                        "aws:SourceArn": f"arn:{stack.partition}:eks:{stack.region}:{stack.account}:fargateprofile/{cluster.cluster_name}/*"
+                    }
+                }
+            ),
+            managed_policies=[iam.ManagedPolicy.from_aws_managed_policy_name("AmazonEKSFargatePodExecutionRolePolicy")],
+            description=f"Fargate profile {config.name}: pull images, write logs",
+        )
+        acknowledge(
+            self.role,
+            "IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonEKSFargatePodExecutionRolePolicy]",
+            "AWS's documented pod execution policy (ECR pull); the trust policy limits it to this cluster's Fargate profiles.",
+        )
+        self.profile = eks.FargateProfile(
+            self,
+            "Profile",
+            cluster=cluster,
+            selectors=[eks.Selector(namespace=s.namespace, labels=dict(s.labels) or None) for s in config.selectors],
+            pod_execution_role=self.role,
+            vpc=vpc,
+            subnet_selection=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS),
+        )

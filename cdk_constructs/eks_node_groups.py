@@ -1,0 +1,105 @@
+"""Managed node groups: the EKS counterpart of ECS container instances.
+
+Every group has a launch template (IMDSv2 required, hop limit 1, every EBS volume encrypted
+gp3 with the stack's key, no SSH), a pinned AMI release, and no fixed name: a change that
+needs a new node group can then be rolled out by CloudFormation without a name clash.
+"""
+
+from __future__ import annotations
+
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_eks_v2 as eks
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from constructs import Construct
+
+from cdk_constructs.acknowledgments import acknowledge
+from config.eks_models import NodeGroupConfig
+
+_TAINT_EFFECT = {
+    "NO_SCHEDULE": eks.TaintEffect.NO_SCHEDULE,
+    "PREFER_NO_SCHEDULE": eks.TaintEffect.PREFER_NO_SCHEDULE,
+    "NO_EXECUTE": eks.TaintEffect.NO_EXECUTE,
+}
+
+# What a worker node needs, and no more: join the cluster and pull images. The VPC CNI's
+# permissions are not here: the vpc-cni add-on has its own role (Pod Identity).
+_PULL_ONLY = "Pull-only ECR access for the kubelet (narrower than ReadOnly); AWS's documented policy for nodes."
+NODE_GROUP_POLICIES = {
+    "AmazonEKSWorkerNodePolicy": "AWS's policy for the kubelet to describe the cluster and its node; EKS requires it on the node role.",
+    "AmazonEC2ContainerRegistryPullOnly": _PULL_ONLY,
+}
+# Auto Mode nodes need even less: AWS's minimal node policy.
+AUTO_MODE_NODE_POLICIES = {
+    "AmazonEKSWorkerNodeMinimalPolicy": "AWS's minimal policy for EKS Auto Mode nodes (the documented node role policy for Auto Mode).",
+    "AmazonEC2ContainerRegistryPullOnly": _PULL_ONLY,
+}
+
+
+def node_role(scope: Construct, construct_id: str, *, policies: dict[str, str], description: str) -> iam.Role:
+    """A node role holding only `policies` (AWS-managed name -> why it is needed)."""
+    role = iam.Role(scope, construct_id, assumed_by=iam.ServicePrincipal("ec2.amazonaws.com"), description=description)
+    for name, reason in policies.items():
+        role.add_managed_policy(iam.ManagedPolicy.from_aws_managed_policy_name(name))
+        acknowledge(role, f"IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/{name}]", reason)
+    return role
+
+
+def _volumes(config: NodeGroupConfig, key: kms.IKey) -> list[ec2.BlockDevice]:
+    def volume(size: int) -> ec2.BlockDeviceVolume:
+        return ec2.BlockDeviceVolume.ebs(
+            size, encrypted=True, kms_key=key, volume_type=ec2.EbsDeviceVolumeType.GP3, delete_on_termination=True
+        )
+
+    if config.bottlerocket:
+        # Bottlerocket: a small OS volume and a data volume for images and containers.
+        return [
+            ec2.BlockDevice(device_name="/dev/xvda", volume=volume(4)),
+            ec2.BlockDevice(device_name="/dev/xvdb", volume=volume(config.disk_gib)),
+        ]
+    return [ec2.BlockDevice(device_name="/dev/xvda", volume=volume(config.disk_gib))]
+
+
+class ManagedNodeGroup(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        cluster: eks.Cluster,
+        config: NodeGroupConfig,
+        role: iam.IRole,
+        key: kms.IKey,
+        autoscaler_tags: dict[str, str],
+    ) -> None:
+        super().__init__(scope, construct_id)
+        # With ami_type set, the launch template must not name an AMI, and the disk size
+        # lives here rather than on the node group.
+        self.launch_template = ec2.LaunchTemplate(
+            self,
+            "LaunchTemplate",
+            block_devices=_volumes(config, key),
+            http_tokens=ec2.LaunchTemplateHttpTokens.REQUIRED,
+            http_endpoint=True,
+            http_put_response_hop_limit=1,
+        )
+        self.nodegroup = cluster.add_nodegroup_capacity(
+            construct_id,
+            ami_type=eks.NodegroupAmiType(config.ami_type),
+            release_version=config.release_version,
+            capacity_type=eks.CapacityType(config.capacity_type),
+            instance_types=[ec2.InstanceType(t) for t in config.instance_types],
+            min_size=config.min_size,
+            desired_size=config.desired_size,
+            max_size=config.max_size,
+            max_unavailable_percentage=config.max_unavailable_percent,
+            labels=dict(config.labels) or None,
+            taints=[eks.TaintSpec(key=t.key, value=t.value, effect=_TAINT_EFFECT[t.effect]) for t in config.taints] or None,
+            node_role=role,
+            subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS),
+            launch_template_spec=eks.LaunchTemplateSpec(
+                id=self.launch_template.launch_template_id, version=self.launch_template.latest_version_number
+            ),
+            enable_node_auto_repair=True,
+            tags=autoscaler_tags or None,
+        )

@@ -1,0 +1,223 @@
+"""The typed shape of an environment's EKS cluster (the optional `eks:` section).
+
+Kept beside models.py, which imports it: one concern a module. The same rules apply: the
+models are immutable, unknown fields are errors, and checks that need two fields live on
+the smallest model that holds both, so problems in different parts are reported together.
+"""
+
+from __future__ import annotations
+
+from ipaddress import IPv4Network
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+
+from config.errors import Problem, ProblemsError
+from config.iam import Permission
+from config.limits import (
+    ADDON_VERSION_PATTERN,
+    AUTO_MODE_NODE_POOLS,
+    EKS_ADDONS,
+    INSTANCE_TYPE_PATTERN,
+    KUBERNETES_VERSIONS,
+    NODEGROUP_AMI_ARCHITECTURE,
+    instance_architecture,
+)
+
+_K8S_NAME = r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$"
+_ROLE_ARN = r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+
+class EndpointConfig(_Model):
+    """The Kubernetes API endpoint. Private only unless public access is asked for."""
+
+    public_access: bool = False
+    public_access_cidrs: tuple[IPv4Network, ...] = ()
+    allow_public_internet: bool = Field(default=False, description="Second, explicit flag needed for 0.0.0.0/0.")
+
+    @model_validator(mode="after")
+    def _public_needs_cidrs(self) -> EndpointConfig:
+        problems: list[Problem] = []
+        world = IPv4Network("0.0.0.0/0")
+        if self.public_access and not self.public_access_cidrs:
+            problems.append(Problem("public_access_cidrs", "a public endpoint needs an allow list of CIDRs"))
+        if not self.public_access and self.public_access_cidrs:
+            problems.append(Problem("public_access_cidrs", "CIDRs are only used with public_access: true"))
+        if world in self.public_access_cidrs and not self.allow_public_internet:
+            problems.append(Problem("public_access_cidrs", "0.0.0.0/0 opens the API to the internet: also set allow_public_internet: true"))
+        if problems:
+            raise ProblemsError(problems)
+        return self
+
+
+class AccessConfig(_Model):
+    """IAM principals given cluster access through access entries (no aws-auth ConfigMap)."""
+
+    admins: tuple[Annotated[str, Field(pattern=_ROLE_ARN)], ...] = Field(default=(), description="Roles with AmazonEKSClusterAdminPolicy.")
+    viewers: tuple[Annotated[str, Field(pattern=_ROLE_ARN)], ...] = Field(default=(), description="Roles with AmazonEKSViewPolicy.")
+
+
+class Taint(_Model):
+    key: str = Field(min_length=1, max_length=63)
+    value: str | None = Field(default=None, max_length=63)
+    effect: Literal["NO_SCHEDULE", "PREFER_NO_SCHEDULE", "NO_EXECUTE"]
+
+
+class NodeGroupConfig(_Model):
+    """A managed node group: worker nodes (the EKS counterpart of ECS container instances)."""
+
+    name: Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]{0,30}[a-z0-9]$")]
+    capacity_type: Literal["ON_DEMAND", "SPOT"] = "ON_DEMAND"
+    instance_types: tuple[Annotated[str, Field(pattern=INSTANCE_TYPE_PATTERN)], ...] = Field(min_length=1)
+    ami_type: Literal["AL2023_X86_64_STANDARD", "AL2023_ARM_64_STANDARD", "BOTTLEROCKET_X86_64", "BOTTLEROCKET_ARM_64"]
+    release_version: str = Field(
+        pattern=r"^[\w.-]+$", description="Pinned AMI release, e.g. 1.34.2-20251112 (AL2023) or 1.50.0-a1b2c3d4 (Bottlerocket)."
+    )
+    disk_gib: int = Field(default=50, ge=20, le=16384)
+    min_size: int = Field(ge=0, le=1000)
+    desired_size: int = Field(ge=0, le=1000)
+    max_size: int = Field(ge=1, le=1000)
+    max_unavailable_percent: int = Field(default=33, ge=1, le=100)
+    labels: dict[str, str] = Field(default_factory=dict)
+    taints: tuple[Taint, ...] = ()
+
+    @property
+    def architecture(self) -> str:
+        return NODEGROUP_AMI_ARCHITECTURE[self.ami_type]
+
+    @property
+    def bottlerocket(self) -> bool:
+        return self.ami_type.startswith("BOTTLEROCKET")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> NodeGroupConfig:
+        problems: list[Problem] = []
+        for i, instance_type in enumerate(self.instance_types):
+            arch = instance_architecture(instance_type)
+            if arch != self.architecture:
+                message = f"{instance_type} is {arch}; ami_type {self.ami_type} runs {self.architecture} instances"
+                problems.append(Problem(f"instance_types[{i}]", message, instance_type, True))
+        if self.min_size > self.max_size:
+            problems.append(Problem("min_size", f"min_size ({self.min_size}) is greater than max_size ({self.max_size})"))
+        elif not self.min_size <= self.desired_size <= self.max_size:
+            allowed = f"[min_size, max_size] = [{self.min_size}, {self.max_size}]"
+            problems.append(Problem("desired_size", f"desired_size must be within {allowed}", self.desired_size, True))
+        if problems:
+            raise ProblemsError(problems)
+        return self
+
+    def warnings(self) -> list[str]:
+        """Legal but risky choices, printed at synth (not errors)."""
+        if self.capacity_type == "SPOT" and len(self.instance_types) == 1:
+            return ["Spot with a single instance type is interrupted more often and may find no capacity; list several"]
+        return []
+
+
+class FargateSelector(_Model):
+    namespace: str = Field(pattern=_K8S_NAME)
+    labels: dict[str, str] = Field(default_factory=dict)
+
+
+class FargateProfileConfig(_Model):
+    """Pods matching a selector run on Fargate, in the private subnets."""
+
+    name: Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]{0,30}[a-z0-9]$")]
+    selectors: tuple[FargateSelector, ...] = Field(description="At least one namespace (and optional labels).")
+
+    @field_validator("selectors")
+    @classmethod
+    def _some(cls, value: tuple[FargateSelector, ...]) -> tuple[FargateSelector, ...]:
+        if not value:
+            raise ValueError("a Fargate profile needs at least one selector (namespace, optional labels)")
+        if len(value) > 5:
+            raise ValueError("a Fargate profile takes at most 5 selectors")
+        return value
+
+
+class AutoModeConfig(_Model):
+    """EKS Auto Mode: AWS runs the nodes (and the core add-ons) for these node pools."""
+
+    enabled: bool = False
+    node_pools: tuple[str, ...] = ("general-purpose", "system")
+
+    @field_validator("node_pools")
+    @classmethod
+    def _known_pools(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = [p for p in value if p not in AUTO_MODE_NODE_POOLS]
+        if unknown:
+            raise ValueError(f"unknown Auto Mode node pool(s) {unknown}; allowed: {', '.join(AUTO_MODE_NODE_POOLS)}")
+        return value
+
+
+class PodIdentityConfig(_Model):
+    """A Kubernetes service account that gets an IAM role through an EKS Pod Identity association."""
+
+    name: Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]{0,30}[a-z0-9]$")]
+    namespace: str = Field(pattern=_K8S_NAME)
+    service_account: str = Field(pattern=_K8S_NAME)
+    permissions: tuple[Permission, ...] = Field(min_length=1)
+
+
+class EksConfig(_Model):
+    """One EKS cluster per environment."""
+
+    cluster_name: str = Field(pattern=r"^[a-zA-Z][a-zA-Z0-9-]{0,99}$")
+    version: str = Field(description="Kubernetes minor version, e.g. '1.34'.")
+    endpoint: EndpointConfig = EndpointConfig()
+    log_retention_days: Literal[1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] = (
+        90
+    )
+    access: AccessConfig = AccessConfig()
+    auto_mode: AutoModeConfig = AutoModeConfig()
+    node_groups: tuple[NodeGroupConfig, ...] = ()
+    fargate_profiles: tuple[FargateProfileConfig, ...] = ()
+    addons: dict[str, Annotated[str, Field(pattern=ADDON_VERSION_PATTERN)]] = Field(
+        default_factory=dict, description="Add-on name -> pinned version (vX.Y.Z-eksbuild.N)."
+    )
+    autoscaler: Literal["none", "cluster-autoscaler", "karpenter"] = Field(
+        default="none", description="The AWS side of the in-cluster autoscaler for managed node groups (Auto Mode scales natively)."
+    )
+    pod_identities: tuple[PodIdentityConfig, ...] = ()
+
+    @field_validator("version", mode="before")
+    @classmethod
+    def _known_version(cls, value: object) -> object:
+        if str(value) not in KUBERNETES_VERSIONS:
+            raise ValueError(
+                f"Kubernetes version {value!r} is not known to the pinned aws-cdk-lib; allowed: {', '.join(KUBERNETES_VERSIONS)}"
+            )
+        return str(value)
+
+    @field_validator("addons")
+    @classmethod
+    def _known_addons(cls, value: dict[str, str], info: ValidationInfo) -> dict[str, str]:
+        unknown = sorted(set(value) - set(EKS_ADDONS))
+        if unknown:
+            raise ValueError(f"unknown add-on(s) {unknown}; allowed: {', '.join(EKS_ADDONS)}")
+        version = info.data.get("version")
+        proxy = value.get("kube-proxy")
+        if version and proxy and not proxy.startswith(f"v{version}."):
+            raise ValueError(f"kube-proxy {proxy} does not match the cluster's minor version {version} (expected v{version}.x-eksbuild.N)")
+        return value
+
+    @model_validator(mode="after")
+    def _capacity(self) -> EksConfig:
+        problems: list[Problem] = []
+        if not self.auto_mode.enabled and not self.node_groups and not self.fargate_profiles:
+            problems.append(Problem("node_groups", "the cluster has no capacity: add node groups, Fargate profiles or enable auto_mode"))
+        if not self.auto_mode.enabled:
+            missing = [a for a in EKS_ADDONS if a not in self.addons]
+            if missing:
+                problems.append(Problem("addons", f"without Auto Mode, pin a version for every core add-on; missing: {', '.join(missing)}"))
+        if self.autoscaler != "none" and not self.node_groups:
+            problems.append(Problem("autoscaler", "an autoscaler scales managed node groups; there are none (Auto Mode scales natively)"))
+        names = [g.name for g in self.node_groups]
+        for name in sorted({n for n in names if names.count(n) > 1}):
+            problems.append(Problem("node_groups", f"node group name '{name}' is used more than once"))
+        if problems:
+            raise ProblemsError(problems)
+        return self

@@ -1,0 +1,52 @@
+"""An identity-policy statement granted to a workload (ECS task role, EKS pod identity)."""
+
+from __future__ import annotations
+
+import re
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from config.errors import Problem, ProblemsError
+
+_ACTION = re.compile(r"^[a-z0-9-]+:[A-Za-z0-9*]+$")
+
+
+class Permission(BaseModel):
+    """One identity-policy statement. Least privilege is checked here: no `*` action, no
+    whole-service wildcard, ARNs only, and a written reason for any wildcard resource."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+    actions: tuple[str, ...] = Field(min_length=1)
+    resources: tuple[str, ...] = Field(min_length=1)
+    wildcard_reason: str | None = Field(
+        default=None,
+        min_length=20,
+        description="Required when a resource contains '*' (e.g. objects under a prefix); becomes the cdk-nag acknowledgment's reason.",
+    )
+
+    @field_validator("actions")
+    @classmethod
+    def _no_service_wildcards(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        bad = [a for a in value if a == "*" or a.endswith(":*") or not _ACTION.match(a)]
+        if bad:
+            raise ValueError(f"actions must name service:Action; '*' and whole-service wildcards are refused: {bad}")
+        return value
+
+    @field_validator("resources")
+    @classmethod
+    def _arns(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        bad = [r for r in value if not r.startswith("arn:")]
+        if bad:
+            raise ValueError(f"resources must be ARNs (least privilege): {bad}")
+        if "*" in value:
+            raise ValueError("resource '*' is refused: name the ARNs the workload needs")
+        return value
+
+    @model_validator(mode="after")
+    def _wildcards_explained(self) -> Permission:
+        if any("*" in r for r in self.resources) and self.wildcard_reason is None:
+            raise ProblemsError(
+                [Problem("wildcard_reason", "a resource contains '*': say why it is needed (it is reviewed as the cdk-nag acknowledgment)")]
+            )
+        return self
