@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from config import ConfigError, load_config
+from config.loader import config_warnings
 
 # Context keys of `cdk synth -c KEY=VALUE`, as the CDK CLI hands them to the app process
 # (the names of aws-cdk-lib's cx_api.CONTEXT_ENV and CONTEXT_OVERFLOW_LOCATION_ENV; written
@@ -43,6 +44,8 @@ def main() -> int:
     except ConfigError as exc:
         sys.stderr.write(f"{exc}\n")
         return 2
+    for warning in config_warnings(config):
+        sys.stderr.write(f"berth: warning: {warning}\n")
     # Imported only once the config is valid: a bad file is reported before jsii starts.
     from stacks.platform import build_app  # noqa: PLC0415
 

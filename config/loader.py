@@ -66,3 +66,12 @@ def load_config(env: str | None = None, config_path: str | None = None) -> Platf
             relative(path), env_name, [Problem("name", f"must match the environment file name '{env_name}'", config.name, True)]
         )
     return config
+
+
+def config_warnings(config: PlatformConfig) -> list[str]:
+    """Legal but risky choices: printed by the app at synth, never errors."""
+    found: list[str] = []
+    if config.eks is not None:
+        for i, group in enumerate(config.eks.node_groups):
+            found += [f"eks.node_groups[{i}] ({group.name}): {w}" for w in group.warnings()]
+    return found

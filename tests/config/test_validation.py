@@ -18,7 +18,8 @@ import app
 from config import ConfigError, load_config, loader
 from config.loader import ENVIRONMENTS_DIR
 
-DEV = yaml.safe_load((ENVIRONMENTS_DIR / "dev.yaml").read_text())
+BASES = {name: yaml.safe_load((ENVIRONMENTS_DIR / f"{name}.yaml").read_text()) for name in ("dev", "prod")}
+DEV = BASES["dev"]
 
 
 def _set(data: dict[str, Any], path: str, value: Any) -> None:
@@ -37,9 +38,9 @@ def _set(data: dict[str, Any], path: str, value: Any) -> None:
 _DELETE = object()
 
 
-def write_bad(tmp_path: Path, edits: dict[str, Any]) -> Path:
-    """dev.yaml with `edits` applied (keys are dotted paths written with "__")."""
-    data = copy.deepcopy(DEV)
+def write_bad(tmp_path: Path, edits: dict[str, Any], base: str = "dev") -> Path:
+    """The shipped `base` file with `edits` applied (keys are dotted paths written with "__")."""
+    data = copy.deepcopy(BASES[base])
     for path, value in edits.items():
         _set(data, path.replace("__", "."), value)
     target = tmp_path / "bad.yaml"
@@ -47,9 +48,9 @@ def write_bad(tmp_path: Path, edits: dict[str, Any]) -> Path:
     return target
 
 
-def refuse(tmp_path: Path, **edits: Any) -> ConfigError:
+def refuse(tmp_path: Path, base: str = "dev", **edits: Any) -> ConfigError:
     with pytest.raises(ConfigError) as info:
-        load_config(config_path=str(write_bad(tmp_path, edits)))
+        load_config(config_path=str(write_bad(tmp_path, edits, base)))
     return info.value
 
 

@@ -1,0 +1,98 @@
+"""Bad EKS configuration is refused with the field, the value and what is allowed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from config import load_config
+from config.loader import config_warnings
+from tests.config.test_validation import lines, refuse, write_bad
+
+NG = "eks__node_groups__0"
+
+CASES = [
+    pytest.param(
+        {f"{NG}__instance_types": ["m7i.large"]},
+        "eks.node_groups[0].instance_types[0]",
+        "m7i.large is x86_64; ami_type BOTTLEROCKET_ARM_64 runs arm64",
+        id="x86-instance-arm-ami",
+    ),
+    pytest.param(
+        {"eks__node_groups__1__instance_types": ["m7g.xlarge", "m6g.xlarge"]},
+        "eks.node_groups[1].instance_types[0]",
+        "m7g.xlarge is arm64; ami_type AL2023_X86_64_STANDARD runs x86_64",
+        id="arm-instance-x86-ami",
+    ),
+    pytest.param({f"{NG}__min_size": 9}, "eks.node_groups[0].min_size", "min_size (9) is greater than max_size (6)", id="node-min-gt-max"),
+    pytest.param(
+        {f"{NG}__desired_size": 7},
+        "eks.node_groups[0].desired_size",
+        "within [min_size, max_size] = [3, 6]",
+        id="node-desired-out-of-range",
+    ),
+    pytest.param({f"{NG}__instance_types": []}, "eks.node_groups[0].instance_types", "at least 1 item", id="no-instance-types"),
+    pytest.param({"eks__addons__coredns": "1.12.4"}, "eks.addons.coredns", "pattern", id="addon-version-format"),
+    pytest.param(
+        {"eks__addons__kube-proxy": "v1.33.5-eksbuild.1"},
+        "eks.addons",
+        "does not match the cluster's minor version 1.34",
+        id="kube-proxy-minor",
+    ),
+    pytest.param({"eks__addons__istio": "v1.0.0-eksbuild.1"}, "eks.addons", "unknown add-on(s) ['istio']", id="unknown-addon"),
+    pytest.param(
+        {"eks__endpoint": {"public_access": True}},
+        "eks.endpoint.public_access_cidrs",
+        "needs an allow list of CIDRs",
+        id="public-without-cidrs",
+    ),
+    pytest.param(
+        {"eks__endpoint": {"public_access": True, "public_access_cidrs": ["0.0.0.0/0"]}},
+        "eks.endpoint.public_access_cidrs",
+        "also set allow_public_internet: true",
+        id="public-internet-without-second-flag",
+    ),
+    pytest.param(
+        {"eks__fargate_profiles__0__selectors": []},
+        "eks.fargate_profiles[0].selectors",
+        "needs at least one selector",
+        id="fargate-no-selectors",
+    ),
+    pytest.param({"eks__version": "1.19"}, "eks.version", "not known to the pinned aws-cdk-lib; allowed: 1.25", id="unknown-k8s-version"),
+    pytest.param(
+        {"eks__auto_mode": {"enabled": True, "node_pools": ["gpu"]}},
+        "eks.auto_mode.node_pools",
+        "allowed: general-purpose, system",
+        id="unknown-node-pool",
+    ),
+    pytest.param({f"{NG}__ami_type": "AL2_X86_64"}, "eks.node_groups[0].ami_type", "AL2023_X86_64_STANDARD", id="unsupported-ami-type"),
+    pytest.param({"eks__addons": {}}, "eks.addons", "pin a version for every core add-on; missing: vpc-cni", id="missing-addons"),
+    pytest.param(
+        {"eks__pod_identities__0__permissions__0__actions": ["sqs:*"]},
+        "eks.pod_identities[0].permissions[0].actions",
+        "whole-service",
+        id="pod-identity-wildcard",
+    ),
+]
+
+
+@pytest.mark.parametrize(("edits", "field", "message"), CASES)
+def test_bad_eks_config_is_refused(tmp_path: Path, edits: dict[str, Any], field: str, message: str) -> None:
+    error = refuse(tmp_path, base="prod", **edits)
+    matching = [line for line in lines(error) if line.startswith(f"{field}:")]
+    assert matching, f"no problem reported for {field}: {lines(error)}"
+    assert any(message in line for line in matching), matching
+
+
+def test_spot_with_one_instance_type_is_a_warning_not_an_error(tmp_path: Path) -> None:
+    path = write_bad(tmp_path, {"eks__node_groups__1__instance_types": ["m7i.xlarge"]}, base="prod")
+    config = load_config(config_path=str(path))
+    (warning,) = config_warnings(config)
+    assert warning.startswith("eks.node_groups[1] (general-spot): Spot with a single instance type")
+
+
+def test_shipped_configs_have_no_warnings() -> None:
+    for env in ("dev", "prod"):
+        assert config_warnings(load_config(env)) == []
