@@ -65,6 +65,11 @@ class PlatformNetwork(Construct):
         for subnet in self.vpc.private_subnets:
             Tags.of(subnet).add("kubernetes.io/role/internal-elb", "1")
 
+    def tag_private_subnets(self, tags: dict[str, str]) -> None:
+        for subnet in self.vpc.private_subnets:
+            for key, value in tags.items():
+                Tags.of(subnet).add(key, value)
+
     def _add_interface_endpoints(self, config: NetworkConfig) -> None:
         if not config.interface_endpoints:
             return

@@ -12,6 +12,7 @@ from cdk_constructs.eks_addons import ManagedAddons
 from cdk_constructs.eks_cluster import PlatformEksCluster
 from cdk_constructs.eks_fargate import FargateProfile
 from cdk_constructs.eks_node_groups import NODE_GROUP_POLICIES, ManagedNodeGroup, node_role
+from cdk_constructs.karpenter import KarpenterIdentity
 from cdk_constructs.platform_key import PlatformKey
 from cdk_constructs.pod_identity import WorkloadIdentity
 from cdk_constructs.removal import removal_policy
@@ -72,6 +73,8 @@ class EksStack(BerthStack):
             FargateProfile(self, f"{pascal(profile.name)}Fargate", cluster=cluster, vpc=vpc, config=profile)
         if eks_config.autoscaler == "cluster-autoscaler":
             ClusterAutoscalerIdentity(self, "ClusterAutoscaler", cluster=cluster, cluster_name=eks_config.cluster_name)
+        elif eks_config.autoscaler == "karpenter":
+            KarpenterIdentity(self, "Karpenter", cluster=cluster, cluster_name=eks_config.cluster_name)
         for workload in eks_config.pod_identities:
             WorkloadIdentity(
                 self,

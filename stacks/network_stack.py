@@ -7,6 +7,7 @@ from typing import Any
 from aws_cdk import CfnOutput
 from constructs import Construct
 
+from cdk_constructs.karpenter import discovery_tags as karpenter_discovery_tags
 from cdk_constructs.network import PlatformNetwork
 from cdk_constructs.platform_key import PlatformKey
 from cdk_constructs.removal import removal_policy
@@ -29,6 +30,8 @@ class NetworkStack(BerthStack):
         )
         if config.eks is not None:
             network.tag_for_kubernetes_load_balancers()
+            if config.eks.autoscaler == "karpenter":
+                network.tag_private_subnets(karpenter_discovery_tags(config.eks.cluster_name))
         VpcParameters(self, "Parameters", vpc=network.vpc, environment=config.name)
         CfnOutput(self, "VpcId", value=network.vpc.vpc_id, description="VPC id")
         self.vpc = network.vpc

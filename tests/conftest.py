@@ -32,6 +32,17 @@ def assemblies(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Assembly]:
     return out
 
 
+@pytest.fixture(scope="session")
+def karpenter(tmp_path_factory: pytest.TempPathFactory) -> Assembly:
+    """prod with Karpenter as the autoscaler: the other autoscaling choice, synthesized once."""
+    prod = load_config("prod")
+    assert prod.eks is not None
+    config = prod.model_copy(update={"eks": prod.eks.model_copy(update={"autoscaler": "karpenter"})})
+    outdir = tmp_path_factory.mktemp("cdk-prod-karpenter")
+    build_app(config, outdir=str(outdir), context=project_context()).synth()
+    return Assembly(outdir)
+
+
 @pytest.fixture(params=ENVIRONMENTS)
 def env(request: pytest.FixtureRequest) -> str:
     return request.param

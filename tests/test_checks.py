@@ -17,39 +17,19 @@ from aws_cdk import aws_ec2 as ec2
 from config import load_config
 from stacks.platform import build_app, project_context
 from tests.assembly import Assembly
-
-# Rules whose acknowledgment may be rule-level: they have no finding-level form.
-RULE_LEVEL_ONLY = {"AwsSolutions-EC23", "AwsSolutions-ECS2", "AwsSolutions-S1"}
+from tests.nag_support import assert_acknowledgments_finding_level_with_reasons, assert_every_acknowledgment_used, assert_no_findings
 
 
 def test_no_findings_of_any_level(assembly: Assembly) -> None:
-    """A pack appears in the report only with findings or acknowledgments; none may have findings."""
-    reports = assembly.validation_report["pluginReports"]
-    assert "AwsSolutions" in {r["pluginName"] for r in reports}, "AwsSolutions ran (it has acknowledged findings)"
-    for report in reports:
-        assert report["conclusion"] == "success", report["pluginName"]
-        assert report["violations"] == [], [(v["ruleName"], v["severity"]) for v in report["violations"]]
+    assert_no_findings(assembly)
 
 
 def test_acknowledgments_are_finding_level_on_resources_with_reasons(assembly: Assembly) -> None:
-    acks = assembly.acknowledgments()
-    assert acks, "the metadata records acknowledgments"
-    for ack in acks:
-        path = ack["path"]
-        assert path.count("/") >= 2, f"acknowledged on a stack, not a resource: {path}"
-        if ack["id"].startswith("AwsSolutions::"):
-            rule = ack["id"].removeprefix("AwsSolutions::")
-            assert "[" in rule or rule in RULE_LEVEL_ONLY, f"not finding-level: {rule} at {path}"
-        assert len(ack["reason"]) >= 40, f"reason too thin: {ack}"
+    assert_acknowledgments_finding_level_with_reasons(assembly)
 
 
 def test_every_acknowledgment_is_used(assembly: Assembly) -> None:
-    """An acknowledgment that suppresses nothing hides nothing but misleads the reviewer."""
-    (report,) = assembly.validation_report["pluginReports"]
-    suppressed = {(v["acknowledgedId"], v["acknowledgedAt"]) for v in report["suppressedViolations"]}
-    for ack in assembly.acknowledgments():
-        if ack["id"].startswith("AwsSolutions::"):
-            assert (ack["id"], ack["path"].lstrip("/")) in suppressed, ack
+    assert_every_acknowledgment_used(assembly)
 
 
 def _identity_statements(assembly: Assembly) -> list[tuple[str, dict[str, Any]]]:
