@@ -3,7 +3,7 @@ secrets envelope-encrypted, access through access entries only."""
 
 from __future__ import annotations
 
-from aws_cdk import RemovalPolicy
+from aws_cdk import Acknowledgment, RemovalPolicy, Validations
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_eks_v2 as eks
 from aws_cdk import aws_kms as kms
@@ -82,6 +82,13 @@ class PlatformEksCluster(Construct):
             removal_policy=removal_policy,
         )
         self.cluster.node.add_dependency(self.log_group)
+        if config.endpoint.allow_public_internet:
+            Validations.of(self.cluster).acknowledge(
+                Acknowledgment(
+                    id="Berth::Berth-EKS1",
+                    reason="The environment's config opts in to a public API endpoint open to 0.0.0.0/0 (allow_public_internet: true).",
+                )
+            )
         for i, arn in enumerate(config.access.admins):
             self._grant(f"Admin{i}", arn, ADMIN_POLICY)
         for i, arn in enumerate(config.access.viewers):

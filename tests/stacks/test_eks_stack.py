@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 from aws_cdk.assertions import Match
 
+from config import load_config
+from config.eks_models import EndpointConfig
+from stacks.platform import build_app, project_context
 from tests.assembly import Assembly
 
 
@@ -262,3 +266,14 @@ def test_network_tags_subnets_for_kubernetes_load_balancers(assembly: Assembly) 
 
 def test_eks_stack_deploys_after_network(assembly: Assembly) -> None:
     assert assembly.stack("network") in assembly.manifest["artifacts"][assembly.stack("eks")]["dependencies"]
+
+
+def test_endpoint_open_to_the_internet_needs_both_flags_and_is_acknowledged(tmp_path: Path) -> None:
+    dev = load_config("dev")
+    assert dev.eks is not None
+    endpoint = EndpointConfig(public_access=True, public_access_cidrs=("0.0.0.0/0",), allow_public_internet=True)
+    config = dev.model_copy(update={"eks": dev.eks.model_copy(update={"endpoint": endpoint})})
+    build_app(config, outdir=str(tmp_path), context=project_context()).synth()
+    metadata = json.loads((tmp_path / "berth-dev-eks.metadata.json").read_text())
+    acks = {rule for entries in metadata.values() for e in entries if e["type"] == "aws:cdk:acknowledged-rules" for rule in e["data"]}
+    assert "Berth::Berth-EKS1" in acks
