@@ -18,6 +18,7 @@ from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from cdk_constructs.acknowledgments import acknowledge
+from cdk_constructs.node_volumes import encrypted_node_volumes
 from config.models import Ec2CapacityConfig
 
 
@@ -34,22 +35,6 @@ def _machine_image(config: Ec2CapacityConfig, region: str) -> ec2.IMachineImage:
             architecture=ec2.InstanceArchitecture.ARM_64 if arm else ec2.InstanceArchitecture.X86_64,
         )
     return ecs.EcsOptimizedImage.amazon_linux2023(ecs.AmiHardwareType.ARM if arm else ecs.AmiHardwareType.STANDARD)
-
-
-def _block_devices(config: Ec2CapacityConfig, key: kms.IKey) -> list[ec2.BlockDevice]:
-    def volume(size: int) -> ec2.BlockDeviceVolume:
-        return ec2.BlockDeviceVolume.ebs(
-            size, encrypted=True, kms_key=key, volume_type=ec2.EbsDeviceVolumeType.GP3, delete_on_termination=True
-        )
-
-    if config.os == "bottlerocket":
-        # Bottlerocket boots from a small OS volume and keeps images and containers on a
-        # second, data volume: both are encrypted.
-        return [
-            ec2.BlockDevice(device_name="/dev/xvda", volume=volume(4)),
-            ec2.BlockDevice(device_name="/dev/xvdb", volume=volume(config.root_volume_gib)),
-        ]
-    return [ec2.BlockDevice(device_name="/dev/xvda", volume=volume(config.root_volume_gib))]
 
 
 class ContainerInstanceCapacity(Construct):
@@ -88,7 +73,7 @@ class ContainerInstanceCapacity(Construct):
             instance_type=ec2.InstanceType(config.instance_type),
             role=self.role,
             security_group=self.security_group,
-            block_devices=_block_devices(config, key),
+            block_devices=encrypted_node_volumes(bottlerocket=is_bottlerocket, size_gib=config.root_volume_gib, key=key),
             # Bottlerocket reads TOML settings, not a shell script; the capacity provider
             # appends the cluster settings to whichever user data this is.
             user_data=ec2.UserData.custom("") if is_bottlerocket else ec2.UserData.for_linux(),

@@ -14,6 +14,7 @@ from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from cdk_constructs.acknowledgments import acknowledge
+from cdk_constructs.node_volumes import encrypted_node_volumes
 from config.eks_models import NodeGroupConfig
 
 _TAINT_EFFECT = {
@@ -45,21 +46,6 @@ def node_role(scope: Construct, construct_id: str, *, policies: dict[str, str], 
     return role
 
 
-def _volumes(config: NodeGroupConfig, key: kms.IKey) -> list[ec2.BlockDevice]:
-    def volume(size: int) -> ec2.BlockDeviceVolume:
-        return ec2.BlockDeviceVolume.ebs(
-            size, encrypted=True, kms_key=key, volume_type=ec2.EbsDeviceVolumeType.GP3, delete_on_termination=True
-        )
-
-    if config.bottlerocket:
-        # Bottlerocket: a small OS volume and a data volume for images and containers.
-        return [
-            ec2.BlockDevice(device_name="/dev/xvda", volume=volume(4)),
-            ec2.BlockDevice(device_name="/dev/xvdb", volume=volume(config.disk_gib)),
-        ]
-    return [ec2.BlockDevice(device_name="/dev/xvda", volume=volume(config.disk_gib))]
-
-
 class ManagedNodeGroup(Construct):
     def __init__(
         self,
@@ -78,7 +64,7 @@ class ManagedNodeGroup(Construct):
         self.launch_template = ec2.LaunchTemplate(
             self,
             "LaunchTemplate",
-            block_devices=_volumes(config, key),
+            block_devices=encrypted_node_volumes(bottlerocket=config.bottlerocket, size_gib=config.disk_gib, key=key),
             http_tokens=ec2.LaunchTemplateHttpTokens.REQUIRED,
             http_endpoint=True,
             http_put_response_hop_limit=1,
