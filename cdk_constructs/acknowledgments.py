@@ -6,11 +6,19 @@ from aws_cdk import Acknowledgment, CfnElement, Stack, Validations
 from constructs import IConstruct
 
 AWS_SOLUTIONS = "AwsSolutions::AwsSolutions-"
+# The compliance packs whose rules share names (NIST 800-53 rev 5 and HIPAA Security).
+COMPLIANCE_PACKS = ("NIST.800.53.R5", "HIPAA.Security")
 
 
 def acknowledge(construct: IConstruct, rule: str, reason: str) -> None:
     """Acknowledge one AwsSolutions finding (e.g. "IAM5[Resource::*]") on `construct`."""
     Validations.of(construct).acknowledge(Acknowledgment(id=AWS_SOLUTIONS + rule, reason=reason))
+
+
+def acknowledge_compliance(construct: IConstruct, rule: str, reason: str, *, packs: tuple[str, ...] = COMPLIANCE_PACKS) -> None:
+    """Acknowledge one rule of the compliance packs (e.g. "S3DefaultEncryptionKMS") on `construct`."""
+    for pack in packs:
+        Validations.of(construct).acknowledge(Acknowledgment(id=f"{pack}::{pack}-{rule}", reason=reason))
 
 
 def nag_ref(resource: IConstruct) -> str:

@@ -1,20 +1,33 @@
 """A public Application Load Balancer: HTTPS with a modern TLS policy, or plain HTTP as an
-explicit dev choice; access logs, invalid headers dropped, ingress only from config CIDRs."""
+explicit dev choice; access logs, invalid headers dropped, ingress only from config CIDRs,
+and (unless config turns it off) an AWS WAF web ACL."""
 
 from __future__ import annotations
 
 from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from cdk_constructs.acknowledgments import acknowledge
+from cdk_constructs.acknowledgments import acknowledge, acknowledge_compliance
+from cdk_constructs.web_acl import LoadBalancerWebAcl
 from config.models import LoadBalancerConfig
 
 
 class PublicLoadBalancer(Construct):
-    def __init__(self, scope: Construct, construct_id: str, *, vpc: ec2.IVpc, config: LoadBalancerConfig) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        name: str,
+        vpc: ec2.IVpc,
+        config: LoadBalancerConfig,
+        key: kms.IKey,
+        removal_policy: RemovalPolicy,
+    ) -> None:
         super().__init__(scope, construct_id)
         https = config.certificate_arn is not None
         self.security_group = ec2.SecurityGroup(
@@ -56,11 +69,23 @@ class PublicLoadBalancer(Construct):
             lifecycle_rules=[s3.LifecycleRule(expiration=Duration.days(365), noncurrent_version_expiration=Duration.days(30))],
             removal_policy=RemovalPolicy.RETAIN,
         )
-        acknowledge(
-            self.log_bucket,
-            "S1",
+        sink = (
             "This bucket is itself a log sink (ALB access logs); server access logging for it would need another log "
-            "bucket, which would need one in turn. Object-level access is auditable through CloudTrail data events.",
+            "bucket, which would need one in turn. Object-level access is auditable through CloudTrail data events."
+        )
+        acknowledge(self.log_bucket, "S1", sink)
+        acknowledge_compliance(self.log_bucket, "S3BucketLoggingEnabled", sink)
+        acknowledge_compliance(
+            self.log_bucket,
+            "S3DefaultEncryptionKMS",
+            "ALB access logs can only be delivered to a bucket encrypted with S3-managed keys (SSE-S3); AWS documents "
+            "that SSE-KMS is not supported for this destination.",
+        )
+        acknowledge_compliance(
+            self.log_bucket,
+            "S3BucketReplicationEnabled",
+            "Access logs are operational telemetry kept for a year in one region; the platform's recovery objectives do "
+            "not cover them, and replicating them would double their cost.",
         )
         self.load_balancer.log_access_logs(self.log_bucket, prefix="alb")
         if https:
@@ -72,13 +97,47 @@ class PublicLoadBalancer(Construct):
                 ssl_policy=elbv2.SslPolicy.RECOMMENDED_TLS,
                 open=False,
             )
-            self.load_balancer.add_listener(
+            redirect = self.load_balancer.add_listener(
                 "HttpRedirect",
                 port=80,
                 protocol=elbv2.ApplicationProtocol.HTTP,
                 open=False,
                 default_action=elbv2.ListenerAction.redirect(protocol="HTTPS", port="443", permanent=True),
             )
+            acknowledge_compliance(
+                redirect,
+                "ELBv2ACMCertificateRequired",
+                "This port-80 listener serves nothing: it answers every request with a permanent redirect to HTTPS, "
+                "whose listener uses the ACM certificate.",
+            )
         else:
             # Explicit dev-only choice in config (allow_plain_http): no TLS.
             self.listener = self.load_balancer.add_listener("Http", port=80, protocol=elbv2.ApplicationProtocol.HTTP, open=False)
+            plain = (
+                "The environment's config chooses plain HTTP (allow_plain_http: true, a documented dev-only choice with no certificate)."
+            )
+            acknowledge_compliance(self.listener, "ELBv2ACMCertificateRequired", plain)
+            acknowledge_compliance(self.load_balancer, "ALBHttpToHttpsRedirection", plain)
+        if not config.deletion_protection:
+            acknowledge_compliance(
+                self.load_balancer,
+                "ELBDeletionProtectionEnabled",
+                "The environment's config turns deletion protection off (deletion_protection: false) so that it can be torn down.",
+            )
+        if config.waf:
+            LoadBalancerWebAcl(
+                self,
+                "Waf",
+                name=name,
+                load_balancer=self.load_balancer,
+                key=key,
+                log_retention_days=config.waf_log_retention_days,
+                removal_policy=removal_policy,
+            )
+        else:
+            acknowledge_compliance(
+                self.load_balancer,
+                "ALBWAFEnabled",
+                "The environment's config leaves this load balancer without a WAF web ACL (waf: false).",
+                packs=("NIST.800.53.R5",),
+            )

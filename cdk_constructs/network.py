@@ -7,7 +7,7 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
-from cdk_constructs.acknowledgments import acknowledge
+from cdk_constructs.acknowledgments import acknowledge_compliance
 from cdk_constructs.log_group import encrypted_log_group
 from config.models import NetworkConfig
 
@@ -57,6 +57,14 @@ class PlatformNetwork(Construct):
             traffic_type=ec2.FlowLogTrafficType.ALL,
         )
         self._add_interface_endpoints(config)
+        for subnet in self.vpc.public_subnets:
+            route = subnet.node.find_child("DefaultRoute")
+            acknowledge_compliance(
+                route,
+                "VPCNoUnrestrictedRouteToIGW",
+                "Public subnets exist for the internet-facing load balancers and the NAT gateways, and this route is what "
+                "makes them public; tasks, nodes and endpoints live in the private subnets, which have no route to the IGW.",
+            )
 
     def tag_for_kubernetes_load_balancers(self) -> None:
         """The subnet tags EKS load balancing (Auto Mode, AWS Load Balancer Controller) discovers."""
@@ -77,12 +85,9 @@ class PlatformNetwork(Construct):
         endpoint_sg = ec2.SecurityGroup(
             self, "EndpointSecurityGroup", vpc=self.vpc, description="Interface VPC endpoints: HTTPS from the VPC", allow_all_outbound=False
         )
-        endpoint_sg.add_ingress_rule(ec2.Peer.ipv4(self.vpc.vpc_cidr_block), ec2.Port.tcp(443), "HTTPS from the VPC")
-        acknowledge(
-            endpoint_sg,
-            "EC23",
-            "Ingress is the VPC's own CIDR on 443 only; cdk-nag cannot resolve the CIDR token at synth.",
-        )
+        # The CIDR from config (a literal), not the VPC's CidrBlock attribute: the checks can
+        # then read the rule at synth.
+        endpoint_sg.add_ingress_rule(ec2.Peer.ipv4(str(config.cidr)), ec2.Port.tcp(443), "HTTPS from the VPC")
         for name in config.interface_endpoints:
             self.vpc.add_interface_endpoint(
                 "Endpoint-" + name.replace(".", "-"),

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from aws_cdk import Duration, Stack
+from aws_cdk import Duration, RemovalPolicy, Stack
 from aws_cdk import aws_applicationautoscaling as appscaling
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
 from constructs import Construct
@@ -50,6 +51,8 @@ class WorkloadService(Construct):
         task: WorkloadTaskDefinition,
         alarm_topic: sns.ITopic,
         cluster_exec_logs: logs.ILogGroup,
+        key: kms.IKey,
+        removal_policy: RemovalPolicy,
     ) -> None:
         super().__init__(scope, construct_id)
         self.security_group = ec2.SecurityGroup(
@@ -87,7 +90,15 @@ class WorkloadService(Construct):
         self.load_balancer: PublicLoadBalancer | None = None
         target_group: elbv2.ApplicationTargetGroup | None = None
         if config.load_balancer is not None:
-            self.load_balancer = PublicLoadBalancer(self, "Ingress", vpc=cluster.vpc, config=config.load_balancer)
+            self.load_balancer = PublicLoadBalancer(
+                self,
+                "Ingress",
+                name=f"berth-{environment}-{config.name}",
+                vpc=cluster.vpc,
+                config=config.load_balancer,
+                key=key,
+                removal_policy=removal_policy,
+            )
             target_group = self.load_balancer.listener.add_targets(
                 "Targets",
                 port=config.task.container.port,

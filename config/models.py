@@ -323,6 +323,8 @@ class LoadBalancerConfig(Model):
     health_check_path: str = Field(default="/health", pattern=r"^/\S*$")
     deletion_protection: bool = True
     idle_timeout_seconds: int = Field(default=60, ge=1, le=4000)
+    waf: bool = Field(default=True, description="An AWS WAF web ACL (managed rule groups, per-IP rate limit) in front of the ALB.")
+    waf_log_retention_days: RetentionDays = 90
 
     @model_validator(mode="after")
     def _tls(self) -> LoadBalancerConfig:

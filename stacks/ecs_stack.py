@@ -60,6 +60,8 @@ class EcsStack(BerthStack):
                 task=task,
                 alarm_topic=alarms.topic,
                 cluster_exec_logs=platform.exec_log_group,
+                key=key.key,
+                removal_policy=removal,
             )
             CfnOutput(self, f"{name}ServiceName", value=workload.service.service_name)
             if workload.load_balancer is not None:

@@ -8,7 +8,7 @@ from typing import Any
 
 from aws_cdk import App
 
-from cdk_constructs.checks import attach_checks
+from cdk_constructs.checks import acknowledge_grant_policies, attach_checks
 from config.models import PlatformConfig
 from stacks.ecs_stack import EcsStack
 from stacks.eks_stack import EksStack
@@ -39,5 +39,7 @@ def build_app(config: PlatformConfig, *, outdir: str | None = None, context: dic
     if config.eks is not None:
         eks = EksStack(app, f"{prefix}-eks", config=config)
         eks.add_stack_dependency(network, "reads the VPC ids from the network stack's SSM parameters")
+    for stack in (network, ecs, *([eks] if config.eks is not None else [])):
+        acknowledge_grant_policies(stack)
     attach_checks(app)
     return app

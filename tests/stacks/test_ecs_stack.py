@@ -477,3 +477,33 @@ def test_stateful_resources_follow_removal_policy(dev: Assembly, prod: Assembly)
         for type_ in ("AWS::KMS::Key", "AWS::Logs::LogGroup"):
             for resource in assembly.resources("ecs", type_).values():
                 assert resource["DeletionPolicy"] == policy, type_
+
+
+# --- WAF -------------------------------------------------------------------------------
+
+
+def test_prod_alb_has_a_waf_web_acl_with_managed_rules_rate_limit_and_logs(prod: Assembly) -> None:
+    (acl_id, acl) = next(iter(prod.resources("ecs", "AWS::WAFv2::WebACL").items()))
+    props = acl["Properties"]
+    assert props["Scope"] == "REGIONAL"
+    assert props["DefaultAction"] == {"Allow": {}}
+    names = [r["Name"] for r in props["Rules"]]
+    assert names == [
+        "AWSManagedRulesAmazonIpReputationList",
+        "AWSManagedRulesCommonRuleSet",
+        "AWSManagedRulesKnownBadInputsRuleSet",
+        "RateLimitPerIp",
+    ]
+    (association,) = prod.resources("ecs", "AWS::WAFv2::WebACLAssociation").values()
+    assert association["Properties"]["WebACLArn"] == {"Fn::GetAtt": [acl_id, "Arn"]}
+    (lb_id,) = prod.resources("ecs", "AWS::ElasticLoadBalancingV2::LoadBalancer")
+    assert association["Properties"]["ResourceArn"] == {"Ref": lb_id}
+    (logging,) = prod.resources("ecs", "AWS::WAFv2::LoggingConfiguration").values()
+    assert logging["Properties"]["LogDestinationConfigs"] == ["arn:aws:logs:eu-west-1:222222222222:log-group:aws-waf-logs-berth-prod-web"]
+    prod.template("ecs").has_resource_properties(
+        "AWS::Logs::LogGroup", {"LogGroupName": "aws-waf-logs-berth-prod-web", "KmsKeyId": Match.any_value()}
+    )
+
+
+def test_dev_waf_is_off_by_config(dev: Assembly) -> None:
+    dev.template("ecs").resource_count_is("AWS::WAFv2::WebACL", 0)
