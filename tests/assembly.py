@@ -65,8 +65,9 @@ class Assembly:
             for path, entries in metadata.items():
                 for entry in entries:
                     if entry.get("type") == "aws:cdk:acknowledged-rules":
-                        for rule_id, reason in entry["data"].items():
-                            found.append({"stack": stack, "path": path, "id": rule_id, "reason": reason})
+                        found += [
+                            {"stack": stack, "path": path, "id": rule_id, "reason": reason} for rule_id, reason in entry["data"].items()
+                        ]
         return found
 
 

@@ -1,0 +1,1 @@
+"""Project tools that read synthesized assemblies (reports kept in the repository)."""
