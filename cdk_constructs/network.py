@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from aws_cdk import RemovalPolicy, Tags
+from aws_cdk import RemovalPolicy, Stack, Tags
 from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
@@ -51,9 +52,23 @@ class PlatformNetwork(Construct):
         flow_logs = encrypted_log_group(
             self, "FlowLogs", key=key, retention_days=config.flow_log_retention_days, removal_policy=removal_policy
         )
+        stack = Stack.of(self)
+        # Our own role (aws-cdk-lib's default one trusts the service unconditionally): only
+        # this account's flow logs may assume it.
+        flow_log_role = iam.Role(
+            self,
+            "FlowLogRole",
+            assumed_by=iam.ServicePrincipal("vpc-flow-logs.amazonaws.com").with_conditions(
+                {
+                    "StringEquals": {"aws:SourceAccount": stack.account},
+                    "ArnLike": {"aws:SourceArn": f"arn:{stack.partition}:ec2:{stack.region}:{stack.account}:vpc-flow-log/*"},
+                }
+            ),
+            description="VPC flow logs deliver to CloudWatch Logs",
+        )
         self.vpc.add_flow_log(
             "FlowLog",
-            destination=ec2.FlowLogDestination.to_cloud_watch_logs(flow_logs),
+            destination=ec2.FlowLogDestination.to_cloud_watch_logs(flow_logs, flow_log_role),
             traffic_type=ec2.FlowLogTrafficType.ALL,
         )
         self._add_interface_endpoints(config)

@@ -7,6 +7,7 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
+from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from cdk_constructs.acknowledgments import acknowledge, nag_ref
@@ -30,6 +31,20 @@ class ScheduledTask(Construct):
         self.security_group = ec2.SecurityGroup(
             self, "SecurityGroup", vpc=cluster.vpc, description=f"{config.name} tasks", allow_all_outbound=True
         )
+        stack = Stack.of(self)
+        # Our own role (aws-cdk-lib's default one trusts events.amazonaws.com unconditionally):
+        # only this account's EventBridge rules may assume it.
+        self.events_role = iam.Role(
+            self,
+            "EventsRole",
+            assumed_by=iam.ServicePrincipal("events.amazonaws.com").with_conditions(
+                {
+                    "StringEquals": {"aws:SourceAccount": stack.account},
+                    "ArnLike": {"aws:SourceArn": f"arn:{stack.partition}:events:{stack.region}:{stack.account}:rule/*"},
+                }
+            ),
+            description=f"EventBridge starts the {config.name} task",
+        )
         self.rule = events.Rule(
             self, "Schedule", schedule=events.Schedule.expression(config.schedule), description=f"Runs the {config.name} task"
         )
@@ -42,6 +57,7 @@ class ScheduledTask(Construct):
                 assign_public_ip=False,
                 propagate_tags=ecs.PropagatedTagSource.TASK_DEFINITION,
                 retry_attempts=2,
+                role=self.events_role,
             )
         )
         # Escape hatch: targets.EcsTask has no capacity-provider strategy property (it sets a
@@ -54,8 +70,7 @@ class ScheduledTask(Construct):
         assert isinstance(cfn_rule, events.CfnRule)
         cfn_rule.add_property_override("Targets.0.EcsParameters.CapacityProviderStrategy", strategy)
         cfn_rule.add_property_deletion_override("Targets.0.EcsParameters.LaunchType")
-        events_policy = task.task_definition.node.find_child("EventsRole").node.find_child("DefaultPolicy")
-        stack = Stack.of(self)
+        events_policy = self.events_role.node.find_child("DefaultPolicy")
         acknowledge(
             events_policy,
             f"IAM5[Resource::arn:{stack.partition}:ecs:{stack.region}:*:task/{nag_ref(cluster)}/*]",
