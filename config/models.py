@@ -459,6 +459,11 @@ class PlatformConfig(Model):
     removal_policy: Literal["retain", "destroy"] = Field(
         default="retain", description="What happens to keys, log groups and buckets when their stack is deleted."
     )
+    permissions_boundary: str | None = Field(
+        default=None,
+        pattern=r"^arn:aws[a-z-]*:iam::(\d{12}|aws):policy/[\w+=,.@/-]+$",
+        description="ARN of a managed policy set as the permissions boundary of every role berth creates.",
+    )
     tags: Tags
     network: NetworkConfig
     alarms: AlarmsConfig = AlarmsConfig()

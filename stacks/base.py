@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from aws_cdk import Environment, Stack, Tags
+from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from config.models import PlatformConfig
@@ -40,6 +41,9 @@ class BerthStack(Stack):
         # tags), so the cost-allocation tags are visible in the reviewed template.
         for key, value in sorted(tags.items()):
             Tags.of(self).add(key, value)
+        if config.permissions_boundary:
+            # Every role in the stack, aws-cdk-lib's own included.
+            iam.PermissionsBoundary.of(self).apply(iam.ManagedPolicy.from_managed_policy_arn(self, "PermissionsBoundary", config.permissions_boundary))
 
     @property
     def availability_zones(self) -> list[str]:

@@ -34,10 +34,15 @@ def assemblies(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Assembly]:
 
 @pytest.fixture(scope="session")
 def karpenter(tmp_path_factory: pytest.TempPathFactory) -> Assembly:
-    """prod with Karpenter as the autoscaler: the other autoscaling choice, synthesized once."""
+    """prod with the other choices: Karpenter as the autoscaler and a permissions boundary."""
     prod = load_config("prod")
     assert prod.eks is not None
-    config = prod.model_copy(update={"eks": prod.eks.model_copy(update={"autoscaler": "karpenter"})})
+    config = prod.model_copy(
+        update={
+            "eks": prod.eks.model_copy(update={"autoscaler": "karpenter"}),
+            "permissions_boundary": "arn:aws:iam::222222222222:policy/berth-boundary",
+        }
+    )
     outdir = tmp_path_factory.mktemp("cdk-prod-karpenter")
     build_app(config, outdir=str(outdir), context=project_context()).synth()
     return Assembly(outdir)

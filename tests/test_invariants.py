@@ -79,3 +79,11 @@ def test_no_role_trusts_a_whole_account_or_anyone(assembly: Assembly) -> None:
         principal = statement["Principal"]
         assert principal != "*", name
         assert "AWS" not in principal, f"{name} trusts an account or role directly: {principal}"
+
+
+def test_permissions_boundary_on_every_role_when_configured(karpenter: Assembly, prod: Assembly) -> None:
+    roles = [r for _, _, r in _resources(karpenter) if r["Type"] == "AWS::IAM::Role"]
+    assert len(roles) > 15
+    for role in roles:
+        assert role["Properties"]["PermissionsBoundary"] == "arn:aws:iam::222222222222:policy/berth-boundary"
+    assert all("PermissionsBoundary" not in r["Properties"] for _, _, r in _resources(prod) if r["Type"] == "AWS::IAM::Role")

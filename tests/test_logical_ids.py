@@ -1,0 +1,59 @@
+"""Pinned logical ids of stateful and long-lived resources.
+
+CloudFormation replaces a resource whose logical id changes: a renamed construct would
+delete a KMS key, a log group, the cluster or a service. A refactor that moves one of these
+must fail here first; change the pin only together with a deliberate migration.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.assembly import Assembly
+
+PINNED_TYPES = {
+    "AWS::KMS::Key",
+    "AWS::Logs::LogGroup",
+    "AWS::S3::Bucket",
+    "AWS::SQS::Queue",
+    "AWS::ECS::Cluster",
+    "AWS::ECS::Service",
+    "AWS::AutoScaling::AutoScalingGroup",
+    "AWS::EKS::Cluster",
+    "AWS::EKS::Nodegroup",
+}
+
+COMMON_ECS = {
+    "Ec2CapacityGroupASGC037394E",
+    "Key9BCD29C7",
+    "NightlyReportTaskLogs81907FBC",
+    "PlatformCluster6842C9C4",
+    "PlatformExecLogsFF3A2BD5",
+    "WebService5EA589E6",
+    "WebServiceIngressAccessLogs0A103C78",
+    "WebTaskLogs827BAE3D",
+    "WorkerService2180CF14",
+    "WorkerTaskLogs85FC2155",
+}
+PINNED = {
+    ("dev", "network"): {"Key9BCD29C7", "NetworkFlowLogs2BEC3212"},
+    ("dev", "ecs"): COMMON_ECS,
+    ("dev", "eks"): {"EksClusterB2BDED5B", "EksControlPlaneLogsDB7AEF19", "Key9BCD29C7"},
+    ("prod", "network"): {"Key9BCD29C7", "NetworkFlowLogs2BEC3212"},
+    ("prod", "ecs"): COMMON_ECS | {"WebServiceIngressWafLogsD773AE7E"},
+    ("prod", "eks"): {
+        "EksClusterB2BDED5B",
+        "EksClusterNodegroupGeneralSpotE71CD495",
+        "EksClusterNodegroupSystem5F234B0D",
+        "EksControlPlaneLogsDB7AEF19",
+        "Key9BCD29C7",
+    },
+}
+
+
+@pytest.mark.parametrize(("env", "suffix"), sorted(PINNED))
+def test_logical_ids_are_pinned(assemblies: dict[str, Assembly], env: str, suffix: str) -> None:
+    assembly = assemblies[env]
+    resources = assembly.template_json(assembly.stack(suffix))["Resources"]
+    found = {name for name, r in resources.items() if r["Type"] in PINNED_TYPES}
+    assert found == PINNED[(env, suffix)]
