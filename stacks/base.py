@@ -43,7 +43,9 @@ class BerthStack(Stack):
             Tags.of(self).add(key, value)
         if config.permissions_boundary:
             # Every role in the stack, aws-cdk-lib's own included.
-            iam.PermissionsBoundary.of(self).apply(iam.ManagedPolicy.from_managed_policy_arn(self, "PermissionsBoundary", config.permissions_boundary))
+            iam.PermissionsBoundary.of(self).apply(
+                iam.ManagedPolicy.from_managed_policy_arn(self, "PermissionsBoundary", config.permissions_boundary)
+            )
 
     @property
     def availability_zones(self) -> list[str]:
