@@ -16,7 +16,7 @@ CDK := JSII_NODE=$(NODE) CDK_DISABLE_CLI_TELEMETRY=true $(NODE) node_modules/aws
 PY_STAMP := $(VENV)/.berth-installed
 NODE_STAMP := node_modules/.berth-installed
 
-.PHONY: help setup synth synth-all test lint format snapshot-update compliance schema diff deploy bootstrap clean
+.PHONY: help setup synth synth-all test lint format snapshot-update compliance safe-changes schema diff deploy bootstrap clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | sort
@@ -59,6 +59,9 @@ snapshot-update: setup ## rewrite the template snapshots under tests/__snapshots
 
 compliance: setup ## regenerate COMPLIANCE.md from every environment's synthesized assembly
 	JSII_NODE=$(NODE) $(PY) -m tools.compliance
+
+safe-changes: setup ## regenerate the README's safe-changes table from the CloudFormation schemas
+	JSII_NODE=$(NODE) $(PY) -m tools.safe_changes
 
 schema: setup ## regenerate config/schema/environment.schema.json from the models
 	$(PY) -m config.schema

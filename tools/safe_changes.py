@@ -1,0 +1,153 @@
+"""The README's "safe changes" table, from the CloudFormation resource schemas cfn-lint ships.
+
+For every resource type berth emits it lists the create-only properties (a change replaces
+the resource); for the config fields people change most, what CloudFormation will do.
+`make safe-changes` rewrites the README section between the markers; a test fails while
+it is stale.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
+
+ROOT = Path(__file__).resolve().parent.parent
+README = ROOT / "README.md"
+START = "<!-- safe-changes:start -->"
+END = "<!-- safe-changes:end -->"
+REGION = "eu-west-1"
+
+# Resources whose replacement loses data or identity (a new key, an empty log group, a new cluster).
+STATEFUL = {
+    "AWS::KMS::Key",
+    "AWS::Logs::LogGroup",
+    "AWS::S3::Bucket",
+    "AWS::SQS::Queue",
+    "AWS::EKS::Cluster",
+    "AWS::EKS::Nodegroup",
+    "AWS::ECS::Cluster",
+    "AWS::EC2::VPC",
+    "AWS::EC2::Subnet",
+}
+
+# Config field -> the resource property it sets (the ones teams change; others follow the
+# per-type table). Task definitions are immutable revisions by design: any change to one
+# registers a new revision and the service rolls to it.
+CONFIG_FIELDS: tuple[tuple[str, str, str], ...] = (
+    ("network.cidr", "AWS::EC2::VPC", "CidrBlock"),
+    ("availability_zones", "AWS::EC2::Subnet", "AvailabilityZone"),
+    ("network.*_subnet_mask", "AWS::EC2::Subnet", "CidrBlock"),
+    ("ecs.cluster.ec2_capacity.instance_type, os, ami, root_volume_gib", "AWS::EC2::LaunchTemplate", "LaunchTemplateData"),
+    ("ecs.cluster.ec2_capacity.min_capacity / max_capacity", "AWS::AutoScaling::AutoScalingGroup", "MinSize"),
+    ("ecs.cluster.ec2_capacity.target_capacity_percent", "AWS::ECS::CapacityProvider", "AutoScalingGroupProvider/ManagedScaling"),
+    ("ecs.services[].name", "AWS::ECS::Service", "ServiceName"),
+    ("ecs.services[].desired_count, capacity_provider_strategy", "AWS::ECS::Service", "CapacityProviderStrategy"),
+    ("ecs.services[].task.* (cpu, memory, image, secrets, ...)", "AWS::ECS::TaskDefinition", "ContainerDefinitions"),
+    (
+        "ecs.services[].load_balancer.deletion_protection, idle_timeout_seconds",
+        "AWS::ElasticLoadBalancingV2::LoadBalancer",
+        "LoadBalancerAttributes",
+    ),
+    ("eks.cluster_name", "AWS::EKS::Cluster", "Name"),
+    ("eks.version", "AWS::EKS::Cluster", "Version"),
+    ("eks.endpoint.*", "AWS::EKS::Cluster", "ResourcesVpcConfig"),
+    ("(secrets encryption key)", "AWS::EKS::Cluster", "EncryptionConfig"),
+    ("eks.node_groups[].capacity_type", "AWS::EKS::Nodegroup", "CapacityType"),
+    ("eks.node_groups[].instance_types", "AWS::EKS::Nodegroup", "InstanceTypes"),
+    ("eks.node_groups[].ami_type", "AWS::EKS::Nodegroup", "AmiType"),
+    ("eks.node_groups[].release_version", "AWS::EKS::Nodegroup", "ReleaseVersion"),
+    ("eks.node_groups[].min/desired/max_size", "AWS::EKS::Nodegroup", "ScalingConfig"),
+    ("eks.node_groups[].labels, taints", "AWS::EKS::Nodegroup", "Labels"),
+    ("eks.node_groups[].disk_gib", "AWS::EC2::LaunchTemplate", "LaunchTemplateData"),
+    ("eks.fargate_profiles[].selectors", "AWS::EKS::FargateProfile", "Selectors"),
+    ("eks.addons.<name>", "AWS::EKS::Addon", "AddonVersion"),
+    ("eks.pod_identities[].namespace / service_account", "AWS::EKS::PodIdentityAssociation", "ServiceAccount"),
+)
+
+
+def create_only(resource_type: str) -> list[str]:
+    schema = PROVIDER_SCHEMA_MANAGER.get_resource_schema(REGION, resource_type).schema
+    return [p.removeprefix("/properties/") for p in schema.get("createOnlyProperties", [])]
+
+
+def replaces(resource_type: str, prop: str) -> bool:
+    """A change to `prop` replaces the resource if `prop` is, or lies under, a create-only path."""
+    return any(prop == p or prop.startswith(f"{p}/") for p in create_only(resource_type))
+
+
+def emitted_types(outdirs: list[Path]) -> list[str]:
+    types: set[str] = set()
+    for outdir in outdirs:
+        for template in outdir.glob("*.template.json"):
+            types |= {r["Type"] for r in json.loads(template.read_text(encoding="utf-8"))["Resources"].values()}
+    return sorted(t for t in types if t.startswith("AWS::"))
+
+
+def render(outdirs: list[Path]) -> str:
+    lines = [
+        START,
+        "",
+        "What a config change does at deploy time, from the CloudFormation resource schemas",
+        "(create-only properties) bundled with the pinned cfn-lint. **Replaces** means CloudFormation",
+        "creates a new resource and deletes the old one; for a stateful resource that is data loss",
+        "or a new identity, and for a custom-named one (cluster, service, log group) the deploy",
+        "fails until the name changes too.",
+        "",
+        "| config field | resource property | effect |",
+        "| --- | --- | --- |",
+    ]
+    for field, resource_type, prop in CONFIG_FIELDS:
+        if resource_type == "AWS::ECS::TaskDefinition":
+            effect = "new task definition revision; the service rolls to it (circuit breaker, alarms)"
+        elif resource_type == "AWS::EC2::LaunchTemplate":
+            effect = "new launch template version: EKS node groups roll their nodes; ECS container instances get it as they are replaced"
+        elif replaces(resource_type, prop):
+            effect = "**replaces**" + (" (stateful)" if resource_type in STATEFUL else "")
+        else:
+            effect = "updates in place"
+        lines.append(f"| `{field}` | `{resource_type}.{prop}` | {effect} |")
+    lines += [
+        "",
+        "Every resource type berth emits, and the properties whose change replaces it:",
+        "",
+        "| resource type | replaced when these change |",
+        "| --- | --- |",
+    ]
+    for resource_type in emitted_types(outdirs):
+        props = ", ".join(f"`{p}`" for p in create_only(resource_type)) or "nothing (all updatable)"
+        mark = " (stateful)" if resource_type in STATEFUL else ""
+        lines.append(f"| `{resource_type}`{mark} | {props} |")
+    lines += ["", END]
+    return "\n".join(lines)
+
+
+def current_section() -> str:
+    text = README.read_text(encoding="utf-8")
+    return text[text.index(START) : text.index(END) + len(END)]
+
+
+def main() -> int:
+    import tempfile  # noqa: PLC0415
+
+    from config import load_config  # noqa: PLC0415 - jsii starts only when the tool runs
+    from config.loader import available_environments  # noqa: PLC0415
+    from stacks.platform import build_app, project_context  # noqa: PLC0415
+
+    with tempfile.TemporaryDirectory() as tmp:
+        outdirs = []
+        for env in available_environments():
+            outdir = Path(tmp) / env
+            build_app(load_config(env), outdir=str(outdir), context=project_context()).synth()
+            outdirs.append(outdir)
+        section = render(outdirs)
+    text = README.read_text(encoding="utf-8")
+    README.write_text(text.replace(current_section(), section), encoding="utf-8")
+    sys.stdout.write("updated the safe-changes section of README.md\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
