@@ -16,7 +16,7 @@ CDK := JSII_NODE=$(NODE) CDK_DISABLE_CLI_TELEMETRY=true $(NODE) node_modules/aws
 PY_STAMP := $(VENV)/.berth-installed
 NODE_STAMP := node_modules/.berth-installed
 
-.PHONY: help setup synth synth-all test lint format snapshot-update compliance safe-changes schema diff deploy bootstrap clean
+.PHONY: help setup synth synth-all test lint format snapshot-update compliance safe-changes schema diff deploy destroy bootstrap clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | sort
@@ -71,6 +71,9 @@ diff: setup ## cdk diff against the deployed stacks (AWS credentials needed)
 
 deploy: setup ## cdk deploy every stack of ENV (AWS credentials and cdk bootstrap needed)
 	$(CDK) deploy --all -c env=$(ENV) --require-approval broadening
+
+destroy: setup ## cdk destroy every stack of ENV (AWS credentials; see the README's teardown section)
+	$(CDK) destroy --all -c env=$(ENV)
 
 bootstrap: setup ## cdk bootstrap the account and region of ENV (once per account/region)
 	$(CDK) bootstrap -c env=$(ENV)

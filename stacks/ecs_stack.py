@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import CfnOutput, RemovalPolicy
+from aws_cdk import AspectPriority, Aspects, CfnOutput, RemovalPolicy
 from constructs import Construct
 
 from cdk_constructs.alarm_topic import AlarmTopic
 from cdk_constructs.ec2_capacity import ContainerInstanceCapacity
 from cdk_constructs.ecs_cluster import PlatformCluster
+from cdk_constructs.ordering import AfterCapacityProviderAssociation
 from cdk_constructs.platform_key import PlatformKey
 from cdk_constructs.removal import removal_policy
 from cdk_constructs.scheduled_task import ScheduledTask
@@ -44,6 +45,8 @@ class EcsStack(BerthStack):
             notifications=alarms.topic,
             region=config.region,
         )
+        # After aws-cdk-lib's own aspects (which create the association): the last priority.
+        Aspects.of(self).add(AfterCapacityProviderAssociation(), priority=AspectPriority.READONLY)
         CfnOutput(self, "ClusterName", value=cluster.cluster_name)
         CfnOutput(self, "ClusterArn", value=cluster.cluster_arn)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -507,3 +508,20 @@ def test_prod_alb_has_a_waf_web_acl_with_managed_rules_rate_limit_and_logs(prod:
 
 def test_dev_waf_is_off_by_config(dev: Assembly) -> None:
     dev.template("ecs").resource_count_is("AWS::WAFv2::WebACL", 0)
+
+
+def test_services_and_schedule_come_after_the_capacity_provider_association(assembly: Assembly) -> None:
+    """Created after it, deleted before it: otherwise "capacity provider is in use" on teardown."""
+    (association,) = assembly.resources("ecs", "AWS::ECS::ClusterCapacityProviderAssociations")
+    for name in ("web", "worker"):
+        assert association in _service(assembly, name)["DependsOn"]
+    assert association in _only(assembly.resources("ecs", "AWS::Events::Rule"))["DependsOn"]
+
+
+def test_asg_is_deleted_before_the_cluster(assembly: Assembly) -> None:
+    """The instances' user data names the cluster: the group (and its instances) go first."""
+    asg = _only(assembly.resources("ecs", "AWS::AutoScaling::AutoScalingGroup"))
+    (cluster,) = assembly.resources("ecs", "AWS::ECS::Cluster")
+    (template_id,) = assembly.resources("ecs", "AWS::EC2::LaunchTemplate")
+    assert asg["Properties"]["LaunchTemplate"]["LaunchTemplateId"] == {"Ref": template_id}
+    assert {"Ref": cluster} in json.loads(json.dumps(_launch_template_data(assembly)["UserData"]))["Fn::Base64"]["Fn::Join"][1]

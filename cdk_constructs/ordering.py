@@ -1,0 +1,33 @@
+"""Deploy and teardown order that aws-cdk-lib does not set for ECS capacity providers."""
+
+from __future__ import annotations
+
+import jsii
+from aws_cdk import CfnResource, IAspect, Stack
+from aws_cdk import aws_ecs as ecs
+from aws_cdk import aws_events as events
+from constructs import IConstruct
+
+
+@jsii.implements(IAspect)
+class AfterCapacityProviderAssociation:
+    """Services and scheduled-task rules depend on the cluster's capacity-provider association.
+
+    They name capacity providers that the association attaches to the cluster: created
+    before it, a service fails; deleted after it, the association's deletion fails with "The
+    specified capacity provider is in use" (aws-cdk #19275). aws-cdk-lib creates the
+    association in an aspect of its own when it visits the cluster, so this runs as an aspect
+    too, added with the last priority (AspectPriority.READONLY) so that it runs after it.
+    """
+
+    def visit(self, node: IConstruct) -> None:
+        if isinstance(node, ecs.CfnService | events.CfnRule) and _uses_capacity_providers(node):
+            for construct in Stack.of(node).node.find_all():
+                if isinstance(construct, ecs.CfnClusterCapacityProviderAssociations):
+                    node.add_resource_dependency(construct)
+
+
+def _uses_capacity_providers(resource: CfnResource) -> bool:
+    if isinstance(resource, ecs.CfnService):
+        return resource.capacity_provider_strategy is not None
+    return resource.targets is not None
