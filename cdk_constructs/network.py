@@ -9,6 +9,7 @@ from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from cdk_constructs.acknowledgments import acknowledge_compliance
+from cdk_constructs.checkov import skip_checkov
 from cdk_constructs.log_group import encrypted_log_group
 from config.models import NetworkConfig
 
@@ -72,6 +73,7 @@ class PlatformNetwork(Construct):
             traffic_type=ec2.FlowLogTrafficType.ALL,
         )
         self._add_interface_endpoints(config)
+        self._explain_default_security_group_handler()
         for subnet in self.vpc.public_subnets:
             route = subnet.node.find_child("DefaultRoute")
             acknowledge_compliance(
@@ -80,6 +82,20 @@ class PlatformNetwork(Construct):
                 "Public subnets exist for the internet-facing load balancers and the NAT gateways, and this route is what "
                 "makes them public; tasks, nodes and endpoints live in the private subnets, which have no route to the IGW.",
             )
+
+    def _explain_default_security_group_handler(self) -> None:
+        """aws-cdk-lib closes the default security group with a Lambda-backed custom resource
+        (CloudFormation cannot); the function runs once per deploy, outside the VPC by design."""
+        provider = Stack.of(self).node.try_find_child("Custom::VpcRestrictDefaultSGCustomResourceProvider")
+        handler = provider.node.try_find_child("Handler") if provider is not None else None
+        if handler is None:
+            return
+        once = "aws-cdk-lib's handler that closes the default security group runs once per deploy"
+        skip_checkov(handler, "CKV_AWS_115", f"{once}; reserved concurrency would only reserve capacity it never uses.")
+        skip_checkov(
+            handler, "CKV_AWS_116", f"{once}, synchronously for CloudFormation, which reports its failure; a DLQ would get nothing."
+        )
+        skip_checkov(handler, "CKV_AWS_117", f"{once} and only calls the EC2 API; it needs no VPC access.")
 
     def tag_for_kubernetes_load_balancers(self) -> None:
         """The subnet tags EKS load balancing (Auto Mode, AWS Load Balancer Controller) discovers."""
