@@ -8,7 +8,7 @@ terminated (managed termination protection) and drains tasks before an instance 
 
 from __future__ import annotations
 
-from aws_cdk import Duration
+from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_autoscaling as autoscaling
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
@@ -18,6 +18,7 @@ from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from cdk_constructs.acknowledgments import acknowledge
+from cdk_constructs.asg_teardown import ForceDeleteGroupOnTeardown
 from cdk_constructs.checkov import skip_checkov
 from cdk_constructs.node_volumes import encrypted_node_volumes
 from config.models import Ec2CapacityConfig
@@ -51,6 +52,8 @@ class ContainerInstanceCapacity(Construct):
         key: kms.IKey,
         notifications: sns.ITopic,
         region: str,
+        teardown_log_retention_days: int,
+        removal_policy: RemovalPolicy,
     ) -> None:
         super().__init__(scope, construct_id)
         self.security_group = ec2.SecurityGroup(
@@ -108,6 +111,17 @@ class ContainerInstanceCapacity(Construct):
             machine_image_type=ecs.MachineImageType.BOTTLEROCKET if is_bottlerocket else ecs.MachineImageType.AMAZON_LINUX_2,
         )
         cluster.add_asg_capacity_provider(self.capacity_provider)
+        teardown = ForceDeleteGroupOnTeardown(
+            self,
+            "Teardown",
+            auto_scaling_group=self.auto_scaling_group,
+            vpc=cluster.vpc,
+            key=key,
+            log_retention_days=teardown_log_retention_days,
+            removal_policy=removal_policy,
+        )
+        # Deleted after the capacity provider (and so after the services and the association).
+        self.capacity_provider.node.add_dependency(teardown)
         self._acknowledge(is_bottlerocket)
 
     def _acknowledge(self, is_bottlerocket: bool) -> None:

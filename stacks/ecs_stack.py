@@ -44,6 +44,8 @@ class EcsStack(BerthStack):
             key=key.key,
             notifications=alarms.topic,
             region=config.region,
+            teardown_log_retention_days=config.ecs.cluster.exec.log_retention_days,
+            removal_policy=removal,
         )
         # After aws-cdk-lib's own aspects (which create the association): the last priority.
         Aspects.of(self).add(AfterCapacityProviderAssociation(), priority=AspectPriority.READONLY)

@@ -25,6 +25,7 @@ PINNED_TYPES = {
 
 COMMON_ECS = {
     "Ec2CapacityGroupASGC037394E",
+    "Ec2CapacityTeardownLogs27FAB511",
     "Key9BCD29C7",
     "NightlyReportTaskLogs81907FBC",
     "PlatformCluster6842C9C4",

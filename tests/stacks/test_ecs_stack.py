@@ -525,3 +525,18 @@ def test_asg_is_deleted_before_the_cluster(assembly: Assembly) -> None:
     (template_id,) = assembly.resources("ecs", "AWS::EC2::LaunchTemplate")
     assert asg["Properties"]["LaunchTemplate"]["LaunchTemplateId"] == {"Ref": template_id}
     assert {"Ref": cluster} in json.loads(json.dumps(_launch_template_data(assembly)["UserData"]))["Fn::Base64"]["Fn::Join"][1]
+
+
+def test_asg_is_force_deleted_on_teardown_after_the_capacity_provider(assembly: Assembly) -> None:
+    """Protected instances cannot hang the stack's deletion (aws-cdk #18179)."""
+    (teardown_id, teardown) = next(iter(assembly.resources("ecs", "Custom::AWS").items()))
+    (asg_id,) = assembly.resources("ecs", "AWS::AutoScaling::AutoScalingGroup")
+    delete_call = json.dumps(teardown["Properties"]["Delete"])
+    assert "DeleteAutoScalingGroup" in delete_call
+    assert "ForceDelete" in delete_call
+    assert asg_id in delete_call
+    assert "Create" not in teardown["Properties"], "nothing happens on create or update"
+    provider = _only(assembly.resources("ecs", "AWS::ECS::CapacityProvider"))
+    assert teardown_id in provider["DependsOn"], "deleted only after the capacity provider"
+    (function,) = assembly.resources("ecs", "AWS::Lambda::Function").values()
+    assert "VpcConfig" in function["Properties"]
