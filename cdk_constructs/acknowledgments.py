@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aws_cdk import Acknowledgment, CfnElement, Stack, Validations
+from aws_cdk import Acknowledgment, CfnElement, Stack, Token, Validations
 from constructs import IConstruct
 
 AWS_SOLUTIONS = "AwsSolutions::AwsSolutions-"
@@ -11,7 +11,15 @@ COMPLIANCE_PACKS = ("NIST.800.53.R5", "HIPAA.Security")
 
 
 def acknowledge(construct: IConstruct, rule: str, reason: str) -> None:
-    """Acknowledge one AwsSolutions finding (e.g. "IAM5[Resource::*]") on `construct`."""
+    """Acknowledge one AwsSolutions finding (e.g. "IAM5[Resource::*]") on `construct`.
+
+    A finding id built from `stack.partition` holds a token when the app runs without
+    cdk.json's context (no partition literals); cdk-nag writes that partition as
+    <AWS::Partition>, so the id is written the same way.
+    """
+    partition = Stack.of(construct).partition
+    if Token.is_unresolved(partition):
+        rule = rule.replace(partition, "<AWS::Partition>")
     Validations.of(construct).acknowledge(Acknowledgment(id=AWS_SOLUTIONS + rule, reason=reason))
 
 

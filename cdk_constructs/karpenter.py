@@ -4,7 +4,7 @@
   what Karpenter itself launched for this cluster (the policy follows Karpenter's own
   reference CloudFormation for v1);
 - the role of the nodes Karpenter launches, and its EC2_LINUX access entry;
-- the interruption queue and the EventBridge rules that feed it (Spot interruptions,
+- the interruption queue (encrypted with the stack's key) and the EventBridge rules that feed it (Spot interruptions,
   rebalance recommendations, instance state changes, scheduled health events).
 
 Discovery: the network stack tags the private subnets `karpenter.sh/discovery=<cluster>`;
@@ -24,6 +24,7 @@ from constructs import Construct
 
 from cdk_constructs.acknowledgments import acknowledge
 from cdk_constructs.eks_node_groups import NODE_GROUP_POLICIES, node_role
+from cdk_constructs.platform_key import PlatformKey
 from cdk_constructs.pod_identity import PodIdentityRole
 
 NAMESPACE = "kube-system"
@@ -42,7 +43,7 @@ def discovery_tags(cluster_name: str) -> dict[str, str]:
 
 
 class KarpenterIdentity(Construct):
-    def __init__(self, scope: Construct, construct_id: str, *, cluster: eks.Cluster, cluster_name: str) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, cluster: eks.Cluster, cluster_name: str, key: PlatformKey) -> None:
         super().__init__(scope, construct_id)
         stack = Stack.of(self)
         self.node_role = node_role(self, "NodeRole", policies=NODE_GROUP_POLICIES, description="Nodes launched by Karpenter")
@@ -58,9 +59,12 @@ class KarpenterIdentity(Construct):
             self,
             "InterruptionQueue",
             retention_period=Duration.minutes(5),
-            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            encryption=sqs.QueueEncryption.KMS,
+            encryption_master_key=key.key,
             enforce_ssl=True,
         )
+        # EventBridge writes interruption events into the encrypted queue.
+        key.allow_service_to_encrypt("events.amazonaws.com", sid="AllowEventBridgeToEncryptedQueue")
         acknowledge(
             self.queue,
             "SQS3",
@@ -85,6 +89,7 @@ class KarpenterIdentity(Construct):
         )
         self.controller_role = identity.role
         self._controller_policy(stack, cluster, cluster_name)
+        key.key.grant_decrypt(self.controller_role)
 
     def _controller_policy(self, stack: Stack, cluster: eks.Cluster, cluster_name: str) -> None:
         p, region, account = stack.partition, stack.region, stack.account

@@ -46,18 +46,22 @@ class PlatformKey(Construct):
             )
         )
 
-    def allow_cloudwatch_alarms(self) -> None:
-        """CloudWatch publishes alarm notifications to a topic encrypted with this key."""
+    def allow_service_to_encrypt(self, service_principal: str, *, sid: str) -> None:
+        """A service that writes into a topic or queue encrypted with this key, for this account only."""
         stack = Stack.of(self)
         self.key.add_to_resource_policy(
             iam.PolicyStatement(
-                sid="AllowCloudWatchAlarmsToEncryptedTopic",
-                principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+                sid=sid,
+                principals=[iam.ServicePrincipal(service_principal)],
                 actions=["kms:Decrypt", "kms:GenerateDataKey*"],
                 resources=["*"],
                 conditions={"StringEquals": {"aws:SourceAccount": stack.account}},
             )
         )
+
+    def allow_cloudwatch_alarms(self) -> None:
+        """CloudWatch publishes alarm notifications to a topic encrypted with this key."""
+        self.allow_service_to_encrypt("cloudwatch.amazonaws.com", sid="AllowCloudWatchAlarmsToEncryptedTopic")
 
     def allow_auto_scaling(self) -> None:
         """The Auto Scaling service-linked role launches instances with encrypted EBS volumes

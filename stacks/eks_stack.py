@@ -74,7 +74,7 @@ class EksStack(BerthStack):
         if eks_config.autoscaler == "cluster-autoscaler":
             ClusterAutoscalerIdentity(self, "ClusterAutoscaler", cluster=cluster, cluster_name=eks_config.cluster_name)
         elif eks_config.autoscaler == "karpenter":
-            KarpenterIdentity(self, "Karpenter", cluster=cluster, cluster_name=eks_config.cluster_name)
+            KarpenterIdentity(self, "Karpenter", cluster=cluster, cluster_name=eks_config.cluster_name, key=key)
         for workload in eks_config.pod_identities:
             WorkloadIdentity(
                 self,

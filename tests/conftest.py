@@ -2,6 +2,7 @@
 
 Apps are built exactly as app.py builds them (same function, cdk.json's context and
 feature flags) and written to a temporary cdk.out per environment; tests read the files.
+checkov starts on each assembly in the background as soon as it exists.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from config import load_config  # noqa: E402
 from config.loader import available_environments  # noqa: E402
 from stacks.platform import build_app, project_context  # noqa: E402
 from tests.assembly import Assembly  # noqa: E402
+from tests.checkov_support import start_checkov  # noqa: E402
 
 ENVIRONMENTS = available_environments()
 
@@ -29,6 +31,7 @@ def assemblies(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Assembly]:
         outdir = tmp_path_factory.mktemp(f"cdk-{env}")
         build_app(load_config(env), outdir=str(outdir), context=project_context()).synth()
         out[env] = Assembly(outdir)
+    start_checkov(*(a.outdir for a in out.values()))
     return out
 
 
@@ -45,6 +48,7 @@ def karpenter(tmp_path_factory: pytest.TempPathFactory) -> Assembly:
     )
     outdir = tmp_path_factory.mktemp("cdk-prod-karpenter")
     build_app(config, outdir=str(outdir), context=project_context()).synth()
+    start_checkov(outdir)
     return Assembly(outdir)
 
 
