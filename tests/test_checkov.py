@@ -2,13 +2,13 @@
 
 Zero failed checks. A skip lives in the resource's Metadata with a written reason
 (`cdk_constructs/checkov.py`), never as a global skip of a check. The runs were started in
-the background by the session fixtures (tests/checkov_support.py).
+the background by the session fixtures (tests/background.py).
 """
 
 from __future__ import annotations
 
 from tests.assembly import Assembly
-from tests.checkov_support import CHECKOV, checkov_reports
+from tests.background import CHECKOV, checkov_reports
 
 
 def test_checkov_finds_no_failed_check(assemblies: dict[str, Assembly], karpenter: Assembly) -> None:

