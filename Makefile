@@ -18,7 +18,7 @@ PY_STAMP := $(VENV)/.berth-installed
 CHECKOV_STAMP := $(CHECKOV_VENV)/.berth-installed
 NODE_STAMP := node_modules/.berth-installed
 
-.PHONY: help setup synth synth-all test lint format snapshot-update compliance safe-changes schema diff deploy destroy bootstrap clean
+.PHONY: help setup synth synth-all bench test lint format snapshot-update compliance safe-changes schema diff deploy destroy bootstrap clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | sort
@@ -64,6 +64,9 @@ format: setup ## apply ruff's formatting and fixes
 
 snapshot-update: setup ## rewrite the template snapshots under tests/__snapshots__
 	$(PY) -m pytest tests/test_snapshots.py --snapshot-update
+
+bench: setup ## benchmark synth and tests (median of 5 interleaved rounds); writes benchmarks/results/latest.json
+	$(PY) benchmarks/bench.py $(BENCH_ARGS)
 
 compliance: setup ## regenerate COMPLIANCE.md from every environment's synthesized assembly
 	JSII_NODE=$(NODE) $(PY) -m tools.compliance

