@@ -18,7 +18,7 @@ PY_STAMP := $(VENV)/.berth-installed
 CHECKOV_STAMP := $(CHECKOV_VENV)/.berth-installed
 NODE_STAMP := node_modules/.berth-installed
 
-.PHONY: help setup synth synth-all bench test lint format snapshot-update compliance safe-changes schema diff deploy destroy bootstrap clean
+.PHONY: help setup synth-setup synth synth-all bench test lint format snapshot-update compliance safe-changes schema diff deploy destroy bootstrap clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | sort
@@ -38,14 +38,19 @@ $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-setup: $(PY_STAMP) $(CHECKOV_STAMP) $(NODE_STAMP) ## create .venv, .venv-checkov and node_modules from the pins
+setup: ## create .venv, .venv-checkov and node_modules from the pins (in parallel)
+	@$(MAKE) --no-print-directory -j3 $(PY_STAMP) $(CHECKOV_STAMP) $(NODE_STAMP)
 
-synth: setup ## cdk synth one environment (ENV=dev by default) into cdk.out/
+# What synth needs (checkov is for the tests only).
+synth-setup:
+	@$(MAKE) --no-print-directory -j2 $(PY_STAMP) $(NODE_STAMP)
+
+synth: synth-setup ## cdk synth one environment (ENV=dev by default) into cdk.out/
 	@rm -rf cdk.out
 	$(CDK) synth -c env=$(ENV) --quiet
 	@echo "synthesized berth $(ENV) into cdk.out/"
 
-synth-all: setup ## synthesize every environment, each into cdk.out/<env>
+synth-all: synth-setup ## synthesize every environment, each into cdk.out/<env>
 	@for env in $$(ls config/environments | sed 's/\.yaml$$//'); do \
 	  $(CDK) synth -c env=$$env --quiet --output cdk.out/$$env || exit 1; echo "synthesized $$env"; done
 
