@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-import app
 from config import load_config
 from config.loader import config_warnings
-from tests.config.test_validation import lines, refuse, write_bad
+from tests.config.test_validation import assert_app_refuses, lines, refuse, write_bad
 
 NG = "eks__node_groups__0"
 
@@ -104,11 +102,4 @@ def test_shipped_configs_have_no_warnings() -> None:
 def test_app_exits_2_with_the_report_and_writes_nothing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], edits: dict[str, Any], field: str, message: str
 ) -> None:
-    monkeypatch.setenv("CDK_CONTEXT_JSON", json.dumps({"config": str(write_bad(tmp_path, edits, base="prod"))}))
-    monkeypatch.setenv("CDK_OUTDIR", str(tmp_path / "out"))
-    assert app.main() == 2
-    err = capsys.readouterr().err
-    assert f"  - {field}: " in err
-    assert message in err
-    assert "Traceback" not in err
-    assert not (tmp_path / "out").exists()
+    assert_app_refuses(write_bad(tmp_path, edits, base="prod"), field, message, monkeypatch, capsys)

@@ -220,11 +220,17 @@ def test_app_exits_2_with_the_report_and_writes_nothing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], edits: dict[str, Any], field: str, message: str
 ) -> None:
     """The same cases through app.main(), as `cdk synth -c config=...` runs it (in-process: no jsii)."""
-    monkeypatch.setenv("CDK_CONTEXT_JSON", json.dumps({"config": str(write_bad(tmp_path, edits))}))
-    monkeypatch.setenv("CDK_OUTDIR", str(tmp_path / "out"))
+    assert_app_refuses(write_bad(tmp_path, edits), field, message, monkeypatch, capsys)
+
+
+def assert_app_refuses(path: Path, field: str, message: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """app.main() on `path`: exit 2, the problem in the report, no traceback, nothing written."""
+    outdir = path.parent / "out"
+    monkeypatch.setenv("CDK_CONTEXT_JSON", json.dumps({"config": str(path)}))
+    monkeypatch.setenv("CDK_OUTDIR", str(outdir))
     assert app.main() == 2
     err = capsys.readouterr().err
     assert f"  - {field}: " in err
     assert message in err
     assert "Traceback" not in err
-    assert not (tmp_path / "out").exists()
+    assert not outdir.exists()
