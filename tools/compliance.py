@@ -15,6 +15,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from tools.assemblies import synthesize_all
+
 ROOT = Path(__file__).resolve().parent.parent
 REPORT_PATH = ROOT / "COMPLIANCE.md"
 
@@ -79,17 +81,8 @@ def render(outdirs: dict[str, Path]) -> str:
 
 
 def main() -> int:
-    from config import load_config  # noqa: PLC0415 - jsii starts only when the tool runs
-    from config.loader import available_environments  # noqa: PLC0415
-    from stacks.platform import build_app, project_context  # noqa: PLC0415
-
     with tempfile.TemporaryDirectory() as tmp:
-        outdirs = {}
-        for env in available_environments():
-            outdir = Path(tmp) / env
-            build_app(load_config(env), outdir=str(outdir), context=project_context()).synth()
-            outdirs[env] = outdir
-        REPORT_PATH.write_text(render(outdirs), encoding="utf-8")
+        REPORT_PATH.write_text(render(synthesize_all(Path(tmp))), encoding="utf-8")
     sys.stdout.write(f"wrote {REPORT_PATH.relative_to(ROOT)}\n")
     return 0
 

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import json
 import sys
+import tempfile
 from pathlib import Path
 
 from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
+
+from tools.assemblies import synthesize_all
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
@@ -130,19 +133,8 @@ def current_section() -> str:
 
 
 def main() -> int:
-    import tempfile  # noqa: PLC0415
-
-    from config import load_config  # noqa: PLC0415 - jsii starts only when the tool runs
-    from config.loader import available_environments  # noqa: PLC0415
-    from stacks.platform import build_app, project_context  # noqa: PLC0415
-
     with tempfile.TemporaryDirectory() as tmp:
-        outdirs = []
-        for env in available_environments():
-            outdir = Path(tmp) / env
-            build_app(load_config(env), outdir=str(outdir), context=project_context()).synth()
-            outdirs.append(outdir)
-        section = render(outdirs)
+        section = render(list(synthesize_all(Path(tmp)).values()))
     text = README.read_text(encoding="utf-8")
     README.write_text(text.replace(current_section(), section), encoding="utf-8")
     sys.stdout.write("updated the safe-changes section of README.md\n")
