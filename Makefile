@@ -18,7 +18,7 @@ PY_STAMP := $(VENV)/.berth-installed
 CHECKOV_STAMP := $(CHECKOV_VENV)/.berth-installed
 NODE_STAMP := node_modules/.berth-installed
 
-.PHONY: help setup synth-setup synth synth-all bench test lint format snapshot-update compliance safe-changes schema diff deploy destroy bootstrap clean
+.PHONY: help setup synth-setup synth synth-all bench review test lint format snapshot-update compliance safe-changes schema diff deploy destroy bootstrap clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | sort
@@ -39,11 +39,11 @@ $(NODE_STAMP): package.json package-lock.json
 	@touch $@
 
 setup: ## create .venv, .venv-checkov and node_modules from the pins (in parallel)
-	@$(MAKE) --no-print-directory -j3 $(PY_STAMP) $(CHECKOV_STAMP) $(NODE_STAMP)
+	@$(MAKE) --no-print-directory -s -j3 $(PY_STAMP) $(CHECKOV_STAMP) $(NODE_STAMP)
 
 # What synth needs (checkov is for the tests only).
 synth-setup:
-	@$(MAKE) --no-print-directory -j2 $(PY_STAMP) $(NODE_STAMP)
+	@$(MAKE) --no-print-directory -s -j2 $(PY_STAMP) $(NODE_STAMP)
 
 synth: synth-setup ## cdk synth one environment (ENV=dev by default) into cdk.out/
 	@rm -rf cdk.out
@@ -72,6 +72,9 @@ snapshot-update: setup ## rewrite the template snapshots under tests/__snapshots
 
 bench: setup ## benchmark synth and tests (median of 5 interleaved rounds); writes benchmarks/results/latest.json
 	$(PY) benchmarks/bench.py $(BENCH_ARGS)
+
+review: synth-setup ## review.md: what this change does to every environment (BASE=<git ref>, default: merge-base with main)
+	JSII_NODE=$(NODE) $(PY) -m tools.review $(if $(BASE),--base $(BASE))
 
 compliance: setup ## regenerate COMPLIANCE.md from every environment's synthesized assembly
 	JSII_NODE=$(NODE) $(PY) -m tools.compliance

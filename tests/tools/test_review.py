@@ -1,0 +1,106 @@
+"""The review tool on pairs of small synthesized assemblies (base and head) with known changes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from aws_cdk import Acknowledgment, App, Stack, Validations
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_eks as eks
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+
+from tools.review import render
+
+Build = Callable[[Stack], None]
+
+
+def _synth(tmp_path: Path, name: str, build: Build) -> Path:
+    outdir = tmp_path / name
+    app = App(outdir=str(outdir), builtin_cloud_formation_validation=False)
+    build(Stack(app, "Demo"))
+    app.synth()
+    return outdir
+
+
+def _review(tmp_path: Path, base: Build, head: Build) -> str:
+    return render({"dev": _synth(tmp_path, "base", base)}, {"dev": _synth(tmp_path, "head", head)}, "base")
+
+
+def _section(text: str, title: str) -> str:
+    """The lines of one section of the review."""
+    start = text.index(f"### {title}")
+    end = text.find("\n### ", start + 1)
+    return text[start : end if end != -1 else len(text)]
+
+
+def _group(stack: Stack, cidr: str) -> None:
+    group = ec2.CfnSecurityGroup(stack, "Group", group_description="web", vpc_id="vpc-1")
+    group.security_group_ingress = [ec2.CfnSecurityGroup.IngressProperty(ip_protocol="tcp", from_port=443, to_port=443, cidr_ip=cidr)]
+
+
+def _policy(stack: Stack, action: str) -> None:
+    role = iam.CfnRole(
+        stack,
+        "Role",
+        assume_role_policy_document={
+            "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"Service": "ec2.amazonaws.com"}}]
+        },
+    )
+    iam.CfnPolicy(
+        stack,
+        "Policy",
+        policy_name="p",
+        roles=[role.ref],
+        policy_document={"Statement": [{"Effect": "Allow", "Action": action, "Resource": "*"}]},
+    )
+
+
+def _nodegroup(stack: Stack, instance_type: str) -> None:
+    eks.CfnNodegroup(stack, "Nodes", cluster_name="c", node_role="arn:aws:iam::1:role/n", subnets=["s"], instance_types=[instance_type])
+
+
+def test_security_group_opened_to_the_world_is_exposure(tmp_path: Path) -> None:
+    text = _review(tmp_path, lambda s: _group(s, "10.0.0.0/16"), lambda s: _group(s, "0.0.0.0/0"))
+    exposure = _section(text, "Exposure")
+    assert "0.0.0.0/0" in exposure
+    assert "**open to the internet**" in exposure
+
+
+def test_action_widened_to_a_wildcard_is_access(tmp_path: Path) -> None:
+    access = _section(_review(tmp_path, lambda s: _policy(s, "s3:GetObject"), lambda s: _policy(s, "s3:*")), "Access")
+    assert '`Policy` now grants {"Action": "s3:*"' in access
+    assert "no longer grants" in access
+
+
+def test_node_group_instance_type_change_is_a_replacement(tmp_path: Path) -> None:
+    text = _review(tmp_path, lambda s: _nodegroup(s, "m7g.large"), lambda s: _nodegroup(s, "m7g.xlarge"))
+    replacements = _section(text, "Replacements and deletions")
+    assert "`Nodes` (AWS::EKS::Nodegroup) is **replaced**: InstanceTypes changed **data-loss risk**" in replacements
+    assert "InstanceTypes" in _section(text, "Capacity")
+
+
+def test_removed_key_is_data_loss(tmp_path: Path) -> None:
+    def with_key(stack: Stack) -> None:
+        kms.Key(stack, "Key")
+
+    text = _review(tmp_path, with_key, lambda s: None)
+    assert "deleted `Key" in _section(text, "Replacements and deletions")
+    assert "(AWS::KMS::Key) **data-loss risk**" in text
+
+
+def test_acknowledgment_added_is_compliance(tmp_path: Path) -> None:
+    def acked(stack: Stack) -> None:
+        _group(stack, "10.0.0.0/16")
+        Validations.of(stack.node.find_child("Group")).acknowledge(
+            Acknowledgment(id="AwsSolutions::AwsSolutions-EC23", reason="the reason a reviewer reads")
+        )
+
+    compliance = _section(_review(tmp_path, lambda s: _group(s, "10.0.0.0/16"), acked), "Compliance")
+    assert "acknowledged `AwsSolutions EC23` on `Group`: the reason a reviewer reads" in compliance
+
+
+def test_pure_refactor_says_so_in_one_line(tmp_path: Path) -> None:
+    text = _review(tmp_path, lambda s: _group(s, "10.0.0.0/16"), lambda s: _group(s, "10.0.0.0/16"))
+    assert text.splitlines()[-1] == "No infrastructure change: every environment synthesizes to the same templates and acknowledgments."

