@@ -76,3 +76,16 @@ def start_cli_synth(tmp_path: Path, *args: str) -> CliSynth:
     cmd = [str(NODE), str(CDK), "synth", "--quiet", "--output", str(outdir), *args]
     process = subprocess.Popen(cmd, cwd=ROOT, env=clean_env(tmp_path), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     return CliSynth(outdir, process)
+
+
+def start_review(tmp_path: Path) -> tuple[Path, subprocess.Popen[str]]:
+    """`python -m tools.review` in a clone of this repository whose dev.yaml gains a NAT gateway
+    (uncommitted), against the clone's HEAD: the end-to-end run of the review tool."""
+    clone = tmp_path / "repo"
+    subprocess.run(["git", "clone", "--quiet", "--local", str(ROOT), str(clone)], check=True)
+    (clone / "node_modules").symlink_to(ROOT / "node_modules")
+    dev = clone / "config" / "environments" / "dev.yaml"
+    dev.write_text(dev.read_text().replace("  nat_gateways: 1\n", "  nat_gateways: 2\n", 1))
+    cmd = [str(ROOT / ".venv" / "bin" / "python"), "-m", "tools.review", "--base", "HEAD", "--environments", "dev"]
+    process = subprocess.Popen(cmd, cwd=clone, env=clean_env(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return clone, process

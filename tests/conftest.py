@@ -8,6 +8,7 @@ checkov and cfn-lint start on each assembly in the background as soon as it exis
 from __future__ import annotations
 
 import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,7 @@ from config import load_config  # noqa: E402
 from config.loader import available_environments  # noqa: E402
 from stacks.platform import build_app, project_context  # noqa: E402
 from tests.assembly import Assembly  # noqa: E402
-from tests.background import CliSynth, start_checks, start_cli_synth  # noqa: E402
+from tests.background import CliSynth, start_checks, start_cli_synth, start_review  # noqa: E402
 
 ENVIRONMENTS = available_environments()
 
@@ -34,6 +35,12 @@ def cli_synths(tmp_path_factory: pytest.TempPathFactory) -> dict[str, CliSynth]:
         "good": start_cli_synth(tmp_path_factory.mktemp("cli-good"), "-c", "env=prod"),
         "bad": start_cli_synth(bad_dir, "-c", f"config={bad}"),
     }
+
+
+@pytest.fixture(scope="session", autouse=True)
+def review_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.Popen[str]]:
+    """The end-to-end run of the review tool (tests/tools/test_review.py), started first."""
+    return start_review(tmp_path_factory.mktemp("review"))
 
 
 @pytest.fixture(scope="session")

@@ -231,10 +231,11 @@ def _default_base() -> str:
     return "HEAD~1"
 
 
-def synthesize_checkout(checkout: Path, workdir: Path) -> dict[str, Path]:
-    """Every environment of `checkout` through its own app.py, with this checkout's venv."""
+def synthesize_checkout(checkout: Path, workdir: Path, only: list[str] | None = None) -> dict[str, Path]:
+    """Every environment (or those in `only`) of `checkout` through its own app.py, with this
+    checkout's venv."""
     context = json.loads((checkout / "cdk.json").read_text())["context"]
-    envs = sorted(p.stem for p in (checkout / "config" / "environments").glob("*.yaml"))
+    envs = sorted(p.stem for p in (checkout / "config" / "environments").glob("*.yaml") if not only or p.stem in only)
     outdirs = {}
     for env in envs:
         outdir = workdir / env
@@ -255,6 +256,7 @@ def synthesize_checkout(checkout: Path, workdir: Path) -> dict[str, Path]:
 def main() -> int:
     parser = argparse.ArgumentParser(description="Review what a change does to the synthesized infrastructure.")
     parser.add_argument("--base", default=None, help="git ref to compare against (default: merge-base with main, or HEAD~1 on main)")
+    parser.add_argument("--environments", nargs="*", default=None, help="only these environments (default: all)")
     args = parser.parse_args()
     base_ref = args.base or _default_base()
     with tempfile.TemporaryDirectory() as tmp:
@@ -262,10 +264,10 @@ def main() -> int:
         worktree = work / "base"
         subprocess.run(["git", "worktree", "add", "--detach", str(worktree), base_ref], cwd=ROOT, check=True, capture_output=True)
         try:
-            base = synthesize_checkout(worktree, work / "base-out")
+            base = synthesize_checkout(worktree, work / "base-out", args.environments)
         finally:
             subprocess.run(["git", "worktree", "remove", "--force", str(worktree)], cwd=ROOT, check=False, capture_output=True)
-        head = synthesize_checkout(ROOT, work / "head-out")
+        head = synthesize_checkout(ROOT, work / "head-out", args.environments)
         text = render(base, head, base_ref)
     REVIEW_PATH.write_text(text, encoding="utf-8")
     sys.stdout.write(text)

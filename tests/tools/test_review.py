@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
@@ -104,3 +105,15 @@ def test_acknowledgment_added_is_compliance(tmp_path: Path) -> None:
 def test_pure_refactor_says_so_in_one_line(tmp_path: Path) -> None:
     text = _review(tmp_path, lambda s: _group(s, "10.0.0.0/16"), lambda s: _group(s, "10.0.0.0/16"))
     assert text.splitlines()[-1] == "No infrastructure change: every environment synthesizes to the same templates and acknowledgments."
+
+
+def test_review_end_to_end_against_a_commit(review_run: tuple[Path, subprocess.Popen[str]]) -> None:
+    """In a clone whose dev.yaml gains a NAT gateway, the review against HEAD says so."""
+    clone, process = review_run
+    stdout, stderr = process.communicate(timeout=600)
+    assert process.returncode == 0, stderr[-3000:]
+    review = (clone / "review.md").read_text()
+    assert review == stdout
+    assert "## dev / berth-dev-network" in review
+    assert "added `NetworkVpcpublicSubnet2NATGateway" in review
+    assert "## dev / berth-dev-ecs" not in review, "the ECS stack does not change"
