@@ -25,6 +25,8 @@ from tools.safe_changes import STATEFUL, create_only
 
 ROOT = Path(__file__).resolve().parent.parent
 REVIEW_PATH = ROOT / "review.md"
+# The first line of review.md: the CI workflow finds its own pull-request comment by it.
+MARKER = "<!-- berth-review -->"
 WORLD = {"0.0.0.0/0", "::/0"}
 _ASSET_HASH = re.compile(r"(?<!sha256:)\b[0-9a-f]{64}\b")
 
@@ -193,9 +195,14 @@ def _acks(outdir: Path | None) -> set[tuple[str, str, str, str]]:
     return {(a.stack, a.resource, f"{a.pack} {a.rule}", a.reason) for a in read_acknowledgments(outdir)}
 
 
+def _danger(review: StackReview) -> tuple[int, ...]:
+    """Sort key: most replacements first, then access, exposure, compliance, capacity."""
+    return tuple(-len(getattr(review, name)) for name, _ in StackReview.SECTIONS)
+
+
 def render(base: dict[str, Path], head: dict[str, Path], base_ref: str) -> str:
-    lines = [f"# Infrastructure review against `{base_ref}`", ""]
-    effect = False
+    lines = [MARKER, f"# Infrastructure review against `{base_ref}`", ""]
+    reviews: list[tuple[str, str, StackReview]] = []
     for env in sorted(set(base) | set(head)):
         old_t, new_t = _templates(base.get(env)), _templates(head.get(env))
         old_a, new_a = _acks(base.get(env)), _acks(head.get(env))
@@ -207,15 +214,15 @@ def render(base: dict[str, Path], head: dict[str, Path], base_ref: str) -> str:
                 review.other.insert(0, "new stack")
             if stack not in new_t:
                 review.replacements.insert(0, "**stack removed**")
-            if review.empty():
-                continue
-            effect = True
-            lines += [f"## {env} / {stack}", ""]
-            for name, title in StackReview.SECTIONS:
-                items = getattr(review, name)
-                if items:
-                    lines += [f"### {title}", "", *(f"- {item}" for item in items), ""]
-    if not effect:
+            if not review.empty():
+                reviews.append((env, stack, review))
+    for env, stack, review in sorted(reviews, key=lambda r: (_danger(r[2]), r[0], r[1])):
+        lines += [f"## {env} / {stack}", ""]
+        for name, title in StackReview.SECTIONS:
+            items = getattr(review, name)
+            if items:
+                lines += [f"### {title}", "", *(f"- {item}" for item in items), ""]
+    if not reviews:
         lines.append("No infrastructure change: every environment synthesizes to the same templates and acknowledgments.")
     return "\n".join(lines).rstrip() + "\n"
 

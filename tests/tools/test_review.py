@@ -6,13 +6,14 @@ import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
+import yaml
 from aws_cdk import Acknowledgment, App, Stack, Validations
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_eks as eks
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 
-from tools.review import render
+from tools.review import MARKER, render
 
 Build = Callable[[Stack], None]
 
@@ -117,3 +118,14 @@ def test_review_end_to_end_against_a_commit(review_run: tuple[Path, subprocess.P
     assert "## dev / berth-dev-network" in review
     assert "added `NetworkVpcpublicSubnet2NATGateway" in review
     assert "## dev / berth-dev-ecs" not in review, "the ECS stack does not change"
+
+
+def test_pull_request_workflow_runs_tests_then_posts_the_review() -> None:
+    """The workflow's shape (actionlint, as the issue asks, cannot be installed here: see the README)."""
+    workflow = yaml.safe_load((Path(__file__).resolve().parents[2] / ".github" / "workflows" / "review.yml").read_text())
+    assert "pull_request" in workflow[True]  # YAML 1.1 reads the key `on` as True
+    steps = workflow["jobs"]["review"]["steps"]
+    runs = [s.get("run", "") for s in steps]
+    assert runs.index("make test") < next(i for i, r in enumerate(runs) if r.startswith("make review"))
+    assert MARKER in runs[-1]
+    assert workflow["permissions"]["pull-requests"] == "write"
