@@ -32,6 +32,11 @@ _ASSET_HASH = re.compile(r"(?<!sha256:)\b[0-9a-f]{64}\b")
 
 IAM_TYPES = {"AWS::IAM::Policy", "AWS::IAM::ManagedPolicy", "AWS::IAM::Role", "AWS::EKS::AccessEntry", "AWS::EKS::PodIdentityAssociation"}
 EXPOSURE_TYPES = {"AWS::EC2::SecurityGroup", "AWS::EC2::SecurityGroupIngress", "AWS::ElasticLoadBalancingV2::LoadBalancer"}
+# What to show of a new cluster-access or workload-identity resource.
+_IDENTITY_FIELDS = {
+    "AWS::EKS::AccessEntry": ("PrincipalArn", "Type", "AccessPolicies"),
+    "AWS::EKS::PodIdentityAssociation": ("Namespace", "ServiceAccount", "RoleArn"),
+}
 CAPACITY_PROPS = {
     "AWS::AutoScaling::AutoScalingGroup": ("MinSize", "MaxSize", "DesiredCapacity"),
     "AWS::ECS::Service": ("DesiredCount", "CapacityProviderStrategy"),
@@ -128,6 +133,9 @@ def review_stack(old: dict[str, Any], new: dict[str, Any]) -> StackReview:
             out.access.append(f"new role `{name}` trusts {_short([s.get('Principal') for s in trust])}")
         if kind in IAM_TYPES and kind != "AWS::IAM::Role":
             out.access += [f"`{name}` grants {s}" for s in _statements(new_res[name])]
+        if kind in _IDENTITY_FIELDS:
+            props = new_res[name]["Properties"]
+            out.access.append(f"`{name}`: " + ", ".join(f"{k} {_short(props.get(k))}" for k in _IDENTITY_FIELDS[kind]))
         if kind in {"AWS::EC2::SecurityGroup", "AWS::EC2::SecurityGroupIngress"}:
             out.exposure += [
                 f"`{name}` allows {r}" + (" **open to the internet**" if _is_world(r) else "") for r in _ingress(new_res[name])
