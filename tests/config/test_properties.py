@@ -1,7 +1,7 @@
 """Property-based tests of the configuration layer (Hypothesis).
 
 Generated valid configurations are accepted; generated invalid ones are refused with a
-ConfigError naming the field (never another exception); a few generated valid ones are
+ConfigError naming the field (never another exception); two generated valid ones are
 synthesized in full with every check on (capped, so the suite stays fast).
 """
 
@@ -95,7 +95,7 @@ def test_generated_invalid_configs_are_refused_cleanly(
     assert field in {p.field for p in info.value.problems}, info.value
 
 
-@settings(max_examples=3, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=2, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=valid_configs())
 def test_generated_valid_configs_synthesize_with_every_check_clean(tmp_path_factory: Any, data: dict[str, Any]) -> None:
     outdir = tmp_path_factory.mktemp("generated")
