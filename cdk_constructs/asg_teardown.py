@@ -25,6 +25,7 @@ from constructs import Construct
 from cdk_constructs.acknowledgments import acknowledge, acknowledge_compliance, nag_ref
 from cdk_constructs.checkov import skip_checkov
 from cdk_constructs.log_group import encrypted_log_group
+from cdk_constructs.principals import own_arn, service_principal
 
 
 class ForceDeleteGroupOnTeardown(Construct):
@@ -40,11 +41,11 @@ class ForceDeleteGroupOnTeardown(Construct):
         removal_policy: RemovalPolicy,
     ) -> None:
         super().__init__(scope, construct_id)
-        stack = Stack.of(self)
+        Stack.of(self)
         role = iam.Role(
             self,
             "Role",
-            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com").with_conditions({"StringEquals": {"aws:SourceAccount": stack.account}}),
+            assumed_by=service_principal(self, "lambda.amazonaws.com"),
             description="Force-deletes the ECS capacity Auto Scaling group when its stack is deleted",
         )
         # Logs, and the ENI permissions a function in a VPC needs (EC2 supports no resource
@@ -78,9 +79,7 @@ class ForceDeleteGroupOnTeardown(Construct):
             "AWS's policy for a Lambda function in a VPC: log delivery and the ENI calls, which support no resource scoping.",
         )
         policy = self.resource.node.find_child("CustomResourcePolicy")
-        stack = Stack.of(self)
-        groups = f"arn:{stack.partition}:autoscaling:{stack.region}:{stack.account}:autoScalingGroup"
-        group_arn = f"{groups}:*:autoScalingGroupName/{nag_ref(auto_scaling_group)}"
+        group_arn = own_arn(self, "autoscaling", f"autoScalingGroup:*:autoScalingGroupName/{nag_ref(auto_scaling_group)}")
         acknowledge(
             policy,
             f"IAM5[Resource::{group_arn}]",

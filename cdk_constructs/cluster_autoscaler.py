@@ -15,6 +15,7 @@ from constructs import Construct
 
 from cdk_constructs.acknowledgments import acknowledge
 from cdk_constructs.pod_identity import PodIdentityRole
+from cdk_constructs.principals import own_arn
 
 NAMESPACE = "kube-system"
 SERVICE_ACCOUNT = "cluster-autoscaler"
@@ -27,7 +28,7 @@ def discovery_tags(cluster_name: str) -> dict[str, str]:
 class ClusterAutoscalerIdentity(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, cluster: eks.Cluster, cluster_name: str) -> None:
         super().__init__(scope, construct_id)
-        stack = Stack.of(self)
+        Stack.of(self)
         identity = PodIdentityRole(
             self,
             "Identity",
@@ -63,7 +64,7 @@ class ClusterAutoscalerIdentity(Construct):
                 resources=["*"],
             )
         )
-        nodegroups = f"arn:{stack.partition}:eks:{stack.region}:{stack.account}:nodegroup/{cluster_name}/*/*"
+        nodegroups = own_arn(self, "eks", f"nodegroup/{cluster_name}/*/*")
         self.role.add_to_principal_policy(
             iam.PolicyStatement(sid="DescribeNodeGroups", actions=["eks:DescribeNodegroup"], resources=[nodegroups])
         )

@@ -10,22 +10,22 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from cdk_constructs.acknowledgments import acknowledge
+from cdk_constructs.principals import own_arn, service_principal
 from config.eks_models import FargateProfileConfig
 
 
 class FargateProfile(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, cluster: eks.Cluster, vpc: ec2.IVpc, config: FargateProfileConfig) -> None:
         super().__init__(scope, construct_id)
-        stack = Stack.of(self)
+        Stack.of(self)
         self.role = iam.Role(
             self,
             "PodExecutionRole",
-            assumed_by=iam.ServicePrincipal("eks-fargate-pods.amazonaws.com").with_conditions(
-                {
-                    "ArnLike": {
-                        "aws:SourceArn": f"arn:{stack.partition}:eks:{stack.region}:{stack.account}:fargateprofile/{cluster.cluster_name}/*"
-                    }
-                }
+            assumed_by=service_principal(
+                self,
+                "eks-fargate-pods.amazonaws.com",
+                source_arn=own_arn(self, "eks", f"fargateprofile/{cluster.cluster_name}/*"),
+                same_account=False,
             ),
             managed_policies=[iam.ManagedPolicy.from_aws_managed_policy_name("AmazonEKSFargatePodExecutionRolePolicy")],
             description=f"Fargate profile {config.name}: pull images, write logs",

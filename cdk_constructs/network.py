@@ -11,6 +11,7 @@ from constructs import Construct
 from cdk_constructs.acknowledgments import acknowledge_compliance
 from cdk_constructs.checkov import skip_checkov
 from cdk_constructs.log_group import encrypted_log_group
+from cdk_constructs.principals import own_arn, service_principal
 from config.models import NetworkConfig
 
 
@@ -53,18 +54,13 @@ class PlatformNetwork(Construct):
         flow_logs = encrypted_log_group(
             self, "FlowLogs", key=key, retention_days=config.flow_log_retention_days, removal_policy=removal_policy
         )
-        stack = Stack.of(self)
+        Stack.of(self)
         # Our own role (aws-cdk-lib's default one trusts the service unconditionally): only
         # this account's flow logs may assume it.
         flow_log_role = iam.Role(
             self,
             "FlowLogRole",
-            assumed_by=iam.ServicePrincipal("vpc-flow-logs.amazonaws.com").with_conditions(
-                {
-                    "StringEquals": {"aws:SourceAccount": stack.account},
-                    "ArnLike": {"aws:SourceArn": f"arn:{stack.partition}:ec2:{stack.region}:{stack.account}:vpc-flow-log/*"},
-                }
-            ),
+            assumed_by=service_principal(self, "vpc-flow-logs.amazonaws.com", source_arn=own_arn(self, "ec2", "vpc-flow-log/*")),
             description="VPC flow logs deliver to CloudWatch Logs",
         )
         self.vpc.add_flow_log(

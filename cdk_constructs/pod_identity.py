@@ -2,23 +2,18 @@
 
 from __future__ import annotations
 
-from aws_cdk import Stack
 from aws_cdk import aws_eks as eks_l1
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from cdk_constructs.grants import grant_permissions
+from cdk_constructs.principals import service_principal
 from config.eks_models import PodIdentityConfig
 
 
 def pod_identity_principal(scope: Construct, cluster_arn: str) -> iam.IPrincipal:
     """pods.eks.amazonaws.com with sts:TagSession, for this account's cluster only."""
-    stack = Stack.of(scope)
-    return iam.SessionTagsPrincipal(
-        iam.ServicePrincipal("pods.eks.amazonaws.com").with_conditions(
-            {"StringEquals": {"aws:SourceAccount": stack.account}, "ArnEquals": {"aws:SourceArn": cluster_arn}}
-        )
-    )
+    return iam.SessionTagsPrincipal(service_principal(scope, "pods.eks.amazonaws.com", source_arn=cluster_arn, arn_operator="ArnEquals"))
 
 
 class PodIdentityRole(Construct):

@@ -11,6 +11,7 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from cdk_constructs.acknowledgments import acknowledge, nag_ref
+from cdk_constructs.principals import own_arn, service_principal
 from cdk_constructs.task_definition import WorkloadTaskDefinition
 from cdk_constructs.workload_service import capacity_provider_strategies
 from config.models import ScheduledTaskConfig
@@ -37,12 +38,7 @@ class ScheduledTask(Construct):
         self.events_role = iam.Role(
             self,
             "EventsRole",
-            assumed_by=iam.ServicePrincipal("events.amazonaws.com").with_conditions(
-                {
-                    "StringEquals": {"aws:SourceAccount": stack.account},
-                    "ArnLike": {"aws:SourceArn": f"arn:{stack.partition}:events:{stack.region}:{stack.account}:rule/*"},
-                }
-            ),
+            assumed_by=service_principal(self, "events.amazonaws.com", source_arn=own_arn(self, "events", "rule/*")),
             description=f"EventBridge starts the {config.name} task",
         )
         self.rule = events.Rule(

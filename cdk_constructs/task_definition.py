@@ -21,6 +21,7 @@ from constructs import Construct
 from cdk_constructs.acknowledgments import acknowledge
 from cdk_constructs.grants import grant_permissions
 from cdk_constructs.log_group import encrypted_log_group
+from cdk_constructs.principals import own_arn, service_principal
 from config.models import ImageConfig, SecretRef, TaskConfig
 
 _ECR_URI = re.compile(r"^(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com/(?P<name>.+)$")
@@ -30,14 +31,9 @@ _ECR_URI = re.compile(r"^(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.
 EXEC_AGENT_PATHS = ("/managed-agents", "/var/lib/amazon/ssm", "/var/log/amazon/ssm")
 
 
-def _tasks_principal(stack: Stack) -> iam.IPrincipal:
+def _tasks_principal(scope: Construct) -> iam.IPrincipal:
     """ecs-tasks.amazonaws.com, limited to this account (confused-deputy protection)."""
-    return iam.ServicePrincipal("ecs-tasks.amazonaws.com").with_conditions(
-        {
-            "StringEquals": {"aws:SourceAccount": stack.account},
-            "ArnLike": {"aws:SourceArn": f"arn:{stack.partition}:ecs:{stack.region}:{stack.account}:*"},
-        }
-    )
+    return service_principal(scope, "ecs-tasks.amazonaws.com", source_arn=own_arn(scope, "ecs", "*"))
 
 
 class WorkloadTaskDefinition(Construct):
@@ -56,14 +52,14 @@ class WorkloadTaskDefinition(Construct):
         enable_exec: bool = False,
     ) -> None:
         super().__init__(scope, construct_id)
-        stack = Stack.of(self)
+        Stack.of(self)
         self.container_name = workload
         self.config = config
         self.execution_role = iam.Role(
-            self, "ExecutionRole", assumed_by=_tasks_principal(stack), description=f"{workload}: ECS starts the task (image, logs, secrets)"
+            self, "ExecutionRole", assumed_by=_tasks_principal(self), description=f"{workload}: ECS starts the task (image, logs, secrets)"
         )
         self.task_role = iam.Role(
-            self, "TaskRole", assumed_by=_tasks_principal(stack), description=f"{workload}: what the application may do"
+            self, "TaskRole", assumed_by=_tasks_principal(self), description=f"{workload}: what the application may do"
         )
         grant_permissions(self.task_role, config.permissions)
 

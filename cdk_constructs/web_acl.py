@@ -12,6 +12,7 @@ from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
 from cdk_constructs.log_group import encrypted_log_group
+from cdk_constructs.principals import own_arn
 
 # AWS managed rule groups, by priority: reputation first, then the common exploits.
 _MANAGED_RULE_GROUPS = ("AWSManagedRulesAmazonIpReputationList", "AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet")
@@ -75,11 +76,11 @@ class LoadBalancerWebAcl(Construct):
         log_group = encrypted_log_group(
             self, "Logs", key=key, retention_days=log_retention_days, removal_policy=removal_policy, name=log_name
         )
-        stack = Stack.of(self)
+        Stack.of(self)
         logging = wafv2.CfnLoggingConfiguration(
             self,
             "Logging",
             resource_arn=self.web_acl.attr_arn,
-            log_destination_configs=[f"arn:{stack.partition}:logs:{stack.region}:{stack.account}:log-group:{log_name}"],
+            log_destination_configs=[own_arn(self, "logs", f"log-group:{log_name}")],
         )
         logging.node.add_dependency(log_group)

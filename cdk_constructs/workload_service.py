@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aws_cdk import Duration, RemovalPolicy, Stack
+from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_applicationautoscaling as appscaling
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
@@ -14,6 +14,7 @@ from constructs import Construct
 
 from cdk_constructs.acknowledgments import acknowledge, nag_ref
 from cdk_constructs.load_balancer import PublicLoadBalancer
+from cdk_constructs.principals import own_arn
 from cdk_constructs.service_alarms import ServiceAlarms
 from cdk_constructs.task_definition import WorkloadTaskDefinition
 from config.models import AutoscalingConfig, CapacityProviderItem, ServiceConfig
@@ -55,6 +56,7 @@ class WorkloadService(Construct):
         removal_policy: RemovalPolicy,
     ) -> None:
         super().__init__(scope, construct_id)
+        name = f"berth-{environment}-{config.name}"  # load balancer, WAF and alarm names
         self.security_group = ec2.SecurityGroup(
             self, "SecurityGroup", vpc=cluster.vpc, description=f"{config.name} tasks", allow_all_outbound=True
         )
@@ -93,7 +95,7 @@ class WorkloadService(Construct):
             self.load_balancer = PublicLoadBalancer(
                 self,
                 "Ingress",
-                name=f"berth-{environment}-{config.name}",
+                name=name,
                 vpc=cluster.vpc,
                 config=config.load_balancer,
                 key=key,
@@ -113,7 +115,7 @@ class WorkloadService(Construct):
         self.alarms = ServiceAlarms(
             self,
             "Alarms",
-            alarm_prefix=f"berth-{environment}-{config.name}",
+            alarm_prefix=name,
             cluster_name=cluster.cluster_name,
             service_name=config.name,
             topic=alarm_topic,
@@ -150,10 +152,9 @@ class WorkloadService(Construct):
         policy = task.task_role.node.try_find_child("DefaultPolicy")
         if policy is None:
             return
-        stack = Stack.of(policy)
         acknowledge(
             policy,
-            f"IAM5[Resource::arn:{stack.partition}:logs:{stack.region}:{stack.account}:log-group:{nag_ref(exec_logs)}:*]",
+            f"IAM5[Resource::{own_arn(policy, 'logs', f'log-group:{nag_ref(exec_logs)}:*')}]",
             "ECS Exec session logs: log streams inside the cluster's one Exec log group, created per session.",
         )
         acknowledge(

@@ -48,9 +48,10 @@ def assemblies(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Assembly]:
     out: dict[str, Assembly] = {}
     for env in ENVIRONMENTS:
         outdir = tmp_path_factory.mktemp(f"cdk-{env}")
-        build_app(load_config(env), outdir=str(outdir), context=project_context()).synth()
+        config = load_config(env)
+        build_app(config, outdir=str(outdir), context=project_context()).synth()
         out[env] = Assembly(outdir)
-        start_checks(outdir, region=load_config(env).region)
+        start_checks(outdir, region=config.region)
     return out
 
 
