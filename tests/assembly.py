@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -11,10 +10,8 @@ from typing import Any
 
 from aws_cdk.assertions import Template
 
-# Asset hashes change whenever aws-cdk-lib rebuilds a bundled handler, with no change to
-# what is deployed. Image digests (sha256:...) are real changes and are left alone.
-# (No library version enters the templates: cdk.json sets versionReporting to false.)
-_ASSET_HASH = re.compile(r"(?<!sha256:)\b[0-9a-f]{64}\b")
+from tools.assemblies import mask_asset_hashes
+from tools.compliance import read_acknowledgments
 
 
 @dataclass
@@ -59,19 +56,9 @@ class Assembly:
 
     def acknowledgments(self) -> list[dict[str, Any]]:
         """Every acknowledged rule, from each stack's metadata (aws:cdk:acknowledged-rules)."""
-        found: list[dict[str, Any]] = []
-        for stack in self.stack_names:
-            metadata = json.loads((self.outdir / f"{stack}.metadata.json").read_text())
-            for path, entries in metadata.items():
-                for entry in entries:
-                    if entry.get("type") == "aws:cdk:acknowledged-rules":
-                        found += [
-                            {"stack": stack, "path": path, "id": rule_id, "reason": reason} for rule_id, reason in entry["data"].items()
-                        ]
-        return found
+        return [{"stack": a.stack, "path": a.path, "id": a.rule_id, "reason": a.reason} for a in read_acknowledgments(self.outdir)]
 
 
 def normalized_template(template: dict[str, Any]) -> str:
     """The template as the PR reviewer reads it: stable order, asset hashes replaced."""
-    text = json.dumps(template, indent=2, sort_keys=False) + "\n"
-    return _ASSET_HASH.sub("<asset-hash>", text)
+    return mask_asset_hashes(json.dumps(template, indent=2, sort_keys=False) + "\n")

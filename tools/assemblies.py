@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+
+# Asset hashes change whenever aws-cdk-lib rebuilds a bundled handler, with no change to
+# what is deployed. Image digests (sha256:...) are real changes and are left alone.
+_ASSET_HASH = re.compile(r"(?<!sha256:)\b[0-9a-f]{64}\b")
+
+
+def mask_asset_hashes(text: str) -> str:
+    return _ASSET_HASH.sub("<asset-hash>", text)
 
 
 def synthesize_all(workdir: Path) -> dict[str, Path]:

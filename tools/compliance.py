@@ -28,6 +28,8 @@ class Acknowledged:
     pack: str
     rule: str
     reason: str
+    rule_id: str  # as recorded, e.g. "AwsSolutions::AwsSolutions-IAM5[Resource::*]"
+    path: str  # the construct path, as recorded
 
 
 def normalize(rule_id: str) -> tuple[str, str]:
@@ -51,7 +53,7 @@ def read_acknowledgments(outdir: Path) -> list[Acknowledged]:
                     continue
                 for rule_id, reason in entry["data"].items():
                     pack, rule = normalize(rule_id)
-                    found.append(Acknowledged(stack, path.removeprefix(f"/{stack}/"), pack, rule, reason))
+                    found.append(Acknowledged(stack, path.removeprefix(f"/{stack}/"), pack, rule, reason, rule_id, path))
     return sorted(found)
 
 

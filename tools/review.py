@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import subprocess
 import sys
 import tempfile
@@ -20,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tools.assemblies import mask_asset_hashes
 from tools.compliance import read_acknowledgments
 from tools.safe_changes import STATEFUL, create_only
 
@@ -28,7 +28,6 @@ REVIEW_PATH = ROOT / "review.md"
 # The first line of review.md: the CI workflow finds its own pull-request comment by it.
 MARKER = "<!-- berth-review -->"
 WORLD = {"0.0.0.0/0", "::/0"}
-_ASSET_HASH = re.compile(r"(?<!sha256:)\b[0-9a-f]{64}\b")
 
 IAM_TYPES = {"AWS::IAM::Policy", "AWS::IAM::ManagedPolicy", "AWS::IAM::Role", "AWS::EKS::AccessEntry", "AWS::EKS::PodIdentityAssociation"}
 EXPOSURE_TYPES = {"AWS::EC2::SecurityGroup", "AWS::EC2::SecurityGroupIngress", "AWS::ElasticLoadBalancingV2::LoadBalancer"}
@@ -72,7 +71,7 @@ class StackReview:
 
 
 def _normalized(value: Any) -> Any:
-    return json.loads(_ASSET_HASH.sub("<asset-hash>", json.dumps(value)))
+    return json.loads(mask_asset_hashes(json.dumps(value)))
 
 
 def _get(props: dict[str, Any], path: str) -> Any:
