@@ -27,6 +27,8 @@ from cdk_constructs.checkov import skip_checkov
 from cdk_constructs.log_group import encrypted_log_group
 from cdk_constructs.principals import own_arn, service_principal
 
+_PROVIDER_FUNCTION_ID = "AWS679f53fac002430cb0da5b7982bd2287"
+
 
 class ForceDeleteGroupOnTeardown(Construct):
     def __init__(
@@ -90,7 +92,9 @@ class ForceDeleteGroupOnTeardown(Construct):
             "IAMNoInlinePolicy",
             "aws-cdk-lib's AwsCustomResource writes its one statement (delete this Auto Scaling group) inline.",
         )
-        function = Stack.of(self).node.find_child("AWS679f53fac002430cb0da5b7982bd2287")
+        # AwsCustomResource does not expose its function: it is a stack-level singleton under
+        # this fixed id (aws-cdk-lib's PROVIDER_FUNCTION_UUID).
+        function = Stack.of(self).node.find_child(_PROVIDER_FUNCTION_ID)
         once = "The function runs once, when the stack is deleted, synchronously for CloudFormation, which reports a failure"
         acknowledge_compliance(function, "LambdaConcurrency", f"{once}; reserved concurrency would only hold capacity.")
         acknowledge_compliance(function, "LambdaDLQ", f"{once}; a dead-letter queue would receive nothing.")
