@@ -21,6 +21,7 @@ from typing import Any
 
 from tools.assemblies import mask_asset_hashes
 from tools.compliance import read_acknowledgments
+from tools.costs import cost_change, load_prices, monthly_costs, signed_range
 from tools.safe_changes import STATEFUL, create_only
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -115,7 +116,7 @@ def _is_world(rule: str) -> bool:
     return data.get("CidrIp") in WORLD or data.get("CidrIpv6") in WORLD
 
 
-def review_stack(old: dict[str, Any], new: dict[str, Any]) -> StackReview:
+def review_stack(old: dict[str, Any], new: dict[str, Any], region: str | None = None) -> StackReview:
     """Compare two templates of the same stack (either may be empty: a new or deleted stack)."""
     out = StackReview()
     old_res, new_res = _normalized(old.get("Resources", {})), _normalized(new.get("Resources", {}))
@@ -141,7 +142,22 @@ def review_stack(old: dict[str, Any], new: dict[str, Any]) -> StackReview:
             ]
     for name in sorted(set(old_res) & set(new_res)):
         _compare_resource(out, name, old_res[name], new_res[name])
+    _costs(out, old_res, new_res, region)
     return out
+
+
+def _costs(out: StackReview, old_res: dict[str, Any], new_res: dict[str, Any], region: str | None) -> None:
+    """Monthly cost lines for the resources whose cost changes, and the stack's net change."""
+    table = load_prices()
+    before, after = monthly_costs(old_res, region, table), monthly_costs(new_res, region, table)
+    low = high = 0.0
+    for name in sorted(set(before) | set(after)):
+        if before.get(name) != after.get(name):
+            line, (d_low, d_high) = cost_change(name, before.get(name), after.get(name))
+            out.capacity.append(line)
+            low, high = low + d_low, high + d_high
+    if any(d for d in (low, high)):
+        out.capacity.append(f"net, priced resources only: {signed_range(low, high)} a month (at minimum and at maximum capacity)")
 
 
 def _compare_resource(out: StackReview, name: str, old: dict[str, Any], new: dict[str, Any]) -> None:
@@ -182,7 +198,7 @@ def _compare_resource(out: StackReview, name: str, old: dict[str, Any], new: dic
         out.exposure.append(f"`{name}` scheme {old_props.get('Scheme')} -> {new_props.get('Scheme')}")
     for prop in CAPACITY_PROPS.get(kind, ()):
         if _get(old_props, prop) != _get(new_props, prop):
-            out.capacity.append(f"`{name}` {prop}: {_short(_get(old_props, prop))} -> {_short(_get(new_props, prop))} (not priced)")
+            out.capacity.append(f"`{name}` {prop}: {_short(_get(old_props, prop))} -> {_short(_get(new_props, prop))}")
     out.other += [
         f"`{name}` ({kind}) {p}: {_short(_get(old_props, p))} -> {_short(_get(new_props, p))}" for p in changed if p not in replacing
     ]
@@ -194,6 +210,20 @@ def _templates(outdir: Path | None) -> dict[str, dict[str, Any]]:
     return {
         p.name.removesuffix(".template.json"): json.loads(p.read_text(encoding="utf-8")) for p in sorted(outdir.glob("*.template.json"))
     }
+
+
+def _regions(outdir: Path | None) -> dict[str, str]:
+    """Each stack's region, from the assembly manifest (environment `aws://account/region`)."""
+    if outdir is None or not (outdir / "manifest.json").exists():
+        return {}
+    artifacts = json.loads((outdir / "manifest.json").read_text(encoding="utf-8")).get("artifacts", {})
+    regions = {}
+    for artifact in artifacts.values():
+        template = artifact.get("properties", {}).get("templateFile")
+        region = artifact.get("environment", "").rpartition("/")[2]
+        if artifact.get("type") == "aws:cloudformation:stack" and template and region and region != "unknown-region":
+            regions[template.removesuffix(".template.json")] = region
+    return regions
 
 
 def _acks(outdir: Path | None) -> set[tuple[str, str, str, str]]:
@@ -213,8 +243,9 @@ def render(base: dict[str, Path], head: dict[str, Path], base_ref: str) -> str:
     for env in sorted(set(base) | set(head)):
         old_t, new_t = _templates(base.get(env)), _templates(head.get(env))
         old_a, new_a = _acks(base.get(env)), _acks(head.get(env))
+        regions = _regions(base.get(env)) | _regions(head.get(env))
         for stack in sorted(set(old_t) | set(new_t)):
-            review = review_stack(old_t.get(stack, {}), new_t.get(stack, {}))
+            review = review_stack(old_t.get(stack, {}), new_t.get(stack, {}), regions.get(stack))
             review.compliance += [f"acknowledged `{r}` on `{res}`: {why}" for s, res, r, why in sorted(new_a - old_a) if s == stack]
             review.compliance += [f"no longer acknowledged `{r}` on `{res}`" for s, res, r, _ in sorted(old_a - new_a) if s == stack]
             if stack not in old_t:
@@ -231,6 +262,12 @@ def render(base: dict[str, Path], head: dict[str, Path], base_ref: str) -> str:
                 lines += [f"### {title}", "", *(f"- {item}" for item in items), ""]
     if not reviews:
         lines.append("No infrastructure change: every environment synthesizes to the same templates and acknowledgments.")
+    elif any(" a month" in item for _, _, review in reviews for item in review.capacity):
+        table = load_prices()
+        lines.append(
+            f"Costs: {table.basis}; {table.hours_per_month:g} hours a month; prices as of {table.as_of.isoformat()} "
+            "from `tools/prices.json`, which names its source."
+        )
     return "\n".join(lines).rstrip() + "\n"
 
 

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import yaml
-from aws_cdk import Acknowledgment, App, Stack, Validations
+from aws_cdk import Acknowledgment, App, Environment, Stack, Validations
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_eks as eks
 from aws_cdk import aws_iam as iam
@@ -21,7 +21,7 @@ Build = Callable[[Stack], None]
 def _synth(tmp_path: Path, name: str, build: Build) -> Path:
     outdir = tmp_path / name
     app = App(outdir=str(outdir), builtin_cloud_formation_validation=False)
-    build(Stack(app, "Demo"))
+    build(Stack(app, "Demo", env=Environment(account="111111111111", region="us-east-1")))
     app.synth()
     return outdir
 
@@ -80,7 +80,12 @@ def test_node_group_instance_type_change_is_a_replacement(tmp_path: Path) -> Non
     text = _review(tmp_path, lambda s: _nodegroup(s, "m7g.large"), lambda s: _nodegroup(s, "m7g.xlarge"))
     replacements = _section(text, "Replacements and deletions")
     assert "`Nodes` (AWS::EKS::Nodegroup) is **replaced**: InstanceTypes changed **data-loss risk**" in replacements
-    assert "InstanceTypes" in _section(text, "Capacity")
+    capacity = _section(text, "Capacity")
+    assert "InstanceTypes" in capacity
+    # EKS's default scaling (1-2 nodes) at the us-east-1 prices of tools/prices.json.
+    assert "`Nodes`: 1-2 x m7g.large -> 1-2 x m7g.xlarge: $59.57-$119.14 -> $119.14-$238.27 a month (+$59.57 to +$119.14)" in capacity
+    assert "net, priced resources only: +$59.57 to +$119.14 a month" in capacity
+    assert "prices as of " in text.splitlines()[-1]
 
 
 def test_removed_key_is_data_loss(tmp_path: Path) -> None:
@@ -117,6 +122,7 @@ def test_review_end_to_end_against_a_commit(review_run: tuple[Path, subprocess.P
     assert review == stdout
     assert "## dev / berth-dev-network" in review
     assert "added `NetworkVpcpublicSubnet2NATGateway" in review
+    assert "NAT gateway hours (data not priced): +$35.04 a month" in review, "priced at eu-west-1's hourly rate"
     assert "## dev / berth-dev-ecs" not in review, "the ECS stack does not change"
 
 
