@@ -37,6 +37,16 @@ _IDENTITY_FIELDS = {
     "AWS::EKS::AccessEntry": ("PrincipalArn", "Type", "AccessPolicies"),
     "AWS::EKS::PodIdentityAssociation": ("Namespace", "ServiceAccount", "RoleArn"),
 }
+# Properties the access and exposure sections already show, in their own terms; "Everything
+# else" leaves them out so a reviewer reads each change once.
+_POLICY_PROPS = ("PolicyDocument", "Policies", "AssumeRolePolicyDocument", "ManagedPolicyArns")
+_SHOWN_ELSEWHERE = {
+    **dict.fromkeys(("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy", "AWS::IAM::Role"), _POLICY_PROPS),
+    "AWS::EC2::SecurityGroup": ("SecurityGroupIngress",),
+    "AWS::EC2::SecurityGroupIngress": ("CidrIp", "CidrIpv6", "FromPort", "ToPort", "IpProtocol", "SourceSecurityGroupId"),
+    "AWS::EKS::Cluster": ("ResourcesVpcConfig",),
+    "AWS::ElasticLoadBalancingV2::LoadBalancer": ("Scheme",),
+}
 CAPACITY_PROPS = {
     "AWS::AutoScaling::AutoScalingGroup": ("MinSize", "MaxSize", "DesiredCapacity"),
     "AWS::ECS::Service": ("DesiredCount", "CapacityProviderStrategy"),
@@ -199,8 +209,11 @@ def _compare_resource(out: StackReview, name: str, old: dict[str, Any], new: dic
     for prop in CAPACITY_PROPS.get(kind, ()):
         if _get(old_props, prop) != _get(new_props, prop):
             out.capacity.append(f"`{name}` {prop}: {_short(_get(old_props, prop))} -> {_short(_get(new_props, prop))}")
+    shown = (*replacing, *CAPACITY_PROPS.get(kind, ()), *_SHOWN_ELSEWHERE.get(kind, ()))
     out.other += [
-        f"`{name}` ({kind}) {p}: {_short(_get(old_props, p))} -> {_short(_get(new_props, p))}" for p in changed if p not in replacing
+        f"`{name}` ({kind}) {p}: {_short(_get(old_props, p))} -> {_short(_get(new_props, p))}"
+        for p in changed
+        if not any(p == s or p.startswith(f"{s}/") for s in shown)
     ]
 
 

@@ -68,12 +68,15 @@ def test_security_group_opened_to_the_world_is_exposure(tmp_path: Path) -> None:
     exposure = _section(text, "Exposure")
     assert "0.0.0.0/0" in exposure
     assert "**open to the internet**" in exposure
+    assert "### Everything else" not in text
 
 
 def test_action_widened_to_a_wildcard_is_access(tmp_path: Path) -> None:
-    access = _section(_review(tmp_path, lambda s: _policy(s, "s3:GetObject"), lambda s: _policy(s, "s3:*")), "Access")
+    text = _review(tmp_path, lambda s: _policy(s, "s3:GetObject"), lambda s: _policy(s, "s3:*"))
+    access = _section(text, "Access")
     assert '`Policy` now grants {"Action": "s3:*"' in access
     assert "no longer grants" in access
+    assert "### Everything else" not in text, "a change shown under Access is not repeated"
 
 
 def test_node_group_instance_type_change_is_a_replacement(tmp_path: Path) -> None:
