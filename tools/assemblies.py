@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
+from typing import Any
 
 # Asset hashes change whenever aws-cdk-lib rebuilds a bundled handler, with no change to
 # what is deployed. Image digests (sha256:...) are real changes and are left alone.
@@ -12,6 +14,12 @@ _ASSET_HASH = re.compile(r"(?<!sha256:)\b[0-9a-f]{64}\b")
 
 def mask_asset_hashes(text: str) -> str:
     return _ASSET_HASH.sub("<asset-hash>", text)
+
+
+def stack_artifacts(outdir: Path) -> dict[str, dict[str, Any]]:
+    """The assembly's stack artifacts (environment, template file, ...), by stack name."""
+    manifest = json.loads((outdir / "manifest.json").read_text(encoding="utf-8"))
+    return {name: art for name, art in sorted(manifest["artifacts"].items()) if art["type"] == "aws:cloudformation:stack"}
 
 
 def synthesize_all(workdir: Path) -> dict[str, Path]:

@@ -15,7 +15,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from tools.assemblies import synthesize_all
+from tools.assemblies import stack_artifacts, synthesize_all
 
 ROOT = Path(__file__).resolve().parent.parent
 REPORT_PATH = ROOT / "COMPLIANCE.md"
@@ -42,10 +42,8 @@ def normalize(rule_id: str) -> tuple[str, str]:
 
 
 def read_acknowledgments(outdir: Path) -> list[Acknowledged]:
-    manifest = json.loads((outdir / "manifest.json").read_text(encoding="utf-8"))
-    stacks = sorted(name for name, art in manifest["artifacts"].items() if art["type"] == "aws:cloudformation:stack")
     found = []
-    for stack in stacks:
+    for stack in stack_artifacts(outdir):
         metadata = json.loads((outdir / f"{stack}.metadata.json").read_text(encoding="utf-8"))
         for path, entries in metadata.items():
             for entry in entries:

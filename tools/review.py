@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tools.assemblies import mask_asset_hashes
+from tools.assemblies import mask_asset_hashes, stack_artifacts
 from tools.compliance import read_acknowledgments
 from tools.costs import cost_change, load_prices, monthly_costs, signed_range
 from tools.safe_changes import STATEFUL, create_only
@@ -67,6 +67,7 @@ class StackReview:
     compliance: list[str] = field(default_factory=list)
     capacity: list[str] = field(default_factory=list)
     other: list[str] = field(default_factory=list)
+    priced: bool = False  # a capacity line gives a monthly cost: the review names the price table
 
     SECTIONS = (
         ("replacements", "Replacements and deletions"),
@@ -165,6 +166,7 @@ def _costs(out: StackReview, old_res: dict[str, Any], new_res: dict[str, Any], r
         if before.get(name) != after.get(name):
             line, (d_low, d_high) = cost_change(name, before.get(name), after.get(name))
             out.capacity.append(line)
+            out.priced = True
             low, high = low + d_low, high + d_high
     if any(d for d in (low, high)):
         out.capacity.append(f"net, priced resources only: {signed_range(low, high)} a month (at minimum and at maximum capacity)")
@@ -229,12 +231,11 @@ def _regions(outdir: Path | None) -> dict[str, str]:
     """Each stack's region, from the assembly manifest (environment `aws://account/region`)."""
     if outdir is None or not (outdir / "manifest.json").exists():
         return {}
-    artifacts = json.loads((outdir / "manifest.json").read_text(encoding="utf-8")).get("artifacts", {})
     regions = {}
-    for artifact in artifacts.values():
-        template = artifact.get("properties", {}).get("templateFile")
+    for artifact in stack_artifacts(outdir).values():
+        template = artifact.get("properties", {}).get("templateFile", "")
         region = artifact.get("environment", "").rpartition("/")[2]
-        if artifact.get("type") == "aws:cloudformation:stack" and template and region and region != "unknown-region":
+        if region not in {"", "unknown-region"}:
             regions[template.removesuffix(".template.json")] = region
     return regions
 
@@ -275,7 +276,7 @@ def render(base: dict[str, Path], head: dict[str, Path], base_ref: str) -> str:
                 lines += [f"### {title}", "", *(f"- {item}" for item in items), ""]
     if not reviews:
         lines.append("No infrastructure change: every environment synthesizes to the same templates and acknowledgments.")
-    elif any(" a month" in item for _, _, review in reviews for item in review.capacity):
+    elif any(review.priced for _, _, review in reviews):
         table = load_prices()
         lines.append(
             f"Costs: {table.basis}; {table.hours_per_month:g} hours a month; prices as of {table.as_of.isoformat()} "
