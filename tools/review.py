@@ -37,6 +37,10 @@ _IDENTITY_FIELDS = {
     "AWS::EKS::AccessEntry": ("PrincipalArn", "Type", "AccessPolicies"),
     "AWS::EKS::PodIdentityAssociation": ("Namespace", "ServiceAccount", "RoleArn"),
 }
+# Resource attributes compared besides Properties; the retention policies decide whether a
+# deletion or a replacement keeps the data, so they are read with the replacements.
+_RETENTION = ("DeletionPolicy", "UpdateReplacePolicy")
+_ATTRIBUTES = (*_RETENTION, "UpdatePolicy", "CreationPolicy", "DependsOn", "Condition")
 # Properties the access and exposure sections already show, in their own terms; "Everything
 # else" leaves them out so a reviewer reads each change once.
 _POLICY_PROPS = ("PolicyDocument", "Policies", "AssumeRolePolicyDocument", "ManagedPolicyArns")
@@ -179,14 +183,16 @@ def _compare_resource(out: StackReview, name: str, old: dict[str, Any], new: dic
         return
     old_props, new_props = old.get("Properties", {}), new.get("Properties", {})
     changed = _diff_paths(old_props, new_props)
-    if not changed and old.get("DeletionPolicy") == new.get("DeletionPolicy"):
+    attributes = [a for a in _ATTRIBUTES if old.get(a) != new.get(a)]
+    if not changed and not attributes:
         return
     replacing = [p for p in changed if any(p == c or p.startswith(f"{c}/") for c in create_only(kind))] if kind.startswith("AWS::") else []
     if replacing:
         risk = " **data-loss risk**" if kind in STATEFUL else ""
         out.replacements.append(f"`{name}` ({kind}) is **replaced**: {', '.join(replacing)} changed{risk}")
-    if old.get("DeletionPolicy") != new.get("DeletionPolicy"):
-        out.replacements.append(f"`{name}` ({kind}) DeletionPolicy {old.get('DeletionPolicy')} -> {new.get('DeletionPolicy')}")
+    for attribute in attributes:
+        target = out.replacements if attribute in _RETENTION else out.other
+        target.append(f"`{name}` ({kind}) {attribute}: {_short(old.get(attribute))} -> {_short(new.get(attribute))}")
     if kind in IAM_TYPES:
         before, after = set(_statements(old)), set(_statements(new))
         out.access += [f"`{name}` now grants {s}" for s in sorted(after - before)]

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import yaml
-from aws_cdk import Acknowledgment, App, Environment, Stack, Validations
+from aws_cdk import Acknowledgment, App, Environment, RemovalPolicy, Stack, Validations
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_eks as eks
 from aws_cdk import aws_iam as iam
@@ -98,6 +98,19 @@ def test_removed_key_is_data_loss(tmp_path: Path) -> None:
     text = _review(tmp_path, with_key, lambda s: None)
     assert "deleted `Key" in _section(text, "Replacements and deletions")
     assert "(AWS::KMS::Key) **data-loss risk**" in text
+
+
+def test_retention_dropped_is_read_with_the_replacements(tmp_path: Path) -> None:
+    def key(policy: RemovalPolicy) -> Build:
+        def build(stack: Stack) -> None:
+            kms.Key(stack, "Key", removal_policy=policy)
+
+        return build
+
+    text = _review(tmp_path, key(RemovalPolicy.RETAIN), key(RemovalPolicy.DESTROY))
+    replacements = _section(text, "Replacements and deletions")
+    assert '(AWS::KMS::Key) DeletionPolicy: "Retain" -> "Delete"' in replacements
+    assert '(AWS::KMS::Key) UpdateReplacePolicy: "Retain" -> "Delete"' in replacements
 
 
 def test_acknowledgment_added_is_compliance(tmp_path: Path) -> None:
