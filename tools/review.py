@@ -48,7 +48,7 @@ _SHOWN_ELSEWHERE = {
     **dict.fromkeys(("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy", "AWS::IAM::Role"), _POLICY_PROPS),
     "AWS::EC2::SecurityGroup": ("SecurityGroupIngress",),
     "AWS::EC2::SecurityGroupIngress": ("CidrIp", "CidrIpv6", "FromPort", "ToPort", "IpProtocol", "SourceSecurityGroupId"),
-    "AWS::EKS::Cluster": ("ResourcesVpcConfig",),
+    "AWS::EKS::Cluster": tuple(f"ResourcesVpcConfig/{k}" for k in ("EndpointPublicAccess", "EndpointPrivateAccess", "PublicAccessCidrs")),
     "AWS::ElasticLoadBalancingV2::LoadBalancer": ("Scheme",),
 }
 CAPACITY_PROPS = {
@@ -131,6 +131,16 @@ def _is_world(rule: str) -> bool:
     return data.get("CidrIp") in WORLD or data.get("CidrIpv6") in WORLD
 
 
+def _endpoint(vpc_config: dict[str, Any]) -> str:
+    """An EKS endpoint in words, with EKS's defaults (public from anywhere, not private)."""
+    if not vpc_config.get("EndpointPublicAccess", True):
+        return "private only"
+    cidrs = vpc_config.get("PublicAccessCidrs", ["0.0.0.0/0"])
+    world = " **open to the internet**" if set(cidrs) & WORLD else ""
+    private = ", and private" if vpc_config.get("EndpointPrivateAccess", False) else ""
+    return f"public from {_short(cidrs)}{world}{private}"
+
+
 def review_stack(old: dict[str, Any], new: dict[str, Any], region: str | None = None) -> StackReview:
     """Compare two templates of the same stack (either may be empty: a new or deleted stack)."""
     out = StackReview()
@@ -140,25 +150,30 @@ def review_stack(old: dict[str, Any], new: dict[str, Any], region: str | None = 
         risk = " **data-loss risk**" if kind in STATEFUL else ""
         out.replacements.append(f"deleted `{name}` ({kind}){risk}")
     for name in sorted(set(new_res) - set(old_res)):
-        kind = new_res[name]["Type"]
-        target = out.access if kind in IAM_TYPES else out.exposure if kind in EXPOSURE_TYPES else out.other
-        target.append(f"added `{name}` ({kind})")
-        if kind == "AWS::IAM::Role":
-            trust = new_res[name]["Properties"].get("AssumeRolePolicyDocument", {}).get("Statement", [])
-            out.access.append(f"new role `{name}` trusts {_short([s.get('Principal') for s in trust])}")
-        if kind in IAM_TYPES and kind != "AWS::IAM::Role":
-            out.access += [f"`{name}` grants {s}" for s in _statements(new_res[name])]
-        if kind in _IDENTITY_FIELDS:
-            props = new_res[name]["Properties"]
-            out.access.append(f"`{name}`: " + ", ".join(f"{k} {_short(props.get(k))}" for k in _IDENTITY_FIELDS[kind]))
-        if kind in {"AWS::EC2::SecurityGroup", "AWS::EC2::SecurityGroupIngress"}:
-            out.exposure += [
-                f"`{name}` allows {r}" + (" **open to the internet**" if _is_world(r) else "") for r in _ingress(new_res[name])
-            ]
+        _added(out, name, new_res[name])
     for name in sorted(set(old_res) & set(new_res)):
         _compare_resource(out, name, old_res[name], new_res[name])
     _costs(out, old_res, new_res, region)
     return out
+
+
+def _added(out: StackReview, name: str, resource: dict[str, Any]) -> None:
+    kind, props = resource["Type"], resource.get("Properties", {})
+    target = out.access if kind in IAM_TYPES else out.exposure if kind in EXPOSURE_TYPES else out.other
+    target.append(f"added `{name}` ({kind})")
+    if kind == "AWS::IAM::Role":
+        trust = props.get("AssumeRolePolicyDocument", {}).get("Statement", [])
+        out.access.append(f"new role `{name}` trusts {_short([s.get('Principal') for s in trust])}")
+    if kind in IAM_TYPES:
+        out.access += [f"`{name}` grants {s}" for s in _statements(resource)]
+    if kind in _IDENTITY_FIELDS:
+        out.access.append(f"`{name}`: " + ", ".join(f"{k} {_short(props.get(k))}" for k in _IDENTITY_FIELDS[kind]))
+    if kind in {"AWS::EC2::SecurityGroup", "AWS::EC2::SecurityGroupIngress"}:
+        out.exposure += [f"`{name}` allows {r}" + (" **open to the internet**" if _is_world(r) else "") for r in _ingress(resource)]
+    if kind == "AWS::ElasticLoadBalancingV2::LoadBalancer" and props.get("Scheme", "internet-facing") == "internet-facing":
+        out.exposure.append(f"`{name}` is **internet-facing**")
+    if kind == "AWS::EKS::Cluster":
+        out.exposure.append(f"new cluster `{name}` endpoint: {_endpoint(props.get('ResourcesVpcConfig', {}))}")
 
 
 def _costs(out: StackReview, old_res: dict[str, Any], new_res: dict[str, Any], region: str | None) -> None:
@@ -194,26 +209,8 @@ def _compare_resource(out: StackReview, name: str, old: dict[str, Any], new: dic
         target = out.replacements if attribute in _RETENTION else out.other
         target.append(f"`{name}` ({kind}) {attribute}: {_short(old.get(attribute))} -> {_short(new.get(attribute))}")
     if kind in IAM_TYPES:
-        before, after = set(_statements(old)), set(_statements(new))
-        out.access += [f"`{name}` now grants {s}" for s in sorted(after - before)]
-        out.access += [f"`{name}` no longer grants {s}" for s in sorted(before - after)]
-        old_trust, new_trust = _get(old_props, "AssumeRolePolicyDocument"), _get(new_props, "AssumeRolePolicyDocument")
-        if old_trust != new_trust:
-            out.access.append(f"`{name}` trust policy: {_short(old_trust)} -> {_short(new_trust)}")
-        if old_props.get("ManagedPolicyArns") != new_props.get("ManagedPolicyArns"):
-            out.access.append(
-                f"`{name}` managed policies: {_short(old_props.get('ManagedPolicyArns'))} -> {_short(new_props.get('ManagedPolicyArns'))}"
-            )
-    if kind in {"AWS::EC2::SecurityGroup", "AWS::EC2::SecurityGroupIngress"}:
-        before, after = set(_ingress(old)), set(_ingress(new))
-        out.exposure += [f"`{name}` now allows {r}" + (" **open to the internet**" if _is_world(r) else "") for r in sorted(after - before)]
-        out.exposure += [f"`{name}` no longer allows {r}" for r in sorted(before - after)]
-    if kind == "AWS::EKS::Cluster" and _get(old_props, "ResourcesVpcConfig") != _get(new_props, "ResourcesVpcConfig"):
-        out.exposure.append(
-            f"`{name}` endpoint: {_short(_get(old_props, 'ResourcesVpcConfig'))} -> {_short(_get(new_props, 'ResourcesVpcConfig'))}"
-        )
-    if kind == "AWS::ElasticLoadBalancingV2::LoadBalancer" and old_props.get("Scheme") != new_props.get("Scheme"):
-        out.exposure.append(f"`{name}` scheme {old_props.get('Scheme')} -> {new_props.get('Scheme')}")
+        _access_changes(out, name, old, new)
+    _exposure_changes(out, name, old, new)
     for prop in CAPACITY_PROPS.get(kind, ()):
         if _get(old_props, prop) != _get(new_props, prop):
             out.capacity.append(f"`{name}` {prop}: {_short(_get(old_props, prop))} -> {_short(_get(new_props, prop))}")
@@ -223,6 +220,30 @@ def _compare_resource(out: StackReview, name: str, old: dict[str, Any], new: dic
         for p in changed
         if not any(p == s or p.startswith(f"{s}/") for s in shown)
     ]
+
+
+def _access_changes(out: StackReview, name: str, old: dict[str, Any], new: dict[str, Any]) -> None:
+    before, after = set(_statements(old)), set(_statements(new))
+    out.access += [f"`{name}` now grants {s}" for s in sorted(after - before)]
+    out.access += [f"`{name}` no longer grants {s}" for s in sorted(before - after)]
+    old_props, new_props = old.get("Properties", {}), new.get("Properties", {})
+    for prop, label in (("AssumeRolePolicyDocument", "trust policy"), ("ManagedPolicyArns", "managed policies")):
+        if old_props.get(prop) != new_props.get(prop):
+            out.access.append(f"`{name}` {label}: {_short(old_props.get(prop))} -> {_short(new_props.get(prop))}")
+
+
+def _exposure_changes(out: StackReview, name: str, old: dict[str, Any], new: dict[str, Any]) -> None:
+    kind, old_props, new_props = new["Type"], old.get("Properties", {}), new.get("Properties", {})
+    if kind in {"AWS::EC2::SecurityGroup", "AWS::EC2::SecurityGroupIngress"}:
+        before, after = set(_ingress(old)), set(_ingress(new))
+        out.exposure += [f"`{name}` now allows {r}" + (" **open to the internet**" if _is_world(r) else "") for r in sorted(after - before)]
+        out.exposure += [f"`{name}` no longer allows {r}" for r in sorted(before - after)]
+    if kind == "AWS::EKS::Cluster":
+        old_endpoint, new_endpoint = (_endpoint(p.get("ResourcesVpcConfig", {})) for p in (old_props, new_props))
+        if old_endpoint != new_endpoint:
+            out.exposure.append(f"`{name}` endpoint: {old_endpoint} -> {new_endpoint}")
+    if kind == "AWS::ElasticLoadBalancingV2::LoadBalancer" and old_props.get("Scheme") != new_props.get("Scheme"):
+        out.exposure.append(f"`{name}` scheme {old_props.get('Scheme')} -> {new_props.get('Scheme')}")
 
 
 def _templates(outdir: Path | None) -> dict[str, dict[str, Any]]:

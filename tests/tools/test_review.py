@@ -10,6 +10,7 @@ import yaml
 from aws_cdk import Acknowledgment, App, Environment, RemovalPolicy, Stack, Validations
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_eks as eks
+from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 
@@ -98,6 +99,40 @@ def test_removed_key_is_data_loss(tmp_path: Path) -> None:
     text = _review(tmp_path, with_key, lambda s: None)
     assert "deleted `Key" in _section(text, "Replacements and deletions")
     assert "(AWS::KMS::Key) **data-loss risk**" in text
+
+
+def _cluster(public: bool) -> Build:
+    def build(stack: Stack) -> None:
+        eks.CfnCluster(
+            stack,
+            "Cluster",
+            role_arn="arn:aws:iam::1:role/c",
+            resources_vpc_config=eks.CfnCluster.ResourcesVpcConfigProperty(
+                subnet_ids=["s"], endpoint_public_access=public, endpoint_private_access=True
+            ),
+        )
+
+    return build
+
+
+def test_eks_endpoint_made_public_is_exposure(tmp_path: Path) -> None:
+    exposure = _section(_review(tmp_path, _cluster(public=False), _cluster(public=True)), "Exposure")
+    assert '`Cluster` endpoint: private only -> public from ["0.0.0.0/0"] **open to the internet**, and private' in exposure
+
+
+def test_new_role_inline_policy_and_new_public_load_balancer(tmp_path: Path) -> None:
+    def build(stack: Stack) -> None:
+        iam.Role(
+            stack,
+            "Reader",
+            assumed_by=iam.ServicePrincipal("ecs-tasks.amazonaws.com"),
+            inline_policies={"read": iam.PolicyDocument(statements=[iam.PolicyStatement(actions=["s3:GetObject"], resources=["*"])])},
+        )
+        elbv2.CfnLoadBalancer(stack, "Alb", scheme="internet-facing", subnets=["a", "b"])
+
+    text = _review(tmp_path, lambda s: None, build)
+    assert '`ReaderF7BF189D` grants {"Action": "s3:GetObject"' in _section(text, "Access")
+    assert "`Alb` is **internet-facing**" in _section(text, "Exposure")
 
 
 def test_retention_dropped_is_read_with_the_replacements(tmp_path: Path) -> None:
