@@ -82,6 +82,11 @@ class PlatformEksCluster(Construct):
             removal_policy=removal_policy,
         )
         self.cluster.node.add_dependency(self.log_group)
+        # Escape hatch: aws_eks_v2.Cluster has no upgradePolicy property. Written even for
+        # EKS's default (EXTENDED) so the template, and the review, say which one applies.
+        cfn_cluster = self.cluster.node.default_child
+        assert isinstance(cfn_cluster, eks.CfnCluster)
+        cfn_cluster.upgrade_policy = eks.CfnCluster.UpgradePolicyProperty(support_type=config.support)
         if config.endpoint.allow_public_internet:
             Validations.of(self.cluster).acknowledge(
                 Acknowledgment(

@@ -167,6 +167,13 @@ class EksConfig(_Model):
 
     cluster_name: str = Field(pattern=r"^[a-zA-Z][a-zA-Z0-9-]{0,99}$")
     version: str = Field(description="Kubernetes minor version, e.g. '1.34'.")
+    support: Literal["STANDARD", "EXTENDED"] = Field(
+        default="EXTENDED",
+        description=(
+            "What happens when the version leaves standard support: EXTENDED (EKS's default) keeps it running and bills"
+            " the extended-support rate; STANDARD has EKS upgrade the control plane to the next version."
+        ),
+    )
     endpoint: EndpointConfig = EndpointConfig()
     log_retention_days: Literal[1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] = (
         90

@@ -130,6 +130,8 @@ class _Context:
 
 
 def _auto_scaling_group(name: str, props: dict[str, Any], ctx: _Context) -> Estimate:
+    if "MixedInstancesPolicy" in props:
+        return NotPriced("a mixed instances policy: the instance mix is decided at run time")
     template = _ref((props.get("LaunchTemplate") or {}).get("LaunchTemplateId"))
     instance_type = ctx.props(template).get("LaunchTemplateData", {}).get("InstanceType")
     return ctx.instances(instance_type, _int(props.get("MinSize")), _int(props.get("MaxSize")))
@@ -198,8 +200,13 @@ def _service(name: str, props: dict[str, Any], ctx: _Context) -> Estimate | None
 
 
 def _cluster(name: str, props: dict[str, Any], ctx: _Context) -> Estimate:
-    auto_mode = " (Auto Mode nodes are created at run time: not priced)" if props.get("ComputeConfig", {}).get("Enabled") else ""
-    return ctx.flat(ctx.prices.eks_cluster_hour, "EKS control plane, standard support", auto_mode)
+    notes = []
+    if props.get("UpgradePolicy", {}).get("SupportType", "EXTENDED") == "EXTENDED":
+        notes.append("extended support, EKS's default, bills more once the version leaves standard support")
+    if props.get("ComputeConfig", {}).get("Enabled"):
+        notes.append("Auto Mode nodes are created at run time")
+    note = f" ({'; '.join(notes)}: not priced)" if notes else ""
+    return ctx.flat(ctx.prices.eks_cluster_hour, "EKS control plane at the standard-support rate", note)
 
 
 def _load_balancer(name: str, props: dict[str, Any], ctx: _Context) -> Estimate:

@@ -56,6 +56,7 @@ CONFIG_FIELDS: tuple[tuple[str, str, str], ...] = (
     ),
     ("eks.cluster_name", "AWS::EKS::Cluster", "Name"),
     ("eks.version", "AWS::EKS::Cluster", "Version"),
+    ("eks.support", "AWS::EKS::Cluster", "UpgradePolicy"),
     ("eks.endpoint.*", "AWS::EKS::Cluster", "ResourcesVpcConfig"),
     ("(secrets encryption key)", "AWS::EKS::Cluster", "EncryptionConfig"),
     ("eks.node_groups[].capacity_type", "AWS::EKS::Nodegroup", "CapacityType"),

@@ -42,6 +42,7 @@ CASES = [
         id="kube-proxy-minor",
     ),
     pytest.param({"eks__addons__istio": "v1.0.0-eksbuild.1"}, "eks.addons", "unknown add-on(s) ['istio']", id="unknown-addon"),
+    pytest.param({"eks__support": "LTS"}, "eks.support", "'STANDARD' or 'EXTENDED'", id="unknown-support-policy"),
     pytest.param(
         {"eks__endpoint": {"public_access": True}},
         "eks.endpoint.public_access_cidrs",

@@ -39,6 +39,12 @@ def test_cluster_name_and_version_from_config(dev: Assembly, prod: Assembly) -> 
     assert _cluster(prod)["Properties"]["Version"] == "1.34"
 
 
+def test_support_policy_written_from_config(dev: Assembly, prod: Assembly) -> None:
+    """Explicit in the template even for EKS's default, so a reviewer sees which applies."""
+    assert _cluster(dev)["Properties"]["UpgradePolicy"] == {"SupportType": "STANDARD"}
+    assert _cluster(prod)["Properties"]["UpgradePolicy"] == {"SupportType": "EXTENDED"}
+
+
 def test_endpoint_private_by_default(prod: Assembly) -> None:
     vpc = _cluster(prod)["Properties"]["ResourcesVpcConfig"]
     assert vpc["EndpointPublicAccess"] is False

@@ -91,6 +91,11 @@ def test_service_on_ec2_capacity_is_priced_through_its_instances() -> None:
         ({"Nat": _resource("AWS::EC2::NatGateway")}, None, "region is not known"),
         ({"Lb": _resource("AWS::ElasticLoadBalancingV2::LoadBalancer", Type="network")}, "us-east-1", "network load balancers"),
         ({"Service": _resource("AWS::ECS::Service", TaskDefinition={"Ref": "T"})}, "us-east-1", "default capacity provider strategy"),
+        (
+            {"Group": _resource("AWS::AutoScaling::AutoScalingGroup", MinSize="1", MaxSize="2", MixedInstancesPolicy={})},
+            "us-east-1",
+            "mixed instances policy",
+        ),
     ],
 )
 def test_what_is_not_priced_says_why(resources: dict[str, Any], region: str | None, reason: str) -> None:
@@ -116,6 +121,15 @@ def test_flat_priced_resources() -> None:
     assert costs["Endpoint"].low == pytest.approx(3 * ireland.interface_endpoint_az_hour * HOURS)
     assert costs["Key"].low == ireland.kms_key_month
     assert "Gateway" not in costs, "gateway endpoints are free"
+
+
+def test_cluster_price_says_what_extended_support_and_auto_mode_leave_out() -> None:
+    standard = {"C": _resource("AWS::EKS::Cluster", UpgradePolicy={"SupportType": "STANDARD"})}
+    default = {"C": _resource("AWS::EKS::Cluster", ComputeConfig={"Enabled": True})}
+    assert monthly_costs(standard, "us-east-1", TABLE)["C"].note == ""
+    note = monthly_costs(default, "us-east-1", TABLE)["C"].note
+    assert "extended support, EKS's default" in note
+    assert "Auto Mode nodes" in note
 
 
 def test_cost_change_lines() -> None:
