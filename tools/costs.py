@@ -67,6 +67,9 @@ class Cost:
     count: str = ""  # how many, "3-12"; empty for a single flat-priced resource
     note: str = ""  # what is left out of the price
 
+    def same_price(self, other: Estimate | None) -> bool:
+        return isinstance(other, Cost) and (round(self.low, 2), round(self.high, 2)) == (round(other.low, 2), round(other.high, 2))
+
     @property
     def basis(self) -> str:
         return " ".join(filter(None, (self.count, self.unit))) + self.note

@@ -21,7 +21,7 @@ from typing import Any
 
 from tools.assemblies import mask_asset_hashes, stack_artifacts
 from tools.compliance import read_acknowledgments
-from tools.costs import cost_change, load_prices, monthly_costs, signed_range
+from tools.costs import Cost, cost_change, load_prices, monthly_costs, signed_range
 from tools.safe_changes import STATEFUL, create_only
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -182,8 +182,9 @@ def _costs(out: StackReview, old_res: dict[str, Any], new_res: dict[str, Any], r
     before, after = monthly_costs(old_res, region, table), monthly_costs(new_res, region, table)
     low = high = 0.0
     for name in sorted(set(before) | set(after)):
-        if before.get(name) != after.get(name):
-            line, (d_low, d_high) = cost_change(name, before.get(name), after.get(name))
+        old, new = before.get(name), after.get(name)
+        if old != new and not (isinstance(old, Cost) and old.same_price(new)):
+            line, (d_low, d_high) = cost_change(name, old, new)
             out.capacity.append(line)
             out.priced = True
             low, high = low + d_low, high + d_high

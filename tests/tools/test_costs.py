@@ -143,3 +143,9 @@ def test_cost_change_lines() -> None:
     line, delta = cost_change("N", small, NotPriced("no b price"))
     assert line == "`N`: was $10.00-$20.00 a month, not priced: no b price"
     assert delta == (0.0, 0.0), "an unpriced side adds nothing to the net"
+
+
+def test_same_price_ignores_the_wording_and_sub_cent_noise() -> None:
+    assert Cost(73.0, 73.0, "control plane", note=" (extended support)").same_price(Cost(73.001, 73.0, "control plane"))
+    assert not Cost(73.0, 73.0, "x").same_price(Cost(74.0, 74.0, "x"))
+    assert not Cost(73.0, 73.0, "x").same_price(NotPriced("why"))
