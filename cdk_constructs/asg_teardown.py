@@ -43,7 +43,6 @@ class ForceDeleteGroupOnTeardown(Construct):
         removal_policy: RemovalPolicy,
     ) -> None:
         super().__init__(scope, construct_id)
-        Stack.of(self)
         role = iam.Role(
             self,
             "Role",

@@ -8,7 +8,6 @@ chart is left to the cluster's GitOps tooling: berth runs no kubectl.
 
 from __future__ import annotations
 
-from aws_cdk import Stack
 from aws_cdk import aws_eks_v2 as eks
 from aws_cdk import aws_iam as iam
 from constructs import Construct
@@ -28,7 +27,6 @@ def discovery_tags(cluster_name: str) -> dict[str, str]:
 class ClusterAutoscalerIdentity(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, cluster: eks.Cluster, cluster_name: str) -> None:
         super().__init__(scope, construct_id)
-        Stack.of(self)
         identity = PodIdentityRole(
             self,
             "Identity",

@@ -3,7 +3,6 @@ pod execution role (pull images, write logs), in the private subnets."""
 
 from __future__ import annotations
 
-from aws_cdk import Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_eks_v2 as eks
 from aws_cdk import aws_iam as iam
@@ -17,7 +16,6 @@ from config.eks_models import FargateProfileConfig
 class FargateProfile(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, cluster: eks.Cluster, vpc: ec2.IVpc, config: FargateProfileConfig) -> None:
         super().__init__(scope, construct_id)
-        Stack.of(self)
         self.role = iam.Role(
             self,
             "PodExecutionRole",

@@ -54,7 +54,6 @@ class PlatformNetwork(Construct):
         flow_logs = encrypted_log_group(
             self, "FlowLogs", key=key, retention_days=config.flow_log_retention_days, removal_policy=removal_policy
         )
-        Stack.of(self)
         # Our own role (aws-cdk-lib's default one trusts the service unconditionally): only
         # this account's flow logs may assume it.
         flow_log_role = iam.Role(

@@ -52,7 +52,6 @@ class WorkloadTaskDefinition(Construct):
         enable_exec: bool = False,
     ) -> None:
         super().__init__(scope, construct_id)
-        Stack.of(self)
         self.container_name = workload
         self.config = config
         self.execution_role = iam.Role(

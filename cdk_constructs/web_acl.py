@@ -5,7 +5,7 @@ aws-cdk-lib has no L2 for WAFv2, so these are the L1 resources.
 
 from __future__ import annotations
 
-from aws_cdk import RemovalPolicy, Stack
+from aws_cdk import RemovalPolicy
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_wafv2 as wafv2
@@ -76,7 +76,6 @@ class LoadBalancerWebAcl(Construct):
         log_group = encrypted_log_group(
             self, "Logs", key=key, retention_days=log_retention_days, removal_policy=removal_policy, name=log_name
         )
-        Stack.of(self)
         logging = wafv2.CfnLoggingConfiguration(
             self,
             "Logging",
