@@ -18,7 +18,7 @@ PY_STAMP := $(VENV)/.berth-installed
 CHECKOV_STAMP := $(CHECKOV_VENV)/.berth-installed
 NODE_STAMP := node_modules/.berth-installed
 
-.PHONY: help setup synth-setup synth synth-all bench review test lint format snapshot-update compliance safe-changes schema diff deploy destroy bootstrap clean
+.PHONY: help setup synth-setup synth synth-all bench review test lint format snapshot-update compliance safe-changes schema diff deploy first-deploy destroy bootstrap clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | sort
@@ -90,6 +90,10 @@ diff: setup ## cdk diff against the deployed stacks (AWS credentials needed)
 	$(CDK) diff --all -c env=$(ENV)
 
 deploy: setup ## cdk deploy every stack of ENV (AWS credentials and cdk bootstrap needed)
+	$(CDK) deploy --all -c env=$(ENV) --require-approval broadening
+
+first-deploy: setup ## the first deploy of ENV: load balancers unprotected until every stack exists, then protected
+	$(CDK) deploy --all -c env=$(ENV) -c first_deploy=true --require-approval broadening
 	$(CDK) deploy --all -c env=$(ENV) --require-approval broadening
 
 destroy: setup ## cdk destroy every stack of ENV (AWS credentials; see the README's teardown section)

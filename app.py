@@ -4,6 +4,7 @@
     cdk synth                      # dev
     cdk synth -c env=prod          # another environment
     cdk synth -c config=path.yaml  # any file
+    cdk deploy -c first_deploy=true  # the first deploy's variant (see `make first-deploy`)
 
 The config is validated before any CDK object exists; a bad file prints every problem and
 exits 2 without writing a template.
@@ -49,7 +50,7 @@ def main() -> int:
     # Imported only once the config is valid: a bad file is reported before jsii starts.
     from stacks.platform import build_app  # noqa: PLC0415
 
-    build_app(config).synth()
+    build_app(config, first_deploy=str(context.get("first_deploy", "")).lower() == "true").synth()
     return 0
 
 

@@ -43,7 +43,9 @@ class ForceDeleteGroupOnTeardown(Construct):
         removal_policy: RemovalPolicy,
     ) -> None:
         super().__init__(scope, construct_id)
-        role = iam.Role(
+        # Shared with RefreshInstancesOnLaunchTemplateChange: AwsCustomResource runs every call
+        # of a stack in one singleton function, whose role and log group these are.
+        self.role = role = iam.Role(
             self,
             "Role",
             assumed_by=service_principal(self, "lambda.amazonaws.com"),
@@ -52,6 +54,7 @@ class ForceDeleteGroupOnTeardown(Construct):
         # Logs, and the ENI permissions a function in a VPC needs (EC2 supports no resource
         # scoping for them).
         role.add_managed_policy(iam.ManagedPolicy.from_aws_managed_policy_name("service-role/AWSLambdaVPCAccessExecutionRole"))
+        self.log_group = encrypted_log_group(self, "Logs", key=key, retention_days=log_retention_days, removal_policy=removal_policy)
         self.resource = cr.AwsCustomResource(
             self,
             "Resource",
@@ -69,7 +72,7 @@ class ForceDeleteGroupOnTeardown(Construct):
             install_latest_aws_sdk=False,
             vpc=vpc,
             vpc_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS),
-            log_group=encrypted_log_group(self, "Logs", key=key, retention_days=log_retention_days, removal_policy=removal_policy),
+            log_group=self.log_group,
         )
         self._explain(role, auto_scaling_group)
 

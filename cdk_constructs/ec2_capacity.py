@@ -20,6 +20,7 @@ from constructs import Construct
 from cdk_constructs.acknowledgments import acknowledge
 from cdk_constructs.asg_teardown import ForceDeleteGroupOnTeardown
 from cdk_constructs.checkov import skip_checkov
+from cdk_constructs.instance_refresh import RefreshInstancesOnLaunchTemplateChange
 from cdk_constructs.node_volumes import encrypted_node_volumes
 from config.models import Ec2CapacityConfig
 
@@ -122,6 +123,16 @@ class ContainerInstanceCapacity(Construct):
         )
         # Deleted after the capacity provider (and so after the services and the association).
         self.capacity_provider.node.add_dependency(teardown)
+        RefreshInstancesOnLaunchTemplateChange(
+            self,
+            "Refresh",
+            auto_scaling_group=self.auto_scaling_group,
+            launch_template=launch_template,
+            instance_warmup_seconds=config.instance_warmup_seconds,
+            role=teardown.role,
+            vpc=cluster.vpc,
+            log_group=teardown.log_group,
+        )
         self._acknowledge(is_bottlerocket)
 
     def _acknowledge(self, is_bottlerocket: bool) -> None:

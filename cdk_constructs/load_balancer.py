@@ -13,6 +13,7 @@ from constructs import Construct
 
 from cdk_constructs.acknowledgments import acknowledge, acknowledge_compliance
 from cdk_constructs.checkov import skip_checkov
+from cdk_constructs.removal import RETAIN
 from cdk_constructs.web_acl import LoadBalancerWebAcl
 from config.models import LoadBalancerConfig
 
@@ -62,8 +63,9 @@ class PublicLoadBalancer(Construct):
             idle_timeout=Duration.seconds(config.idle_timeout_seconds),
         )
         # ALB access logs accept only S3-managed encryption (SSE-S3), not a KMS key.
-        # Retained on stack deletion: a non-empty bucket cannot be deleted by CloudFormation,
-        # and emptying it would need a Lambda-backed custom resource.
+        # Retained on stack deletion in every environment, dev included: a non-empty bucket
+        # cannot be deleted by CloudFormation, and emptying it would need a Lambda-backed
+        # custom resource. RetainExceptOnCreate: a failed first create leaves nothing behind.
         self.log_bucket = s3.Bucket(
             self,
             "AccessLogs",
@@ -73,7 +75,7 @@ class PublicLoadBalancer(Construct):
             object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
             versioned=True,
             lifecycle_rules=[s3.LifecycleRule(expiration=Duration.days(365), noncurrent_version_expiration=Duration.days(30))],
-            removal_policy=RemovalPolicy.RETAIN,
+            removal_policy=RETAIN,
         )
         sink = (
             "This bucket is itself a log sink (ALB access logs); server access logging for it would need another log "

@@ -29,6 +29,10 @@ _ECR_URI = re.compile(r"^(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.
 # ECS Exec runs the SSM agent inside the container; it writes to these paths. With a
 # read-only root filesystem they must be writable volumes, or Exec sessions fail.
 EXEC_AGENT_PATHS = ("/managed-agents", "/var/lib/amazon/ssm", "/var/log/amazon/ssm")
+# On EC2 the ECS agent itself bind-mounts the host's /var/log/ecs/exec/<task>/<container>
+# at /var/log/amazon/ssm (amazon-ecs-agent agent/engine/execcmd/manager_init_task_linux.go):
+# a volume of berth's there would be a second mount on one path, so the task would not start.
+EXEC_AGENT_PATHS_EC2 = tuple(p for p in EXEC_AGENT_PATHS if p != "/var/log/amazon/ssm")
 
 
 def _tasks_principal(scope: Construct) -> iam.IPrincipal:
@@ -114,7 +118,7 @@ class WorkloadTaskDefinition(Construct):
             linux_parameters=ecs.LinuxParameters(self, "LinuxParameters", init_process_enabled=True),
         )
         if enable_exec:
-            self._mount_exec_paths()
+            self._mount_exec_paths(EXEC_AGENT_PATHS if fargate else EXEC_AGENT_PATHS_EC2)
         self._acknowledge()
 
     def _image(self, image: ImageConfig) -> ecs.ContainerImage:
@@ -142,8 +146,8 @@ class WorkloadTaskDefinition(Construct):
         parameter = ssm.StringParameter.from_secure_string_parameter_attributes(self, f"Parameter-{name}", parameter_name=ref.ssm_parameter)
         return ecs.Secret.from_ssm_parameter(parameter)
 
-    def _mount_exec_paths(self) -> None:
-        for path in EXEC_AGENT_PATHS:
+    def _mount_exec_paths(self, paths: tuple[str, ...]) -> None:
+        for path in paths:
             volume = "exec" + path.replace("/", "-")
             self.task_definition.add_volume(name=volume)
             self.container.add_mount_points(ecs.MountPoint(container_path=path, source_volume=volume, read_only=False))

@@ -220,6 +220,15 @@ class EksConfig(_Model):
             missing = [a for a in EKS_ADDONS if a not in self.addons]
             if missing:
                 problems.append(Problem("addons", f"without Auto Mode, pin a version for every core add-on; missing: {', '.join(missing)}"))
+        if self.auto_mode.enabled and self.fargate_profiles:
+            problems.append(
+                Problem(
+                    "fargate_profiles",
+                    "Fargate pods on an Auto Mode cluster have no DNS: Auto Mode runs no kube-dns Service (aws/containers-roadmap#2546) "
+                    "and Fargate nodes are not Auto Mode nodes. Remove the Fargate profiles (Auto Mode runs those pods itself), or "
+                    "turn Auto Mode off and use node groups",
+                )
+            )
         if self.autoscaler != "none" and not self.node_groups:
             problems.append(Problem("autoscaler", "an autoscaler scales managed node groups; there are none (Auto Mode scales natively)"))
         names = [g.name for g in self.node_groups]

@@ -75,3 +75,20 @@ def config_warnings(config: PlatformConfig) -> list[str]:
         for i, group in enumerate(config.eks.node_groups):
             found += [f"eks.node_groups[{i}] ({group.name}): {w}" for w in group.warnings()]
     return found
+
+
+def for_first_deploy(config: PlatformConfig) -> PlatformConfig:
+    """The environment as its first deploy creates it: load balancers without deletion protection.
+
+    CloudFormation rolls a failed create back by deleting what it made; a load balancer with
+    deletion protection refuses, and the stack ends in ROLLBACK_FAILED instead of a state a
+    retry can start from. `make first-deploy` deploys this variant, then the real config,
+    whose second deploy only turns the protection on (an in-place attribute update).
+    """
+    services = tuple(
+        s.model_copy(update={"load_balancer": s.load_balancer.model_copy(update={"deletion_protection": False})})
+        if s.load_balancer is not None
+        else s
+        for s in config.ecs.services
+    )
+    return config.model_copy(update={"ecs": config.ecs.model_copy(update={"services": services})})

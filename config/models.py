@@ -140,7 +140,8 @@ class AmiConfig(Model):
     """The AMI of the container instances: pinned by id, or tracked as an explicit choice.
 
     Tracking resolves AWS's recommended ECS-optimized image through an SSM parameter at
-    deploy time: each new release then replaces every instance at the next deploy.
+    deploy time: each new release then replaces every instance at the next deploy (an
+    instance refresh, which ECS managed draining turns into task draining).
     """
 
     id: str | None = Field(default=None, pattern=r"^ami-[0-9a-f]{8,17}$")

@@ -33,7 +33,9 @@ class EcsStack(BerthStack):
         )
         key.allow_auto_scaling()
         vpc = import_vpc(self, "Vpc", environment=env, availability_zones=config.availability_zones, cidr=str(config.network.cidr))
-        alarms = AlarmTopic(self, "Alarms", config=config.alarms, key=key)
+        alarms = AlarmTopic(
+            self, "Alarms", email_subscriptions=config.alarms.email_subscriptions, alarm_name_prefix=f"berth-{env}-", key=key
+        )
         platform = PlatformCluster(self, "Platform", vpc=vpc, exec_config=config.ecs.cluster.exec, key=key.key, removal_policy=removal)
         cluster = platform.cluster
         capacity = ContainerInstanceCapacity(

@@ -9,6 +9,7 @@ from typing import Any
 from aws_cdk import App
 
 from cdk_constructs.checks import acknowledge_grant_policies, attach_checks
+from config.loader import for_first_deploy
 from config.models import PlatformConfig
 from stacks.ecs_stack import EcsStack
 from stacks.eks_stack import EksStack
@@ -23,8 +24,20 @@ def project_context() -> dict[str, Any]:
     return dict(json.loads((ROOT / "cdk.json").read_text(encoding="utf-8"))["context"])
 
 
-def build_app(config: PlatformConfig, *, outdir: str | None = None, context: dict[str, Any] | None = None) -> App:
-    """The berth app for one environment, with its checks attached. Not yet synthesized."""
+def build_app(
+    config: PlatformConfig, *, outdir: str | None = None, context: dict[str, Any] | None = None, first_deploy: bool = False
+) -> App:
+    """The berth app for one environment, with its checks attached. Not yet synthesized.
+
+    `first_deploy` builds what the first deploy of an environment creates (`make
+    first-deploy`): nothing that would make a failed create impossible to retry. A load
+    balancer with deletion protection turns the rollback into ROLLBACK_FAILED; a stack with
+    termination protection (the CDK CLI sets it before it executes the change set) cannot
+    be deleted by the CLI's retry, which deletes a ROLLBACK_COMPLETE stack first. The second
+    deploy, with the real config, turns both on.
+    """
+    if first_deploy:
+        config = for_first_deploy(config)
     app = App(
         outdir=outdir,
         context=context,
@@ -41,5 +54,7 @@ def build_app(config: PlatformConfig, *, outdir: str | None = None, context: dic
         eks.add_stack_dependency(network, "reads the VPC ids from the network stack's SSM parameters")
     for stack in (network, ecs, *([eks] if config.eks is not None else [])):
         acknowledge_grant_policies(stack)
+        if first_deploy:
+            stack.termination_protection = False
     attach_checks(app)
     return app

@@ -68,6 +68,12 @@ CASES = [
         "allowed: general-purpose, system",
         id="unknown-node-pool",
     ),
+    pytest.param(
+        {"eks__auto_mode": {"enabled": True}},
+        "eks.fargate_profiles",
+        "Fargate pods on an Auto Mode cluster have no DNS",
+        id="auto-mode-with-fargate-profiles",
+    ),
     pytest.param({f"{NG}__ami_type": "AL2_X86_64"}, "eks.node_groups[0].ami_type", "AL2023_X86_64_STANDARD", id="unsupported-ami-type"),
     pytest.param({"eks__addons": {}}, "eks.addons", "pin a version for every core add-on; missing: vpc-cni", id="missing-addons"),
     pytest.param(

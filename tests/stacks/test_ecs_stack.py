@@ -372,7 +372,7 @@ def test_alb_access_log_bucket_is_locked_down(assembly: Assembly) -> None:
     props = bucket["Properties"]
     assert props["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]["ServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
     assert all(props["PublicAccessBlockConfiguration"].values())
-    assert bucket["DeletionPolicy"] == "Retain"
+    assert bucket["DeletionPolicy"] == "RetainExceptOnCreate"
     policy = _only(assembly.resources("ecs", "AWS::S3::BucketPolicy"))
     assert "aws:SecureTransport" in str(policy)
 
@@ -474,7 +474,7 @@ def test_prod_stacks_have_termination_protection(prod: Assembly, dev: Assembly) 
 
 
 def test_stateful_resources_follow_removal_policy(dev: Assembly, prod: Assembly) -> None:
-    for assembly, policy in ((dev, "Delete"), (prod, "Retain")):
+    for assembly, policy in ((dev, "Delete"), (prod, "RetainExceptOnCreate")):
         for type_ in ("AWS::KMS::Key", "AWS::Logs::LogGroup"):
             for resource in assembly.resources("ecs", type_).values():
                 assert resource["DeletionPolicy"] == policy, type_

@@ -84,4 +84,6 @@ def test_vpc_ids_are_published_as_ssm_parameters_not_exports(assembly: Assembly,
 
 def test_log_key_rotates_and_follows_removal_policy(dev: Assembly, prod: Assembly) -> None:
     dev.template("network").has_resource("AWS::KMS::Key", {"Properties": {"EnableKeyRotation": True}, "DeletionPolicy": "Delete"})
-    prod.template("network").has_resource("AWS::KMS::Key", {"Properties": {"EnableKeyRotation": True}, "DeletionPolicy": "Retain"})
+    prod.template("network").has_resource(
+        "AWS::KMS::Key", {"Properties": {"EnableKeyRotation": True}, "DeletionPolicy": "RetainExceptOnCreate"}
+    )
