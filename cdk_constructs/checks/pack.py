@@ -6,11 +6,11 @@ from aws_cdk import CfnResource
 from cdk_nag import NagPack
 from constructs import IConstruct
 
-from cdk_constructs.checks import ec2_rules, eks_rules
-from cdk_constructs.checks.rule import AppliedRule, BerthRule
+from cdk_constructs.checks import deploy_rules, ec2_rules, eks_rules
+from cdk_constructs.checks.rule import AppliedRule, BerthRule, resource_types
 
 PACK_NAME = "Berth"
-RULES: tuple[BerthRule, ...] = (*eks_rules.RULES, *ec2_rules.RULES)
+RULES: tuple[BerthRule, ...] = (*eks_rules.RULES, *ec2_rules.RULES, *deploy_rules.RULES)
 
 
 class BerthChecks(NagPack):
@@ -19,7 +19,8 @@ class BerthChecks(NagPack):
         self._pack_name = PACK_NAME
         self._by_type: dict[str, list[BerthRule]] = {}
         for rule in RULES:
-            self._by_type.setdefault(rule.resource_type, []).append(rule)
+            for type_ in resource_types(rule):
+                self._by_type.setdefault(type_, []).append(rule)
 
     @property
     def name(self) -> str:

@@ -9,6 +9,8 @@ import jsii
 from aws_cdk import CfnResource, Stack
 from cdk_nag import IApplyRule, NagMessageLevel, NagRuleCompliance
 
+from cdk_constructs.checks.template import StackTemplate, logical_id, stack_template
+
 
 class BerthRule(ABC):
     """One rule: a stable id, the resource type it checks, what it means and why it matters.
@@ -18,13 +20,28 @@ class BerthRule(ABC):
     """
 
     rule_id: ClassVar[str]  # "EKS1": reported as Berth-EKS1, acknowledged as Berth::Berth-EKS1
-    resource_type: ClassVar[str]
+    resource_type: ClassVar[str | tuple[str, ...]]  # one CloudFormation type, or several
     info: ClassVar[str]
     explanation: ClassVar[str]
     level: ClassVar[NagMessageLevel] = NagMessageLevel.ERROR
 
     @abstractmethod
     def check(self, props: dict[str, Any], node: CfnResource) -> bool: ...
+
+
+class TemplateRule(BerthRule):
+    """A rule that reads the synthesized template (what CloudFormation sees: DeletionPolicy,
+    UpdatePolicy, parameters, the other resources) instead of one construct's properties."""
+
+    @abstractmethod
+    def check_template(self, logical_id: str, template: StackTemplate) -> bool: ...
+
+    def check(self, props: dict[str, Any], node: CfnResource) -> bool:
+        return self.check_template(logical_id(node), stack_template(Stack.of(node)))
+
+
+def resource_types(rule: BerthRule) -> tuple[str, ...]:
+    return (rule.resource_type,) if isinstance(rule.resource_type, str) else rule.resource_type
 
 
 def resolved_properties(node: CfnResource) -> dict[str, Any]:
@@ -61,5 +78,6 @@ class AppliedRule:
         return self._rule.rule_id
 
     def rule(self, node: CfnResource) -> NagRuleCompliance:
-        compliant = self._rule.check(resolved_properties(node), node)
+        props = {} if isinstance(self._rule, TemplateRule) else resolved_properties(node)
+        compliant = self._rule.check(props, node)
         return NagRuleCompliance.COMPLIANT if compliant else NagRuleCompliance.NON_COMPLIANT

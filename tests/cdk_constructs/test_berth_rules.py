@@ -1,7 +1,8 @@
 """berth's cdk-nag rules: a compliant and a non-compliant resource for each rule.
 
-Each case builds a small stack of L1 resources and runs the pack on it directly
-(`validate_scope`), so a rule is tested apart from the rest of the platform.
+Each case builds a small stack of L1 resources, synthesizes it (the deploy-readiness rules
+read the written template) and runs the pack on it directly (`validate_scope`), so a rule
+is tested apart from the rest of the platform.
 """
 
 from __future__ import annotations
@@ -10,10 +11,17 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from aws_cdk import App, Stack
+from aws_cdk import App, CfnDeletionPolicy, CfnParameter, CfnResource, Stack
+from aws_cdk import aws_autoscaling as autoscaling
+from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_eks as eks
+from aws_cdk import aws_events as events
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sqs as sqs
 
 from cdk_constructs.checks.pack import RULES, BerthChecks
 
@@ -58,6 +66,135 @@ def _nodegroup(stack: Stack, **overrides: Any) -> None:
     eks.CfnNodegroup(stack, "Nodegroup", **{k: v for k, v in props.items() if v is not None})
 
 
+TLS_ONLY = {
+    "Effect": "Deny",
+    "Principal": "*",
+    "Action": "sns:Publish",
+    "Resource": "*",
+    "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+}
+
+
+def _publish_allow(service: str, action: str) -> dict[str, Any]:
+    return {"Effect": "Allow", "Principal": {"Service": service}, "Action": action, "Resource": "*"}
+
+
+def _topic_with_alarm(stack: Stack, *, allow_cloudwatch: bool) -> None:
+    """An alarm that notifies a topic whose policy holds the TLS deny (and, compliant, the allow)."""
+    topic = sns.CfnTopic(stack, "Topic")
+    statements = [TLS_ONLY, *([_publish_allow("cloudwatch.amazonaws.com", "sns:Publish")] if allow_cloudwatch else [])]
+    sns.CfnTopicPolicy(stack, "Policy", topics=[topic.ref], policy_document={"Version": "2012-10-17", "Statement": statements})
+    cloudwatch.CfnAlarm(
+        stack, "Alarm", comparison_operator="GreaterThanThreshold", evaluation_periods=1, threshold=1, alarm_actions=[topic.ref]
+    )
+
+
+def _queue_with_rule(stack: Stack, *, policy: bool) -> None:
+    queue = sqs.CfnQueue(stack, "Queue")
+    events.CfnRule(
+        stack, "Rule", event_pattern={"source": ["aws.ec2"]}, targets=[events.CfnRule.TargetProperty(id="q", arn=queue.attr_arn)]
+    )
+    if policy:
+        document = {"Version": "2012-10-17", "Statement": [_publish_allow("events.amazonaws.com", "sqs:SendMessage")]}
+        sqs.CfnQueuePolicy(stack, "Policy", queues=[queue.ref], policy_document=document)
+
+
+def _named_log_group(stack: Stack, *, deletion: CfnDeletionPolicy) -> None:
+    group = logs.CfnLogGroup(stack, "Named", log_group_name="/aws/eks/c1/cluster")
+    group.cfn_options.deletion_policy = deletion
+
+
+def _auto_mode_cluster_with_fargate(stack: Stack, *, auto_mode: bool) -> None:
+    cluster = eks.CfnCluster(
+        stack,
+        "AutoCluster",
+        name="c3",
+        role_arn="arn:aws:iam::111111111111:role/eks",
+        resources_vpc_config={"subnetIds": ["subnet-1"]},
+        compute_config={"enabled": auto_mode, "nodePools": ["general-purpose"]} if auto_mode else None,
+    )
+    eks.CfnFargateProfile(
+        stack,
+        "Profile",
+        cluster_name=cluster.ref,
+        pod_execution_role_arn="arn:aws:iam::111111111111:role/pods",
+        selectors=[eks.CfnFargateProfile.SelectorProperty(namespace="batch")],
+    )
+
+
+def _group_on_moving_ami(stack: Stack, *, refresh: bool) -> None:
+    image = CfnParameter(
+        stack, "Image", type="AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>", default="/aws/service/ecs/optimized-ami/x/image_id"
+    )
+    lt = ec2.CfnLaunchTemplate(stack, "Template", launch_template_data={"imageId": image.value_as_string})
+    group = autoscaling.CfnAutoScalingGroup(
+        stack,
+        "Group",
+        max_size="2",
+        min_size="1",
+        launch_template=autoscaling.CfnAutoScalingGroup.LaunchTemplateSpecificationProperty(
+            launch_template_id=lt.ref, version=lt.attr_latest_version_number
+        ),
+    )
+    if refresh:
+        CfnResource(
+            stack,
+            "Refresh",
+            type="Custom::AWS",
+            properties={
+                "ServiceToken": "arn:aws:lambda:eu-west-1:111111111111:function:f",
+                "Update": {"Fn::Join": ["", ['{"action":"StartInstanceRefresh","parameters":{"AutoScalingGroupName":"', group.ref, '"}}']]},
+            },
+        )
+
+
+def _key_used_by_logs(stack: Stack, *, allow_logs: bool) -> None:
+    root = {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111111111111:root"}, "Action": "kms:*", "Resource": "*"}
+    logs_allow = {
+        "Effect": "Allow",
+        "Principal": {"Service": "logs.eu-west-1.amazonaws.com"},
+        "Action": ["kms:Encrypt*", "kms:Decrypt*", "kms:GenerateDataKey*"],
+        "Resource": "*",
+    }
+    key = kms.CfnKey(stack, "Key", key_policy={"Version": "2012-10-17", "Statement": [root, *([logs_allow] if allow_logs else [])]})
+    logs.CfnLogGroup(stack, "Encrypted", kms_key_id=key.attr_arn, retention_in_days=30)
+
+
+def _key_used_by_group_volumes(stack: Stack, *, allow_role: bool) -> None:
+    slr = "arn:aws:iam::111111111111:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"
+    statements = [
+        {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111111111111:root"}, "Action": "kms:*", "Resource": "*"},
+        *(
+            [{"Effect": "Allow", "Principal": {"AWS": slr}, "Action": ["kms:GenerateDataKey*", "kms:Decrypt"], "Resource": "*"}]
+            if allow_role
+            else []
+        ),
+    ]
+    key = kms.CfnKey(stack, "Key", key_policy={"Version": "2012-10-17", "Statement": statements})
+    lt = ec2.CfnLaunchTemplate(
+        stack,
+        "Template",
+        launch_template_data={"blockDeviceMappings": [{"deviceName": "/dev/xvda", "ebs": {"encrypted": True, "kmsKeyId": key.attr_arn}}]},
+    )
+    autoscaling.CfnAutoScalingGroup(
+        stack,
+        "Group",
+        max_size="1",
+        min_size="0",
+        launch_template=autoscaling.CfnAutoScalingGroup.LaunchTemplateSpecificationProperty(launch_template_id=lt.ref, version="1"),
+    )
+
+
+def _task_definition(stack: Stack, *, compatibility: str, mount: str) -> None:
+    ecs.CfnTaskDefinition(
+        stack,
+        "Task",
+        requires_compatibilities=[compatibility],
+        volumes=[{"name": "exec-log"}],
+        container_definitions=[{"name": "app", "image": "app:1", "mountPoints": [{"containerPath": mount, "sourceVolume": "exec-log"}]}],
+    )
+
+
 CASES: list[tuple[str, Callable[[Stack], None], Callable[[Stack], None]]] = [
     (
         "EKS1",
@@ -76,12 +213,34 @@ CASES: list[tuple[str, Callable[[Stack], None], Callable[[Stack], None]]] = [
     ("EKS5", _nodegroup, lambda s: _nodegroup(s, launch_template=None)),
     ("EC21", _launch_template, lambda s: _launch_template(s, hops=2)),
     ("EC22", _launch_template, lambda s: _launch_template(s, encrypted=None)),
+    ("DR1", lambda s: _topic_with_alarm(s, allow_cloudwatch=True), lambda s: _topic_with_alarm(s, allow_cloudwatch=False)),
+    ("DR2", lambda s: _queue_with_rule(s, policy=True), lambda s: _queue_with_rule(s, policy=False)),
+    (
+        "DR3",
+        lambda s: _named_log_group(s, deletion=CfnDeletionPolicy.RETAIN_EXCEPT_ON_CREATE),
+        lambda s: _named_log_group(s, deletion=CfnDeletionPolicy.RETAIN),
+    ),
+    ("DR4", lambda s: _auto_mode_cluster_with_fargate(s, auto_mode=False), lambda s: _auto_mode_cluster_with_fargate(s, auto_mode=True)),
+    ("DR5", lambda s: _group_on_moving_ami(s, refresh=True), lambda s: _group_on_moving_ami(s, refresh=False)),
+    ("DR6", lambda s: _key_used_by_logs(s, allow_logs=True), lambda s: _key_used_by_logs(s, allow_logs=False)),
+    (
+        "DR6",
+        lambda s: _key_used_by_group_volumes(s, allow_role=True),
+        lambda s: _key_used_by_group_volumes(s, allow_role=False),
+    ),
+    (
+        "DR7",
+        lambda s: _task_definition(s, compatibility="FARGATE", mount="/var/log/amazon/ssm"),
+        lambda s: _task_definition(s, compatibility="EC2", mount="/var/log/amazon/ssm"),
+    ),
 ]
 
 
 def _violations(build: Callable[[Stack], None]) -> set[str]:
-    stack = Stack(App(), "RuleTest")
+    app = App()
+    stack = Stack(app, "RuleTest")
     build(stack)
+    app.synth()  # the template rules read the written template
     report = BerthChecks().validate_scope(stack)
     return {v.rule_name for v in report.violations}
 
@@ -90,7 +249,7 @@ def test_every_rule_has_cases() -> None:
     assert {rule.rule_id for rule in RULES} == {case[0] for case in CASES}
 
 
-@pytest.mark.parametrize(("rule_id", "compliant", "non_compliant"), CASES, ids=[c[0] for c in CASES])
+@pytest.mark.parametrize(("rule_id", "compliant", "non_compliant"), CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)])
 def test_rule(rule_id: str, compliant: Callable[[Stack], None], non_compliant: Callable[[Stack], None]) -> None:
     assert f"Berth-{rule_id}" not in _violations(compliant)
     assert f"Berth-{rule_id}" in _violations(non_compliant)
