@@ -18,7 +18,7 @@ PY_STAMP := $(VENV)/.berth-installed
 CHECKOV_STAMP := $(CHECKOV_VENV)/.berth-installed
 NODE_STAMP := node_modules/.berth-installed
 
-.PHONY: help setup synth-setup synth synth-all bench review test lint format snapshot-update compliance safe-changes schema diff deploy first-deploy destroy bootstrap clean
+.PHONY: help setup synth-setup synth synth-all bench review test lint format snapshot-update compliance safe-changes schema aws-data diff deploy first-deploy destroy bootstrap clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | sort
@@ -85,6 +85,9 @@ safe-changes: setup ## regenerate the README's safe-changes table from the Cloud
 
 schema: setup ## regenerate config/schema/environment.schema.json from the models
 	$(PY) -m config.schema
+
+aws-data: setup ## regenerate config/data/aws.json (regions, zone letters, instance types) from the pinned botocore and moto
+	$(PY) -m tools.aws_data
 
 diff: setup ## cdk diff against the deployed stacks (AWS credentials needed)
 	$(CDK) diff --all -c env=$(ENV)

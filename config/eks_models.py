@@ -12,20 +12,18 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
+from config import patterns
 from config.errors import Problem, ProblemsError
 from config.iam import Permission
 from config.limits import (
-    ADDON_VERSION_PATTERN,
+    AUTO_MODE_MIN_VERSION,
     AUTO_MODE_NODE_POOLS,
     EKS_ADDONS,
-    INSTANCE_TYPE_PATTERN,
     KUBERNETES_VERSIONS,
     NODEGROUP_AMI_ARCHITECTURE,
-    instance_architecture,
+    instance_type,
+    unknown_instance_type,
 )
-
-_K8S_NAME = r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$"
-_ROLE_ARN = r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$"
 
 
 class _Model(BaseModel):
@@ -57,8 +55,10 @@ class EndpointConfig(_Model):
 class AccessConfig(_Model):
     """IAM principals given cluster access through access entries (no aws-auth ConfigMap)."""
 
-    admins: tuple[Annotated[str, Field(pattern=_ROLE_ARN)], ...] = Field(default=(), description="Roles with AmazonEKSClusterAdminPolicy.")
-    viewers: tuple[Annotated[str, Field(pattern=_ROLE_ARN)], ...] = Field(default=(), description="Roles with AmazonEKSViewPolicy.")
+    admins: tuple[Annotated[str, Field(pattern=patterns.ROLE_ARN)], ...] = Field(
+        default=(), description="Roles with AmazonEKSClusterAdminPolicy."
+    )
+    viewers: tuple[Annotated[str, Field(pattern=patterns.ROLE_ARN)], ...] = Field(default=(), description="Roles with AmazonEKSViewPolicy.")
 
 
 class Taint(_Model):
@@ -70,12 +70,12 @@ class Taint(_Model):
 class NodeGroupConfig(_Model):
     """A managed node group: worker nodes (the EKS counterpart of ECS container instances)."""
 
-    name: Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]{0,30}[a-z0-9]$")]
+    name: Annotated[str, Field(pattern=patterns.NAME)]
     capacity_type: Literal["ON_DEMAND", "SPOT"] = "ON_DEMAND"
-    instance_types: tuple[Annotated[str, Field(pattern=INSTANCE_TYPE_PATTERN)], ...] = Field(min_length=1)
+    instance_types: tuple[str, ...] = Field(min_length=1)
     ami_type: Literal["AL2023_X86_64_STANDARD", "AL2023_ARM_64_STANDARD", "BOTTLEROCKET_X86_64", "BOTTLEROCKET_ARM_64"]
     release_version: str = Field(
-        pattern=r"^[\w.-]+$", description="Pinned AMI release, e.g. 1.34.2-20251112 (AL2023) or 1.50.0-a1b2c3d4 (Bottlerocket)."
+        pattern=patterns.RELEASE_VERSION, description="Pinned AMI release, e.g. 1.34.2-20251112 (AL2023) or 1.50.0-a1b2c3d4 (Bottlerocket)."
     )
     disk_gib: int = Field(default=50, ge=20, le=16384)
     min_size: int = Field(ge=0, le=1000)
@@ -93,14 +93,29 @@ class NodeGroupConfig(_Model):
     def bottlerocket(self) -> bool:
         return self.ami_type.startswith("BOTTLEROCKET")
 
+    @field_validator("instance_types")
+    @classmethod
+    def _known_types(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = [f"{name}: {unknown_instance_type(name)}" for name in value if instance_type(name) is None]
+        if unknown:
+            raise ValueError("; ".join(unknown))
+        return value
+
     @model_validator(mode="after")
     def _consistent(self) -> NodeGroupConfig:
         problems: list[Problem] = []
-        for i, instance_type in enumerate(self.instance_types):
-            arch = instance_architecture(instance_type)
-            if arch != self.architecture:
-                message = f"{instance_type} is {arch}; ami_type {self.ami_type} runs {self.architecture} instances"
-                problems.append(Problem(f"instance_types[{i}]", message, instance_type, True))
+        for i, name in enumerate(self.instance_types):
+            known = instance_type(name)
+            assert known is not None  # _known_types refuses the others
+            if known.architecture != self.architecture:
+                message = f"{name} is {known.architecture}; ami_type {self.ami_type} runs {self.architecture} instances"
+                problems.append(Problem(f"instance_types[{i}]", message, name, True))
+            if known.accelerator:
+                message = (
+                    f"{known.describe()} needs an accelerated AMI type (NVIDIA or Neuron); {self.ami_type} is a standard "
+                    "AMI without the drivers: choose a type without accelerators (accelerated node groups are not supported yet)"
+                )
+                problems.append(Problem(f"instance_types[{i}]", message, name, True))
         if self.min_size > self.max_size:
             problems.append(Problem("min_size", f"min_size ({self.min_size}) is greater than max_size ({self.max_size})"))
         elif not self.min_size <= self.desired_size <= self.max_size:
@@ -118,14 +133,14 @@ class NodeGroupConfig(_Model):
 
 
 class FargateSelector(_Model):
-    namespace: str = Field(pattern=_K8S_NAME)
+    namespace: str = Field(pattern=patterns.K8S_NAME)
     labels: dict[str, str] = Field(default_factory=dict)
 
 
 class FargateProfileConfig(_Model):
     """Pods matching a selector run on Fargate, in the private subnets."""
 
-    name: Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]{0,30}[a-z0-9]$")]
+    name: Annotated[str, Field(pattern=patterns.NAME)]
     selectors: tuple[FargateSelector, ...] = Field(description="At least one namespace (and optional labels).")
 
     @field_validator("selectors")
@@ -156,16 +171,16 @@ class AutoModeConfig(_Model):
 class PodIdentityConfig(_Model):
     """A Kubernetes service account that gets an IAM role through an EKS Pod Identity association."""
 
-    name: Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]{0,30}[a-z0-9]$")]
-    namespace: str = Field(pattern=_K8S_NAME)
-    service_account: str = Field(pattern=_K8S_NAME)
+    name: Annotated[str, Field(pattern=patterns.NAME)]
+    namespace: str = Field(pattern=patterns.K8S_NAME)
+    service_account: str = Field(pattern=patterns.K8S_NAME)
     permissions: tuple[Permission, ...] = Field(min_length=1)
 
 
 class EksConfig(_Model):
     """One EKS cluster per environment."""
 
-    cluster_name: str = Field(pattern=r"^[a-zA-Z][a-zA-Z0-9-]{0,99}$")
+    cluster_name: str = Field(pattern=patterns.CLUSTER_NAME)
     version: str = Field(description="Kubernetes minor version, e.g. '1.34'.")
     support: Literal["STANDARD", "EXTENDED"] = Field(
         default="EXTENDED",
@@ -182,7 +197,7 @@ class EksConfig(_Model):
     auto_mode: AutoModeConfig = AutoModeConfig()
     node_groups: tuple[NodeGroupConfig, ...] = ()
     fargate_profiles: tuple[FargateProfileConfig, ...] = ()
-    addons: dict[str, Annotated[str, Field(pattern=ADDON_VERSION_PATTERN)]] = Field(
+    addons: dict[str, Annotated[str, Field(pattern=patterns.ADDON_VERSION)]] = Field(
         default_factory=dict, description="Add-on name -> pinned version (vX.Y.Z-eksbuild.N)."
     )
     autoscaler: Literal["none", "cluster-autoscaler", "karpenter"] = Field(
@@ -193,6 +208,8 @@ class EksConfig(_Model):
     @field_validator("version", mode="before")
     @classmethod
     def _known_version(cls, value: object) -> object:
+        if isinstance(value, int | float):
+            raise ValueError(f'a Kubernetes version is text: quote it ("1.34"); unquoted, YAML reads a number ({value!r})')
         if str(value) not in KUBERNETES_VERSIONS:
             raise ValueError(
                 f"Kubernetes version {value!r} is not known to the pinned aws-cdk-lib; allowed: {', '.join(KUBERNETES_VERSIONS)}"
@@ -220,6 +237,9 @@ class EksConfig(_Model):
             missing = [a for a in EKS_ADDONS if a not in self.addons]
             if missing:
                 problems.append(Problem("addons", f"without Auto Mode, pin a version for every core add-on; missing: {', '.join(missing)}"))
+        minimum = ".".join(map(str, AUTO_MODE_MIN_VERSION))
+        if self.auto_mode.enabled and tuple(int(part) for part in self.version.split(".")) < AUTO_MODE_MIN_VERSION:
+            problems.append(Problem("auto_mode.enabled", f"EKS Auto Mode needs Kubernetes {minimum} or later; version is {self.version}"))
         if self.auto_mode.enabled and self.fargate_profiles:
             problems.append(
                 Problem(

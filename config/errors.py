@@ -7,11 +7,14 @@ field path, the bad value and what is allowed. No traceback ever reaches the use
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
+
+from config.patterns import PATTERN_WORDS
 
 
 @dataclass(frozen=True)
@@ -125,6 +128,9 @@ def problems_from(error: ValidationError, root: type[BaseModel]) -> list[Problem
             problems.append(Problem(_path(loc), "required field is missing"))
             continue
         message = err["msg"]
+        if kind == "string_pattern_mismatch":
+            words = PATTERN_WORDS.get(str(ctx.get("pattern")))
+            message = f"expected {words}" if words else "does not have the expected form"
         if kind == "value_error" and message.startswith("Value error, "):
             message = message[len("Value error, ") :]
         problems.append(Problem(_path(loc), message, err.get("input"), True))
@@ -137,3 +143,28 @@ def relative(path: Path) -> str:
         return str(path.resolve().relative_to(Path.cwd().resolve()))
     except ValueError:
         return str(path)
+
+
+_PATH_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+
+
+def name_list_items(field: str, data: Any) -> str:
+    """`ecs.services[0].task` -> `ecs.services[web].task`: list items that have a name are
+    named by it, as the file's author knows them; the others keep their position."""
+    out = ""
+    for match in _PATH_PART.finditer(field):
+        key, index = match.groups()
+        if key is not None:
+            out += f".{key}" if out else key
+            data = data.get(key) if isinstance(data, dict) else None
+            continue
+        i = int(index)
+        item = data[i] if isinstance(data, list) and i < len(data) else None
+        name = item.get("name") if isinstance(item, dict) else None
+        out += f"[{name}]" if isinstance(name, str) and name else f"[{i}]"
+        data = item
+    return out
+
+
+def with_named_items(problems: list[Problem], data: Any) -> list[Problem]:
+    return [Problem(name_list_items(p.field, data), p.message, p.value, p.has_value) for p in problems]

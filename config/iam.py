@@ -9,6 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from config.errors import Problem, ProblemsError
 
 _ACTION = re.compile(r"^[a-z0-9-]+:[A-Za-z0-9*]+$")
+_SECRET_ARN = re.compile(r"^arn:[a-z-]+:secretsmanager:[a-z0-9-]*:\d*:secret:")
+_SECRET_SUFFIX = re.compile(r"-[A-Za-z0-9]{6}$")
 
 
 class Permission(BaseModel):
@@ -41,6 +43,13 @@ class Permission(BaseModel):
             raise ValueError(f"resources must be ARNs (least privilege): {bad}")
         if "*" in value:
             raise ValueError("resource '*' is refused: name the ARNs the workload needs")
+        unsuffixed = [r for r in value if _SECRET_ARN.match(r) and "*" not in r and not _SECRET_SUFFIX.search(r)]
+        if unsuffixed:
+            raise ValueError(
+                f"{unsuffixed}: a Secrets Manager ARN ends with a six-character suffix that AWS adds to the name (...:secret:"
+                "name-AbCdEf); without it the grant matches nothing. Copy the complete ARN from the console or "
+                "`aws secretsmanager describe-secret`"
+            )
         return value
 
     @model_validator(mode="after")

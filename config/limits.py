@@ -5,7 +5,10 @@ Kept apart from the models so the tables can be read (and updated) on their own.
 
 from __future__ import annotations
 
-import re
+import difflib
+import json
+from dataclasses import dataclass
+from pathlib import Path
 
 # Fargate task sizes (CPU units -> allowed memory in MiB). aws-cdk-lib does not validate
 # the pair at synth; an invalid one fails only at deploy time. Source: the "Task CPU and
@@ -52,24 +55,55 @@ INTERFACE_ENDPOINT_SERVICES: tuple[str, ...] = (
     "xray",
 )
 
-# Graviton families: the processor letter 'g' follows the generation digit (m7g, c6gn,
-# r8gd, t4g, x2gd, im4gn, is4gen). a1 is the first-generation Graviton family.
-_ARM_FAMILY = re.compile(r"^([a-z]+)(\d+)([a-z-]*)$")
+# AWS facts generated from well-kept packages (tools/aws_data.py says how and from which):
+# regions and their partitions, availability-zone letters, EC2 instance types.
+_AWS = json.loads((Path(__file__).resolve().parent / "data" / "aws.json").read_text(encoding="utf-8"))
+REGIONS: dict[str, str] = _AWS["regions"]  # region -> partition
+ZONE_LETTERS: dict[str, str] = _AWS["zone_letters"]  # region -> the letters seen there
+ANY_ZONE_LETTER = "".join(sorted({letter for letters in ZONE_LETTERS.values() for letter in letters}))
 
 
-def instance_architecture(instance_type: str) -> str:
-    """Return "arm64" or "x86_64" for an EC2 instance type name such as "m7g.large"."""
-    family = instance_type.split(".", 1)[0]
-    if family == "a1":
-        return "arm64"
-    match = _ARM_FAMILY.match(family)
-    if match and match.group(3).startswith("g"):
-        return "arm64"
-    return "x86_64"
+@dataclass(frozen=True)
+class InstanceType:
+    name: str
+    vcpus: int
+    memory_mib: int
+    architecture: str  # "x86_64" or "arm64"
+    accelerator: str | None  # "nvidia", "amd", "neuron", "habana", "fpga" or None
+
+    def describe(self) -> str:
+        extra = f", {self.accelerator} accelerators" if self.accelerator else ""
+        return f"{self.name} ({self.vcpus} vCPUs, {self.memory_mib // 1024} GiB, {self.architecture}{extra})"
 
 
-INSTANCE_TYPE_PATTERN = r"^[a-z][a-z0-9-]*\d[a-z0-9-]*\.(nano|micro|small|medium|large|metal|\d*xlarge|metal-\d+xl)$"
+INSTANCE_TYPES: dict[str, InstanceType] = {name: InstanceType(name, *row) for name, row in _AWS["instance_types"].items()}
 
+
+def instance_type(name: str) -> InstanceType | None:
+    return INSTANCE_TYPES.get(name)
+
+
+def unknown_instance_type(name: str) -> str:
+    """The message for a type the data does not have, with the closest known names."""
+    close = difflib.get_close_matches(name, INSTANCE_TYPES, n=3)
+    hint = f"; did you mean {', '.join(close)}?" if close else ""
+    return f"unknown EC2 instance type{hint} (berth knows the {len(INSTANCE_TYPES)} types of config/data/aws.json)"
+
+
+def instance_architecture(name: str) -> str:
+    """Return "arm64" or "x86_64" for a known EC2 instance type such as "m7g.large"."""
+    return INSTANCE_TYPES[name].architecture
+
+
+# EKS Auto Mode needs Kubernetes 1.29 or later ("Create a cluster with Amazon EKS Auto Mode",
+# https://docs.aws.amazon.com/eks/latest/userguide/create-auto.html).
+AUTO_MODE_MIN_VERSION = (1, 29)
+
+# The share of an instance's nominal memory that ECS can place tasks in: the agent registers
+# the memory the operating system reports, below the nominal size, and the OS and the agent
+# use some ("Container instance memory management",
+# https://docs.aws.amazon.com/AmazonECS/latest/developerguide/memory-management.html).
+ECS_PLACEABLE_MEMORY_SHARE = 0.95
 
 # Kubernetes versions the pinned aws-cdk-lib (aws_eks_v2.KubernetesVersion) knows. A test
 # keeps this list equal to the library's, so a version the library cannot name is refused
@@ -87,6 +121,5 @@ NODEGROUP_AMI_ARCHITECTURE: dict[str, str] = {
 # The node pools EKS Auto Mode offers built in.
 AUTO_MODE_NODE_POOLS: tuple[str, ...] = ("general-purpose", "system")
 
-# The EKS add-ons berth manages, and the format of their versions.
+# The EKS add-ons berth manages.
 EKS_ADDONS: tuple[str, ...] = ("vpc-cni", "kube-proxy", "eks-pod-identity-agent", "coredns", "aws-ebs-csi-driver")
-ADDON_VERSION_PATTERN = r"^v\d+\.\d+\.\d+-eksbuild\.\d+$"

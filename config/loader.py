@@ -8,8 +8,9 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from config.errors import ConfigError, Problem, problems_from, relative
+from config.errors import ConfigError, Problem, problems_from, relative, with_named_items
 from config.models import PlatformConfig
+from config.yaml_reading import ambiguities
 
 ENVIRONMENTS_DIR = Path(__file__).resolve().parent / "environments"
 
@@ -34,12 +35,14 @@ def resolve_config_path(env: str | None, config_path: str | None) -> tuple[Path,
     return path, name
 
 
-def _read_yaml(path: Path, env: str | None) -> dict[str, Any]:
+def _read_yaml(path: Path, env: str | None) -> tuple[dict[str, Any], list[Problem]]:
+    """The file's data, and the places where its meaning depends on the YAML parser."""
     source = relative(path)
     if not path.is_file():
         raise ConfigError(source, env, [Problem("", "file not found")])
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
@@ -50,17 +53,22 @@ def _read_yaml(path: Path, env: str | None) -> dict[str, Any]:
     if not isinstance(data, dict):
         kind = "empty" if data is None else type(data).__name__
         raise ConfigError(source, env, [Problem("", f"the file must hold a mapping of fields, not {kind}")])
-    return data
+    return data, ambiguities(text)
 
 
 def load_config(env: str | None = None, config_path: str | None = None) -> PlatformConfig:
     """Load and validate one environment. Raises ConfigError listing every problem."""
     path, env_name = resolve_config_path(env, config_path)
-    data = _read_yaml(path, env_name)
+    data, ambiguous = _read_yaml(path, env_name)
     try:
         config = PlatformConfig.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(relative(path), env_name or data.get("name"), problems_from(exc, PlatformConfig)) from None
+        # A field whose YAML is ambiguous is reported once, as such, not again as a wrong type.
+        fields = {p.field for p in ambiguous}
+        problems = with_named_items(ambiguous + [p for p in problems_from(exc, PlatformConfig) if p.field not in fields], data)
+        raise ConfigError(relative(path), env_name or data.get("name"), problems) from None
+    if ambiguous:
+        raise ConfigError(relative(path), env_name or config.name, with_named_items(ambiguous, data))
     if env_name is not None and config.name != env_name:
         raise ConfigError(
             relative(path), env_name, [Problem("name", f"must match the environment file name '{env_name}'", config.name, True)]
@@ -72,8 +80,8 @@ def config_warnings(config: PlatformConfig) -> list[str]:
     """Legal but risky choices: printed by the app at synth, never errors."""
     found: list[str] = []
     if config.eks is not None:
-        for i, group in enumerate(config.eks.node_groups):
-            found += [f"eks.node_groups[{i}] ({group.name}): {w}" for w in group.warnings()]
+        for group in config.eks.node_groups:
+            found += [f"eks.node_groups[{group.name}]: {w}" for w in group.warnings()]
     return found
 
 

@@ -9,27 +9,35 @@ reported together.
 
 from __future__ import annotations
 
+import difflib
 import re
 from ipaddress import IPv4Network
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
+from config import patterns
 from config.eks_models import EksConfig
 from config.errors import Problem, ProblemsError
 from config.iam import Permission
 from config.limits import (
+    ANY_ZONE_LETTER,
+    ECS_PLACEABLE_MEMORY_SHARE,
     FARGATE_MEMORY_BY_CPU,
-    INSTANCE_TYPE_PATTERN,
     INTERFACE_ENDPOINT_SERVICES,
+    REGIONS,
+    ZONE_LETTERS,
+    InstanceType,
     describe_fargate_memory,
     instance_architecture,
+    instance_type,
+    unknown_instance_type,
 )
 
 Name = Annotated[
     str,
     Field(
-        pattern=r"^[a-z][a-z0-9-]{0,30}[a-z0-9]$",
+        pattern=patterns.NAME,
         description="Lower-case letters, digits and hyphens; 2-32 characters; starts with a letter.",
     ),
 ]
@@ -39,8 +47,6 @@ Provider = Literal["FARGATE", "FARGATE_SPOT", "EC2"]
 Percent = Annotated[int, Field(ge=1, le=100)]
 
 _SECRET_NAME_HINT = re.compile(r"(PASSWORD|PASSWD|SECRET|TOKEN|PRIVATE_KEY|API_KEY|ACCESS_KEY|CREDENTIAL)", re.I)
-_SCHEDULE = re.compile(r"^(cron\(([^ ]+ ){5}[^ ]+\)|rate\(\d+ (minute|minutes|hour|hours|day|days)\))$")
-_CRON = re.compile(r"^cron\(([^ ]+ ){5}[^ ]+\)$")
 
 
 class Model(BaseModel):
@@ -133,7 +139,7 @@ class NetworkConfig(Model):
 class AlarmsConfig(Model):
     """Where alarms go: one KMS-encrypted SNS topic per environment."""
 
-    email_subscriptions: tuple[Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")], ...] = ()
+    email_subscriptions: tuple[Annotated[str, Field(pattern=patterns.EMAIL)], ...] = ()
 
 
 class AmiConfig(Model):
@@ -144,7 +150,7 @@ class AmiConfig(Model):
     instance refresh, which ECS managed draining turns into task draining).
     """
 
-    id: str | None = Field(default=None, pattern=r"^ami-[0-9a-f]{8,17}$")
+    id: str | None = Field(default=None, pattern=patterns.AMI_ID)
     track_latest: bool = False
 
     @model_validator(mode="after")
@@ -159,7 +165,7 @@ class Ec2CapacityConfig(Model):
 
     os: Literal["al2023", "bottlerocket"] = "al2023"
     ami: AmiConfig
-    instance_type: str = Field(pattern=INSTANCE_TYPE_PATTERN)
+    instance_type: str = Field(description="An EC2 instance type such as m7g.large.")
     min_capacity: int = Field(ge=0, le=1000)
     max_capacity: int = Field(ge=1, le=1000)
     root_volume_gib: int = Field(default=30, ge=8, le=16384, description="OS volume (AL2023) or the data volume (Bottlerocket).")
@@ -169,6 +175,19 @@ class Ec2CapacityConfig(Model):
     @property
     def architecture(self) -> str:
         return instance_architecture(self.instance_type)
+
+    @field_validator("instance_type")
+    @classmethod
+    def _known_standard_type(cls, value: str) -> str:
+        known = instance_type(value)
+        if known is None:
+            raise ValueError(unknown_instance_type(value))
+        if known.accelerator:
+            raise ValueError(
+                f"{known.describe()} needs an accelerated AMI; berth's container instances run the standard ECS-optimized "
+                "AMIs (GPU capacity is not supported yet): choose a type without accelerators"
+            )
+        return value
 
     @model_validator(mode="after")
     def _range(self) -> Ec2CapacityConfig:
@@ -197,9 +216,9 @@ class ImageConfig(Model):
     repository only.
     """
 
-    repository: str = Field(pattern=r"^[a-z0-9][a-z0-9.\-]*(:\d+)?(/[a-z0-9._\-]+)+$|^[a-z0-9._\-]+(/[a-z0-9._\-]+)*$")
-    tag: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.\-]{0,127}$")
-    digest: str | None = Field(default=None, pattern=r"^sha256:[0-9a-f]{64}$")
+    repository: str = Field(pattern=patterns.IMAGE_REPOSITORY)
+    tag: str | None = Field(default=None, pattern=patterns.IMAGE_TAG)
+    digest: str | None = Field(default=None, pattern=patterns.IMAGE_DIGEST)
 
     @model_validator(mode="after")
     def _one_reference(self) -> ImageConfig:
@@ -211,11 +230,9 @@ class ImageConfig(Model):
 class SecretRef(Model):
     """A secret injected by ECS at start: from Secrets Manager (optionally one JSON key) or SSM."""
 
-    secrets_manager_arn: str | None = Field(
-        default=None, pattern=r"^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+-[A-Za-z0-9]{6}$"
-    )
+    secrets_manager_arn: str | None = Field(default=None, pattern=patterns.SECRET_ARN)
     json_key: str | None = None
-    ssm_parameter: str | None = Field(default=None, pattern=r"^/[A-Za-z0-9_.\-/]+$")
+    ssm_parameter: str | None = Field(default=None, pattern=patterns.SSM_PARAMETER)
 
     @model_validator(mode="after")
     def _one_source(self) -> SecretRef:
@@ -244,7 +261,7 @@ class ContainerConfig(Model):
     image: ImageConfig
     port: int | None = Field(default=None, ge=1, le=65535)
     command: tuple[str, ...] | None = None
-    user: str = Field(default="1000:1000", pattern=r"^[A-Za-z0-9_\-]+(:[A-Za-z0-9_\-]+)?$", description="Non-root user (uid[:gid]).")
+    user: str = Field(default="1000:1000", pattern=patterns.USER, description="Non-root user (uid[:gid]).")
     environment: dict[str, str] = Field(default_factory=dict, description="Plain, non-secret values only.")
     secrets: dict[str, SecretRef] = Field(default_factory=dict)
     health_check: HealthCheckConfig
@@ -287,7 +304,7 @@ class CapacityProviderItem(Model):
 
 class ScheduledScaling(Model):
     name: Name
-    schedule: str = Field(pattern=_CRON.pattern, description="cron(min hour day month weekday year), UTC.")
+    schedule: str = Field(pattern=patterns.CRON, description="cron(min hour day month weekday year), UTC.")
     min_tasks: int = Field(ge=0)
     max_tasks: int = Field(ge=0)
 
@@ -318,10 +335,10 @@ class AutoscalingConfig(Model):
 class LoadBalancerConfig(Model):
     """A public Application Load Balancer in front of a web service."""
 
-    certificate_arn: str | None = Field(default=None, pattern=r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f-]+$")
+    certificate_arn: str | None = Field(default=None, pattern=patterns.CERTIFICATE_ARN)
     allow_plain_http: bool = Field(default=False, description="Serve HTTP without TLS. An explicit dev-only choice.")
     ingress_cidrs: tuple[IPv4Network, ...] = Field(default=(IPv4Network("0.0.0.0/0"),), min_length=1)
-    health_check_path: str = Field(default="/health", pattern=r"^/\S*$")
+    health_check_path: str = Field(default="/health", pattern=patterns.URL_PATH)
     deletion_protection: bool = True
     idle_timeout_seconds: int = Field(default=60, ge=1, le=4000)
     waf: bool = Field(default=True, description="An AWS WAF web ACL (managed rule groups, per-IP rate limit) in front of the ALB.")
@@ -347,6 +364,22 @@ def _fargate_size_problems(task: TaskConfig) -> list[Problem]:
         message = f"Fargate does not offer {task.memory_mib} MiB with {task.cpu} CPU units; allowed: {allowed}"
         return [Problem("task.memory_mib", message, task.memory_mib, True)]
     return []
+
+
+def _fits_on(task: TaskConfig, host: InstanceType, field: str) -> list[Problem]:
+    """An EC2 task must fit on one container instance, or ECS never places it."""
+    problems = []
+    if task.cpu > host.vcpus * 1024:
+        message = f"the task needs {task.cpu} CPU units; {host.describe()} offers {host.vcpus * 1024}: choose a larger instance_type"
+        problems.append(Problem(f"{field}.cpu", message, task.cpu, True))
+    placeable = int(host.memory_mib * ECS_PLACEABLE_MEMORY_SHARE)
+    if task.memory_mib > placeable:
+        message = (
+            f"the task needs {task.memory_mib} MiB; ECS can place at most about {placeable} MiB on {host.describe()} "
+            "(the agent registers less than the nominal memory): choose a larger instance_type or a smaller task"
+        )
+        problems.append(Problem(f"{field}.memory_mib", message, task.memory_mib, True))
+    return problems
 
 
 class Workload(Model):
@@ -422,7 +455,7 @@ class ServiceConfig(Workload):
 class ScheduledTaskConfig(Workload):
     """A task that EventBridge launches on a schedule and that stops when its work is done."""
 
-    schedule: str = Field(pattern=_SCHEDULE.pattern, description="cron(...) or rate(...) expression, UTC.")
+    schedule: str = Field(pattern=patterns.SCHEDULE, description="cron(...) or rate(...) expression, UTC.")
 
 
 class EcsConfig(Model):
@@ -436,13 +469,18 @@ class EcsConfig(Model):
         names = [w.name for w in (*self.services, *self.scheduled_tasks)]
         for name in sorted({n for n in names if names.count(n) > 1}):
             problems.append(Problem("services", f"workload name '{name}' is used more than once"))
-        ec2_arch = self.cluster.ec2_capacity.architecture
+        capacity = self.cluster.ec2_capacity
+        host = instance_type(capacity.instance_type)
+        assert host is not None  # the capacity's validator refuses unknown types
         for kind, workloads in (("services", self.services), ("scheduled_tasks", self.scheduled_tasks)):
             for i, w in enumerate(workloads):
-                if w.on_ec2 and w.task.architecture != ec2_arch:
-                    instances = f"{ec2_arch} instances ({self.cluster.ec2_capacity.instance_type})"
+                if not w.on_ec2:
+                    continue
+                if w.task.architecture != host.architecture:
+                    instances = f"{host.architecture} instances ({capacity.instance_type})"
                     message = f"the EC2 capacity provider runs {instances}; this task is {w.task.architecture}"
                     problems.append(Problem(f"{kind}[{i}].task.architecture", message))
+                problems += _fits_on(w.task, host, f"{kind}[{i}].task")
         if problems:
             raise ProblemsError(problems)
         return self
@@ -454,15 +492,15 @@ class PlatformConfig(Model):
     model_config = ConfigDict(title="berth environment", frozen=True, extra="forbid", str_strip_whitespace=True)
 
     name: Name = Field(description="Environment name; prefixes stack names.")
-    account: str = Field(pattern=r"^\d{12}$", description="12-digit AWS account id (quoted in YAML).")
-    region: str = Field(pattern=r"^[a-z]{2}(-[a-z]+)+-\d$")
+    account: str = Field(pattern=patterns.ACCOUNT, description="12-digit AWS account id (quoted in YAML).")
+    region: str = Field(pattern=patterns.REGION)
     availability_zones: tuple[str, ...] = Field(min_length=2, max_length=6, description="Explicit AZs: synth never looks them up.")
     removal_policy: Literal["retain", "destroy"] = Field(
         default="retain", description="What happens to keys, log groups and buckets when their stack is deleted."
     )
     permissions_boundary: str | None = Field(
         default=None,
-        pattern=r"^arn:aws[a-z-]*:iam::(\d{12}|aws):policy/[\w+=,.@/-]+$",
+        pattern=patterns.POLICY_ARN,
         description="ARN of a managed policy set as the permissions boundary of every role berth creates.",
     )
     tags: Tags
@@ -471,17 +509,36 @@ class PlatformConfig(Model):
     ecs: EcsConfig
     eks: EksConfig | None = Field(default=None, description="An EKS cluster for this environment (optional).")
 
+    @field_validator("region")
+    @classmethod
+    def _known_region(cls, value: str) -> str:
+        if value not in REGIONS:
+            family = sorted(r for r in REGIONS if r.rsplit("-", 1)[0] == value.rsplit("-", 1)[0])
+            close = family or difflib.get_close_matches(value, REGIONS, n=2)
+            hint = f"; did you mean {' or '.join(close)}?" if close else ""
+            raise ValueError(f"no AWS region has this name{hint} (config/data/aws.json lists the {len(REGIONS)} regions botocore knows)")
+        return value
+
     @field_validator("availability_zones")
     @classmethod
     def _zones_in_region(cls, value: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
-        region = info.data.get("region")
-        if region is None:
-            return value  # the region itself is wrong; that is reported on its own
-        bad = [az for az in value if not re.fullmatch(re.escape(region) + r"[a-z]", az)]
-        if bad:
-            raise ValueError(f"availability zones {bad} are not in region {region}; allowed: {region}a, {region}b, ...")
+        problems = []
+        # A letter no region has is wrong whatever the region (AZ letters map to zones per
+        # account: the account's own list is `make preflight`'s to check).
+        lettered = [az for az in value if az[-1:] not in ANY_ZONE_LETTER]
+        if lettered:
+            problems.append(f"{lettered}: no AWS region has a zone with that letter (letters in use: {', '.join(ANY_ZONE_LETTER)})")
+        region = info.data.get("region")  # None when the region itself is wrong: reported on its own
+        if region is not None:
+            bad = [az for az in value if az not in lettered and not re.fullmatch(re.escape(region) + r"[a-z]", az)]
+            if bad:
+                letters = ZONE_LETTERS.get(region, "abc")
+                examples = ", ".join(f"{region}{letter}" for letter in letters)
+                problems.append(f"availability zones {bad} are not in region {region}; its zones: {examples}")
         if len(set(value)) != len(value):
-            raise ValueError("an availability zone is listed twice")
+            problems.append("an availability zone is listed twice")
+        if problems:
+            raise ValueError("; ".join(problems))
         return value
 
     @model_validator(mode="after")

@@ -47,7 +47,7 @@ def test_every_problem_reported_by_the_app(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "2 problems" in result.stderr
     assert "network.nat_gatways: unknown field" in result.stderr
-    assert "ecs.services[0].task.memory_mib: Fargate does not offer 9999 MiB" in result.stderr
+    assert "ecs.services[web].task.memory_mib: Fargate does not offer 9999 MiB" in result.stderr
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "out").exists()
 

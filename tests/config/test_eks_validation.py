@@ -16,25 +16,32 @@ NG = "eks__node_groups__0"
 CASES = [
     pytest.param(
         {f"{NG}__instance_types": ["m7i.large"]},
-        "eks.node_groups[0].instance_types[0]",
+        "eks.node_groups[system].instance_types[0]",
         "m7i.large is x86_64; ami_type BOTTLEROCKET_ARM_64 runs arm64",
         id="x86-instance-arm-ami",
     ),
     pytest.param(
         {"eks__node_groups__1__instance_types": ["m7g.xlarge", "m6g.xlarge"]},
-        "eks.node_groups[1].instance_types[0]",
+        "eks.node_groups[general-spot].instance_types[0]",
         "m7g.xlarge is arm64; ami_type AL2023_X86_64_STANDARD runs x86_64",
         id="arm-instance-x86-ami",
     ),
-    pytest.param({f"{NG}__min_size": 9}, "eks.node_groups[0].min_size", "min_size (9) is greater than max_size (6)", id="node-min-gt-max"),
+    pytest.param(
+        {f"{NG}__min_size": 9}, "eks.node_groups[system].min_size", "min_size (9) is greater than max_size (6)", id="node-min-gt-max"
+    ),
     pytest.param(
         {f"{NG}__desired_size": 7},
-        "eks.node_groups[0].desired_size",
+        "eks.node_groups[system].desired_size",
         "within [min_size, max_size] = [3, 6]",
         id="node-desired-out-of-range",
     ),
-    pytest.param({f"{NG}__instance_types": []}, "eks.node_groups[0].instance_types", "at least 1 item", id="no-instance-types"),
-    pytest.param({"eks__addons__coredns": "1.12.4"}, "eks.addons.coredns", "pattern", id="addon-version-format"),
+    pytest.param({f"{NG}__instance_types": []}, "eks.node_groups[system].instance_types", "at least 1 item", id="no-instance-types"),
+    pytest.param(
+        {"eks__addons__coredns": "1.12.4"},
+        "eks.addons.coredns",
+        "expected an EKS add-on version such as v1.20.4-eksbuild.2",
+        id="addon-version-format",
+    ),
     pytest.param(
         {"eks__addons__kube-proxy": "v1.33.5-eksbuild.1"},
         "eks.addons",
@@ -57,7 +64,7 @@ CASES = [
     ),
     pytest.param(
         {"eks__fargate_profiles__0__selectors": []},
-        "eks.fargate_profiles[0].selectors",
+        "eks.fargate_profiles[batch].selectors",
         "needs at least one selector",
         id="fargate-no-selectors",
     ),
@@ -74,11 +81,25 @@ CASES = [
         "Fargate pods on an Auto Mode cluster have no DNS",
         id="auto-mode-with-fargate-profiles",
     ),
-    pytest.param({f"{NG}__ami_type": "AL2_X86_64"}, "eks.node_groups[0].ami_type", "AL2023_X86_64_STANDARD", id="unsupported-ami-type"),
+    pytest.param(
+        {"eks__version": "1.28", "eks__auto_mode": {"enabled": True}, "eks__fargate_profiles": [], "eks__addons": {}},
+        "eks.auto_mode.enabled",
+        "EKS Auto Mode needs Kubernetes 1.29 or later; version is 1.28",
+        id="auto-mode-below-its-minimum-version",
+    ),
+    pytest.param(
+        {"eks__node_groups__1__instance_types": ["g5.xlarge"]},
+        "eks.node_groups[general-spot].instance_types[0]",
+        "g5.xlarge (4 vCPUs, 16 GiB, x86_64, nvidia accelerators) needs an accelerated AMI type",
+        id="gpu-instance-with-standard-ami",
+    ),
+    pytest.param(
+        {f"{NG}__ami_type": "AL2_X86_64"}, "eks.node_groups[system].ami_type", "AL2023_X86_64_STANDARD", id="unsupported-ami-type"
+    ),
     pytest.param({"eks__addons": {}}, "eks.addons", "pin a version for every core add-on; missing: vpc-cni", id="missing-addons"),
     pytest.param(
         {"eks__pod_identities__0__permissions__0__actions": ["sqs:*"]},
-        "eks.pod_identities[0].permissions[0].actions",
+        "eks.pod_identities[orders-api].permissions[0].actions",
         "whole-service",
         id="pod-identity-wildcard",
     ),
@@ -97,7 +118,7 @@ def test_spot_with_one_instance_type_is_a_warning_not_an_error(tmp_path: Path) -
     path = write_bad(tmp_path, {"eks__node_groups__1__instance_types": ["m7i.xlarge"]}, base="prod")
     config = load_config(config_path=str(path))
     (warning,) = config_warnings(config)
-    assert warning.startswith("eks.node_groups[1] (general-spot): Spot with a single instance type")
+    assert warning.startswith("eks.node_groups[general-spot]: Spot with a single instance type")
 
 
 def test_shipped_configs_have_no_warnings() -> None:

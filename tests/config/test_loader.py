@@ -46,3 +46,48 @@ def test_file_that_is_not_a_mapping(tmp_path: Path, content: str) -> None:
     bad.write_text(content)
     with pytest.raises(ConfigError, match="must hold a mapping of fields"):
         load_config(config_path=str(bad))
+
+
+# --- YAML whose meaning depends on the parser ---------------------------------------------
+
+DEV = Path(__file__).resolve().parents[2] / "config" / "environments" / "dev.yaml"
+
+AMBIGUOUS = [
+    pytest.param(
+        ("  nat_gateways: 1\n", "  nat_gateways: 1\n  nat_gateways: 2\n"),
+        "network.nat_gateways: line 19: given twice (also on line 18); YAML keeps only the last",
+        id="key-given-twice",
+    ),
+    pytest.param(
+        ('  version: "1.34"\n', "  version: 1.30\n"),
+        'eks.version: line 125: `1.30` is read as the number 1.3: quote it ("1.30")',
+        id="version-loses-its-zero",
+    ),
+    pytest.param(
+        ('  version: "1.34"\n', "  version: 1.34\n"),
+        'eks.version: a Kubernetes version is text: quote it ("1.34")',
+        id="version-as-a-number",
+    ),
+    pytest.param(
+        ("      enable_execute_command: true\n", "      enable_execute_command: on\n"),
+        "ecs.services[web].enable_execute_command: line 52: `on` is read as True here (YAML 1.1) but as text by YAML 1.2 tools",
+        id="yaml-1.1-boolean",
+    ),
+    pytest.param(
+        ('            tag: "1.4.2"\n', "            tag: 010\n"),
+        'ecs.services[web].task.container.image.tag: line 61: `010` is read as the number 8: quote it ("010")',
+        id="octal-number",
+    ),
+]
+
+
+@pytest.mark.parametrize(("edit", "problem"), AMBIGUOUS)
+def test_yaml_that_depends_on_the_parser_is_refused(tmp_path: Path, edit: tuple[str, str], problem: str) -> None:
+    text = DEV.read_text()
+    assert edit[0] in text
+    path = tmp_path / "dev.yaml"
+    path.write_text(text.replace(edit[0], edit[1], 1))
+    with pytest.raises(ConfigError) as info:
+        load_config(config_path=str(path))
+    rendered = [p.render() for p in info.value.problems]
+    assert any(line.startswith(problem) for line in rendered), rendered

@@ -58,9 +58,9 @@ INVALID_EDITS = st.sampled_from(
         (("network", "nat_gateways"), 0, "network.nat_gateways"),
         (("network", "cidr"), "10.0.0.0/8", "network.cidr"),
         (("ecs", "cluster", "ec2_capacity", "min_capacity"), 99, "ecs.cluster.ec2_capacity.min_capacity"),
-        (("ecs", "services", 0, "task", "cpu"), 333, "ecs.services[0].task.cpu"),
-        (("ecs", "services", 0, "desired_count"), 1000, "ecs.services[0].desired_count"),
-        (("ecs", "services", 0, "task", "container", "user"), "root", "ecs.services[0].task.container.user"),
+        (("ecs", "services", 0, "task", "cpu"), 333, "ecs.services[web].task.cpu"),
+        (("ecs", "services", 0, "desired_count"), 1000, "ecs.services[web].desired_count"),
+        (("ecs", "services", 0, "task", "container", "user"), "root", "ecs.services[web].task.container.user"),
         (("region",), "mars-1", "region"),
         (("tags", "owner"), "", "tags.owner"),
     ]

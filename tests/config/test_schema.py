@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from config.patterns import PATTERN_WORDS
 from config.schema import SCHEMA_PATH, render_schema
 
 
@@ -15,3 +16,19 @@ def test_schema_forbids_unknown_fields() -> None:
     schema = json.loads(render_schema())
     assert schema["additionalProperties"] is False
     assert "ecs" in schema["required"]
+
+
+def _patterns(node: object) -> set[str]:
+    if isinstance(node, dict):
+        found = {node["pattern"]} if isinstance(node.get("pattern"), str) else set()
+        return found.union(*(_patterns(v) for v in node.values()))
+    if isinstance(node, list):
+        return set().union(*(_patterns(v) for v in node))
+    return set()
+
+
+def test_every_field_format_is_explained_in_words() -> None:
+    """A value that does not fit is told what is allowed, never shown a regular expression."""
+    patterns = _patterns(json.loads(render_schema()))
+    assert len(patterns) > 15
+    assert patterns <= set(PATTERN_WORDS), patterns - set(PATTERN_WORDS)

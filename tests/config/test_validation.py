@@ -65,7 +65,7 @@ def test_shipped_environments_are_valid() -> None:
 
 CASES = [
     pytest.param({"network__nat_gatways": 1}, "network.nat_gatways", "unknown field; did you mean 'nat_gateways'?", id="typo"),
-    pytest.param({"ecs__services__0__desired_count": "two"}, "ecs.services[0].desired_count", "valid integer", id="wrong-type"),
+    pytest.param({"ecs__services__0__desired_count": "two"}, "ecs.services[web].desired_count", "valid integer", id="wrong-type"),
     pytest.param(
         {"ecs__cluster__ec2_capacity__min_capacity": 5},
         "ecs.cluster.ec2_capacity.min_capacity",
@@ -74,13 +74,13 @@ CASES = [
     ),
     pytest.param(
         {"ecs__services__0__autoscaling__min_tasks": 7},
-        "ecs.services[0].autoscaling.min_tasks",
+        "ecs.services[web].autoscaling.min_tasks",
         "min_tasks (7) is greater than max_tasks (6)",
         id="tasks-min-gt-max",
     ),
     pytest.param(
         {"ecs__services__0__desired_count": 9},
-        "ecs.services[0].desired_count",
+        "ecs.services[web].desired_count",
         "within autoscaling [min_tasks, max_tasks] = [2, 6]",
         id="desired-out-of-range",
     ),
@@ -94,65 +94,65 @@ CASES = [
     ),
     pytest.param(
         {"ecs__services__0__task__memory_mib": 8192},
-        "ecs.services[0].task.memory_mib",
+        "ecs.services[web].task.memory_mib",
         "allowed: 1024, 2048, 3072, 4096 MiB",
         id="fargate-memory",
     ),
-    pytest.param({"ecs__services__0__task__cpu": 300}, "ecs.services[0].task.cpu", "allowed: 256, 512, 1024", id="fargate-cpu"),
+    pytest.param({"ecs__services__0__task__cpu": 300}, "ecs.services[web].task.cpu", "allowed: 256, 512, 1024", id="fargate-cpu"),
     pytest.param(
         {"ecs__services__0__task__architecture": "arm64"},
-        "ecs.services[0].capacity_provider_strategy",
+        "ecs.services[web].capacity_provider_strategy",
         "Fargate Spot does not run ARM64 tasks",
         id="arm64-on-fargate-spot",
     ),
     pytest.param(
         {"ecs__services__0__capacity_provider_strategy": [{"provider": "FARGATE", "weight": 1}, {"provider": "EC2", "weight": 1}]},
-        "ecs.services[0].capacity_provider_strategy",
+        "ecs.services[web].capacity_provider_strategy",
         "cannot mix Fargate and EC2 providers",
         id="mixed-providers",
     ),
     pytest.param(
         {"ecs__services__1__task__architecture": "x86_64"},
-        "ecs.services[1].task.architecture",
+        "ecs.services[worker].task.architecture",
         "runs arm64 instances (m7g.large); this task is x86_64",
         id="ec2-architecture-mismatch",
     ),
-    pytest.param({"ecs__services__0__task__container__user": "0"}, "ecs.services[0].task.container.user", "non-root", id="root-user"),
+    pytest.param({"ecs__services__0__task__container__user": "0"}, "ecs.services[web].task.container.user", "non-root", id="root-user"),
     pytest.param(
         {"ecs__services__0__task__container__environment": {"DB_PASSWORD": "hunter2"}},
-        "ecs.services[0].task.container.environment",
+        "ecs.services[web].task.container.environment",
         "move them to 'secrets'",
         id="secret-in-plain-env",
     ),
     pytest.param(
         {"ecs__services__1__task__permissions__0__actions": ["sqs:*"]},
-        "ecs.services[1].task.permissions[0].actions",
+        "ecs.services[worker].task.permissions[0].actions",
         "whole-service wildcards are refused",
         id="service-wildcard-action",
     ),
     pytest.param(
         {"ecs__scheduled_tasks__0__task__permissions__0__wildcard_reason": _DELETE},
-        "ecs.scheduled_tasks[0].task.permissions[0].wildcard_reason",
+        "ecs.scheduled_tasks[nightly-report].task.permissions[0].wildcard_reason",
         "say why",
         id="unexplained-wildcard-resource",
     ),
     pytest.param(
         {"ecs__services__0__load_balancer__allow_plain_http": False},
-        "ecs.services[0].load_balancer.certificate_arn",
+        "ecs.services[web].load_balancer.certificate_arn",
         "needs an ACM certificate ARN",
         id="no-tls-without-opt-in",
     ),
     pytest.param({"ecs__cluster__ec2_capacity__ami": {}}, "ecs.cluster.ec2_capacity.ami.id", "exactly one of 'id'", id="ami-not-chosen"),
     pytest.param(
         {"ecs__services__0__task__container__image__digest": "sha256:abc"},
-        "ecs.services[0].task.container.image.digest",
-        "pattern",
+        "ecs.services[web].task.container.image.digest",
+        "expected an image digest: sha256: and 64 hexadecimal digits",
         id="bad-digest",
     ),
     pytest.param(
         {"network__nat_gateways": 3}, "network.nat_gateways", "more NAT gateways than availability zones", id="nat-per-missing-az"
     ),
-    pytest.param({"account": "12345"}, "account", "pattern", id="bad-account"),
+    pytest.param({"account": "12345"}, "account", "expected a 12-digit AWS account id, quoted", id="bad-account"),
     pytest.param({"tags__owner": _DELETE}, "tags.owner", "required field is missing", id="missing-owner-tag"),
     pytest.param(
         {"network__interface_endpoints": ["ecr.api", "s3-typo"]},
@@ -160,7 +160,62 @@ CASES = [
         "unknown interface endpoint",
         id="unknown-endpoint",
     ),
-    pytest.param({"ecs__scheduled_tasks__0__schedule": "every day"}, "ecs.scheduled_tasks[0].schedule", "pattern", id="bad-schedule"),
+    pytest.param(
+        {"ecs__scheduled_tasks__0__schedule": "every day"},
+        "ecs.scheduled_tasks[nightly-report].schedule",
+        "expected cron(minute hour",
+        id="bad-schedule",
+    ),
+    # Configurations that synthesized cleanly but cannot deploy (issue 10).
+    pytest.param(
+        {"region": "eu-west-9"},
+        "region",
+        "no AWS region has this name; did you mean eu-west-1 or eu-west-2 or eu-west-3?",
+        id="region-that-does-not-exist",
+    ),
+    pytest.param(
+        {"availability_zones": ["eu-west-1a", "eu-west-1z"]},
+        "availability_zones",
+        "no AWS region has a zone with that letter",
+        id="zone-letter-no-region-has",
+    ),
+    pytest.param(
+        {"ecs__services__1__task__memory_mib": 16384},
+        "ecs.services[worker].task.memory_mib",
+        "ECS can place at most about 7782 MiB on m7g.large (2 vCPUs, 8 GiB, arm64)",
+        id="ec2-task-larger-than-its-instance",
+    ),
+    pytest.param(
+        {"ecs__services__1__task__cpu": 4096},
+        "ecs.services[worker].task.cpu",
+        "the task needs 4096 CPU units; m7g.large (2 vCPUs, 8 GiB, arm64) offers 2048",
+        id="ec2-task-more-cpu-than-its-instance",
+    ),
+    pytest.param(
+        {"ecs__cluster__ec2_capacity__instance_type": "g5g.xlarge"},
+        "ecs.cluster.ec2_capacity.instance_type",
+        "needs an accelerated AMI",
+        id="gpu-instance-with-standard-ecs-ami",
+    ),
+    pytest.param(
+        {"ecs__cluster__ec2_capacity__instance_type": "m7g.larg"},
+        "ecs.cluster.ec2_capacity.instance_type",
+        "did you mean m7g.large",
+        id="unknown-instance-type",
+    ),
+    pytest.param(
+        {
+            "ecs__services__1__task__permissions": [
+                {
+                    "actions": ["secretsmanager:GetSecretValue"],
+                    "resources": ["arn:aws:secretsmanager:eu-west-1:111111111111:secret:dev/worker/token"],
+                }
+            ]
+        },
+        "ecs.services[worker].task.permissions[0].resources",
+        "six-character suffix",
+        id="secret-arn-without-suffix",
+    ),
 ]
 
 
@@ -193,10 +248,10 @@ def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
     assert fields == {
         "network.nat_gatways",
         "availability_zones",
-        "ecs.services[0].task.cpu",
-        "ecs.services[1].autoscaling.min_tasks",
-        "ecs.scheduled_tasks[0].task.memory_mib",
-        "ecs.scheduled_tasks[0].capacity_provider_strategy",
+        "ecs.services[web].task.cpu",
+        "ecs.services[worker].autoscaling.min_tasks",
+        "ecs.scheduled_tasks[nightly-report].task.memory_mib",
+        "ecs.scheduled_tasks[nightly-report].capacity_provider_strategy",
     }
     assert str(error).startswith("berth: invalid configuration in ")
     assert "6 problems" in str(error)

@@ -1,0 +1,60 @@
+"""Field formats, each with the words a person reads when a value does not fit.
+
+pydantic reports a pattern mismatch with the raw regular expression; berth's messages say
+what is allowed in words instead (config/errors.py looks the words up here). Every pattern a
+model uses is made with `described`, and a test keeps it so.
+"""
+
+from __future__ import annotations
+
+PATTERN_WORDS: dict[str, str] = {}
+
+
+def described(regex: str, words: str) -> str:
+    """`regex`, registered with the words that explain it."""
+    PATTERN_WORDS[regex] = words
+    return regex
+
+
+NAME = described(r"^[a-z][a-z0-9-]{0,30}[a-z0-9]$", "2 to 32 lower-case letters, digits and hyphens, starting with a letter")
+K8S_NAME = described(
+    r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$",
+    "a Kubernetes name: up to 63 lower-case letters, digits and hyphens, not starting or ending with a hyphen",
+)
+ROLE_ARN = described(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$", "an IAM role ARN: arn:aws:iam::<12-digit account>:role/<name>")
+ADDON_VERSION = described(
+    r"^v\d+\.\d+\.\d+-eksbuild\.\d+$", "an EKS add-on version such as v1.20.4-eksbuild.2 (aws eks describe-addon-versions)"
+)
+RELEASE_VERSION = described(r"^[\w.-]+$", "an AMI release version such as 1.34.2-20251120 (letters, digits, dots, hyphens and underscores)")
+CLUSTER_NAME = described(r"^[a-zA-Z][a-zA-Z0-9-]{0,99}$", "1 to 100 letters, digits and hyphens, starting with a letter")
+EMAIL = described(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", "an e-mail address such as oncall@example.com")
+AMI_ID = described(r"^ami-[0-9a-f]{8,17}$", "an AMI id: ami- and 8 to 17 hexadecimal digits")
+IMAGE_REPOSITORY = described(
+    r"^[a-z0-9][a-z0-9.\-]*(:\d+)?(/[a-z0-9._\-]+)+$|^[a-z0-9._\-]+(/[a-z0-9._\-]+)*$",
+    "an image repository without tag or digest, such as 123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/app (put the tag in `tag:`)",
+)
+IMAGE_TAG = described(
+    r"^[A-Za-z0-9_][A-Za-z0-9_.\-]{0,127}$", "an image tag: up to 128 letters, digits, '_', '.' and '-', not starting with '.' or '-'"
+)
+IMAGE_DIGEST = described(r"^sha256:[0-9a-f]{64}$", "an image digest: sha256: and 64 hexadecimal digits")
+SECRET_ARN = described(
+    r"^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+-[A-Za-z0-9]{6}$",
+    "the complete ARN of a Secrets Manager secret, ending with the six characters AWS adds to its name (...:secret:name-AbCdEf)",
+)
+SSM_PARAMETER = described(r"^/[A-Za-z0-9_.\-/]+$", "an SSM parameter name starting with / (letters, digits, '_', '.', '-' and '/')")
+USER = described(r"^[A-Za-z0-9_\-]+(:[A-Za-z0-9_\-]+)?$", "a user, or user:group, by name or number (such as 1000:1000)")
+CRON = described(r"^cron\(([^ ]+ ){5}[^ ]+\)$", "a cron expression with six fields: cron(minute hour day-of-month month day-of-week year)")
+SCHEDULE = described(
+    r"^(cron\(([^ ]+ ){5}[^ ]+\)|rate\(\d+ (minute|minutes|hour|hours|day|days)\))$",
+    "cron(minute hour day-of-month month day-of-week year) or rate(<number> minutes|hours|days)",
+)
+CERTIFICATE_ARN = described(
+    r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f-]+$",
+    "an ACM certificate ARN: arn:aws:acm:<region>:<account>:certificate/<id>",
+)
+URL_PATH = described(r"^/\S*$", "a URL path starting with / and without spaces")
+ACCOUNT = described(r"^\d{12}$", 'a 12-digit AWS account id, quoted so YAML keeps its leading zeros ("012345678901")')
+REGION = described(r"^[a-z]{2}(-[a-z]+)+-\d$", "an AWS region name such as eu-west-1")
+POLICY_ARN = described(
+    r"^arn:aws[a-z-]*:iam::(\d{12}|aws):policy/[\w+=,.@/-]+$", "a managed policy ARN: arn:aws:iam::<12-digit account>:policy/<name>"
+)
