@@ -7,7 +7,8 @@
     cdk deploy -c first_deploy=true  # the first deploy's variant (see `make first-deploy`)
 
 The config is validated before any CDK object exists; a bad file prints every problem and
-exits 2 without writing a template.
+exits 2 without writing a template. A failure inside aws-cdk-lib, or a cdk-nag error finding,
+is one message naming the construct, exit 2, and no assembly left to deploy.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from config.loader import config_warnings
 # out here so that reading them does not start jsii before the config is known to be valid).
 _CONTEXT_ENV = "CDK_CONTEXT_JSON"
 _CONTEXT_OVERFLOW_ENV = "CONTEXT_OVERFLOW_LOCATION_ENV"
+_OUTDIR_ENV = "CDK_OUTDIR"  # cx_api.OUTDIR_ENV
 
 
 def cli_context() -> dict[str, Any]:
@@ -48,9 +50,15 @@ def main() -> int:
     for warning in config_warnings(config):
         sys.stderr.write(f"berth: warning: {warning}\n")
     # Imported only once the config is valid: a bad file is reported before jsii starts.
-    from stacks.platform import build_app  # noqa: PLC0415
+    from stacks.synthesis import SynthError, synthesize  # noqa: PLC0415
 
-    build_app(config, first_deploy=str(context.get("first_deploy", "")).lower() == "true").synth()
+    try:
+        # The CLI's output directory, passed on rather than read by the library's Node
+        # process, so that an in-process caller's environment is the one that counts.
+        synthesize(config, outdir=os.environ.get(_OUTDIR_ENV), first_deploy=str(context.get("first_deploy", "")).lower() == "true")
+    except SynthError as exc:
+        sys.stderr.write(f"{exc}\n")
+        return 2
     return 0
 
 

@@ -24,8 +24,24 @@ def project_context() -> dict[str, Any]:
     return dict(json.loads((ROOT / "cdk.json").read_text(encoding="utf-8"))["context"])
 
 
+def new_app(*, outdir: str | None = None, context: dict[str, Any] | None = None) -> App:
+    """An App as berth synthesizes it (outside the CLI, pass cdk.json's context)."""
+    return App(
+        outdir=outdir,
+        context=context,
+        # cfn-lint runs over every template in the tests; the built-in WebAssembly validator
+        # would add ~5 s and ~12 CPU-s to every synth for the same class of checks.
+        builtin_cloud_formation_validation=False,
+    )
+
+
 def build_app(
-    config: PlatformConfig, *, outdir: str | None = None, context: dict[str, Any] | None = None, first_deploy: bool = False
+    config: PlatformConfig,
+    *,
+    outdir: str | None = None,
+    context: dict[str, Any] | None = None,
+    first_deploy: bool = False,
+    app: App | None = None,
 ) -> App:
     """The berth app for one environment, with its checks attached. Not yet synthesized.
 
@@ -38,13 +54,7 @@ def build_app(
     """
     if first_deploy:
         config = for_first_deploy(config)
-    app = App(
-        outdir=outdir,
-        context=context,
-        # cfn-lint runs over every template in the tests; the built-in WebAssembly validator
-        # would add ~5 s and ~12 CPU-s to every synth for the same class of checks.
-        builtin_cloud_formation_validation=False,
-    )
+    app = app or new_app(outdir=outdir, context=context)
     prefix = f"berth-{config.name}"
     network = NetworkStack(app, f"{prefix}-network", config=config)
     ecs = EcsStack(app, f"{prefix}-ecs", config=config)

@@ -1,0 +1,108 @@
+"""Synthesize one environment, and turn any failure into one message a person can act on.
+
+An error raised inside aws-cdk-lib reaches Python as a jsii RuntimeError with a JavaScript
+stack trace; a cdk-nag error finding as "ValidationFailed". Either way the user gets one
+berth message that names the construct being built (and the config field behind it, where
+it can be known), exit status 2, and no half-written assembly: the manifest and templates
+this run wrote are removed, so nothing can deploy them. cdk-nag's report stays, since it
+holds the findings.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+from aws_cdk import App
+from constructs import IConstruct
+
+from config.models import PlatformConfig
+from stacks.base import pascal
+from stacks.platform import build_app, new_app
+
+_JSII_PREFIX = re.compile(r"^(@jsii/kernel\.)?(RuntimeError|Error|ValidationError): ")
+REPORT = "validation-report.json"
+
+
+class SynthError(Exception):
+    """Synthesis failed; `str()` is the whole message for the user."""
+
+
+def synthesize(config: PlatformConfig, *, outdir: str | None = None, first_deploy: bool = False) -> None:
+    """Build and synthesize the app into `outdir` (by default the CLI's). Raises SynthError."""
+    app = new_app(outdir=outdir)
+    try:
+        build_app(config, app=app, first_deploy=first_deploy).synth()
+    except Exception as exc:  # jsii raises RuntimeError; a bug of berth's own may raise anything
+        outdir = Path(app.outdir)
+        _remove_assembly(outdir)
+        raise SynthError(_message(exc, app, config, outdir)) from None
+
+
+def _message(exc: Exception, app: App, config: PlatformConfig, outdir: Path) -> str:
+    text = _JSII_PREFIX.sub("", str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__)
+    if text.startswith("ValidationFailed"):
+        return (
+            f"berth: the checks refused environment '{config.name}': the findings are listed above and kept in "
+            f"{outdir / REPORT}; fix each, or acknowledge it on its resource with a reason. No template was kept."
+        )
+    path = building(app)
+    field = config_field(path, config) if path else None
+    where = f" while building {path}" if path else ""
+    behind = f" (config: {field})" if field else ""
+    return f"berth: synthesis of environment '{config.name}' failed{where}{behind}: {text}\nNo template was kept."
+
+
+def building(app: App) -> str | None:
+    """The path of the construct that was being built: the parent of the last one created."""
+    last: IConstruct | None = None
+    for construct in app.node.find_all():
+        last = construct
+    if last is None or last is app:
+        return None
+    parent = last.node.scope
+    return (parent if parent is not None and parent is not app else last).node.path
+
+
+def config_field(path: str, config: PlatformConfig) -> str | None:
+    """The config entry a construct path comes from, where construct ids follow config names."""
+    parts = path.split("/")
+    if len(parts) < 2:
+        return None
+    stack, construct = parts[0], parts[1]
+    ids: dict[str, str] = {}
+    if stack.endswith("-ecs"):
+        for s in config.ecs.services:
+            ids |= {f"{pascal(s.name)}Service": f"ecs.services[{s.name}]", f"{pascal(s.name)}Task": f"ecs.services[{s.name}].task"}
+        for t in config.ecs.scheduled_tasks:
+            ids |= {
+                f"{pascal(t.name)}Schedule": f"ecs.scheduled_tasks[{t.name}]",
+                f"{pascal(t.name)}Task": f"ecs.scheduled_tasks[{t.name}].task",
+            }
+        ids |= {"Ec2Capacity": "ecs.cluster.ec2_capacity", "Platform": "ecs.cluster", "Alarms": "alarms"}
+    elif stack.endswith("-eks") and config.eks is not None:
+        eks = config.eks
+        ids |= {pascal(g.name): f"eks.node_groups[{g.name}]" for g in eks.node_groups}
+        ids |= {f"{pascal(p.name)}Fargate": f"eks.fargate_profiles[{p.name}]" for p in eks.fargate_profiles}
+        ids |= {f"{pascal(p.name)}Identity": f"eks.pod_identities[{p.name}]" for p in eks.pod_identities}
+        ids |= {"Eks": "eks", "Addons": "eks.addons"}
+    elif stack.endswith("-network"):
+        ids |= {"Network": "network"}
+    return ids.get(construct)
+
+
+# The files of a cloud assembly: what `cdk deploy` would read. An earlier run's are removed
+# too, or a failed synth would leave an older assembly in place to be deployed. The CLI's
+# lock files and cdk-nag's report stay.
+_ASSEMBLY_FILES = ("manifest.json", "tree.json", "cdk.out", "*.template.json", "*.assets.json", "*.metadata.json", "asset.*")
+
+
+def _remove_assembly(outdir: Path) -> None:
+    if not outdir.is_dir():
+        return
+    for entry in {e for pattern in _ASSEMBLY_FILES for e in outdir.glob(pattern)}:
+        if entry.is_dir():
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            entry.unlink(missing_ok=True)
