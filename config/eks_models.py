@@ -125,12 +125,6 @@ class NodeGroupConfig(_Model):
             raise ProblemsError(problems)
         return self
 
-    def warnings(self) -> list[str]:
-        """Legal but risky choices, printed at synth (not errors)."""
-        if self.capacity_type == "SPOT" and len(self.instance_types) == 1:
-            return ["Spot with a single instance type is interrupted more often and may find no capacity; list several"]
-        return []
-
 
 class FargateSelector(_Model):
     namespace: str = Field(pattern=patterns.K8S_NAME)

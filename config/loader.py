@@ -8,6 +8,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from config import warnings
 from config.errors import ConfigError, Problem, problems_from, relative, with_named_items
 from config.models import PlatformConfig
 from config.yaml_reading import ambiguities
@@ -77,12 +78,9 @@ def load_config(env: str | None = None, config_path: str | None = None) -> Platf
 
 
 def config_warnings(config: PlatformConfig) -> list[str]:
-    """Legal but risky choices: printed by the app at synth, never errors."""
-    found: list[str] = []
-    if config.eks is not None:
-        for group in config.eks.node_groups:
-            found += [f"eks.node_groups[{group.name}]: {w}" for w in group.warnings()]
-    return found
+    """Legal but suspicious choices, compared with the shipped environments: printed by the
+    app at synth, never errors (config/warnings.py)."""
+    return warnings.config_warnings(config, ENVIRONMENTS_DIR)
 
 
 def for_first_deploy(config: PlatformConfig) -> PlatformConfig:

@@ -44,6 +44,8 @@ Name = Annotated[
 RetentionDays = Literal[1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653]
 Architecture = Literal["x86_64", "arm64"]
 Provider = Literal["FARGATE", "FARGATE_SPOT", "EC2"]
+# Warnings an environment can accept (config/warnings.py says what each means).
+WarningCode = Literal["other-account", "other-region", "overlapping-cidr", "other-environment-name", "spot-single-type"]
 Percent = Annotated[int, Field(ge=1, le=100)]
 
 _SECRET_NAME_HINT = re.compile(r"(PASSWORD|PASSWD|SECRET|TOKEN|PRIVATE_KEY|API_KEY|ACCESS_KEY|CREDENTIAL)", re.I)
@@ -502,6 +504,9 @@ class PlatformConfig(Model):
         default=None,
         pattern=patterns.POLICY_ARN,
         description="ARN of a managed policy set as the permissions boundary of every role berth creates.",
+    )
+    accept_warnings: tuple[WarningCode, ...] = Field(
+        default=(), description="Warnings this environment means to have (e.g. other-account for a cross-account admin role)."
     )
     tags: Tags
     network: NetworkConfig
