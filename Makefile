@@ -18,7 +18,7 @@ PY_STAMP := $(VENV)/.berth-installed
 CHECKOV_STAMP := $(CHECKOV_VENV)/.berth-installed
 NODE_STAMP := node_modules/.berth-installed
 
-.PHONY: help setup synth-setup synth synth-all bench review test lint format snapshot-update compliance safe-changes schema aws-data diff deploy first-deploy destroy bootstrap clean
+.PHONY: help setup synth-setup synth synth-all bench review test lint format snapshot-update compliance safe-changes schema aws-data diff preflight deploy first-deploy destroy bootstrap clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | sort
@@ -92,17 +92,21 @@ aws-data: setup ## regenerate config/data/aws.json (regions, zone letters, insta
 diff: setup ## cdk diff against the deployed stacks (AWS credentials needed)
 	$(CDK) diff --all -c env=$(ENV)
 
-deploy: setup ## cdk deploy every stack of ENV (AWS credentials and cdk bootstrap needed)
+preflight: setup ## read-only checks that ENV's account has everything its config refers to (AWS credentials); exit 1 on a blocker
+	$(PY) -m tools.preflight --env $(ENV)
+
+deploy: preflight ## preflight, then cdk deploy every stack of ENV (AWS credentials and make bootstrap needed)
 	$(CDK) deploy --all -c env=$(ENV) --require-approval broadening
 
-first-deploy: setup ## the first deploy of ENV: load balancers unprotected until every stack exists, then protected
+first-deploy: preflight ## the first deploy of ENV: nothing protected until every stack exists, then the real config (see docs/first-deploy.md)
 	$(CDK) deploy --all -c env=$(ENV) -c first_deploy=true --require-approval broadening
 	$(CDK) deploy --all -c env=$(ENV) --require-approval broadening
 
 destroy: setup ## cdk destroy every stack of ENV (AWS credentials; see the README's teardown section)
 	$(CDK) destroy --all -c env=$(ENV)
 
-bootstrap: setup ## cdk bootstrap the account and region of ENV (once per account/region)
+bootstrap: setup ## once per account and region: the service-linked roles ENV needs, then cdk bootstrap (AWS credentials)
+	$(PY) -m tools.bootstrap --env $(ENV)
 	$(CDK) bootstrap -c env=$(ENV)
 
 clean: ## remove build output (not .venv or node_modules)

@@ -1,0 +1,274 @@
+"""`make preflight` and `make bootstrap` against moto's in-process AWS: a pass and a fail for every check.
+
+moto is an in-process mock: no network, no account. Where moto differs from AWS the tests
+use what AWS returns (service-linked roles are made with AWS's names and paths; moto's
+own CreateServiceLinkedRole names them differently, and bootstrap's look-up by path finds
+both), and where moto lacks an API (EKS add-on versions) preflight says "cannot verify".
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+from moto import mock_aws
+
+from config import load_config
+from config.models import PlatformConfig
+from tools import bootstrap, preflight
+from tools.aws_account import service_linked_roles
+from tools.preflight import BLOCKER, OK, UNVERIFIED, Clients, Finding
+
+REGION = "eu-west-1"
+DEV = load_config("dev")
+PROD = load_config("prod")
+
+
+@pytest.fixture
+def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Clients]:
+    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("MOTO_ACCOUNT_ID", DEV.account)
+    with mock_aws():
+        yield Clients(boto3.Session(region_name=REGION), REGION)
+
+
+def _service_linked_roles(aws: Clients, config: PlatformConfig) -> None:
+    """As AWS names them: /aws-service-role/<service>/<AWS's role name>."""
+    trust = json.dumps({"Version": "2012-10-17", "Statement": []})
+    for role in service_linked_roles(config):
+        aws("iam").create_role(RoleName=role.name, Path=f"/aws-service-role/{role.service}/", AssumeRolePolicyDocument=trust)
+
+
+def _ready(aws: Clients, config: PlatformConfig) -> PlatformConfig:
+    """Everything dev refers to, created; returns dev with the secret's real ARN (moto picks the suffix)."""
+    _service_linked_roles(aws, config)
+    trust = json.dumps({"Version": "2012-10-17", "Statement": []})
+    for arn in (*config.eks.access.admins, *config.eks.access.viewers) if config.eks else ():
+        aws("iam").create_role(RoleName=arn.rsplit("/", 1)[1], AssumeRolePolicyDocument=trust)
+    secret_arn = aws("secretsmanager").create_secret(Name="dev/web/db", SecretString="{}")["ARN"]
+    aws("ssm").put_parameter(Name="/berth/dev/worker/queue-token", Value="t", Type="SecureString")
+    aws("ssm").put_parameter(Name=preflight.BOOTSTRAP_VERSION_PARAMETER, Value="30", Type="String")
+    manifest = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.docker.distribution.manifest.v2+json", "config": {}})
+    for workload in (*config.ecs.services, *config.ecs.scheduled_tasks):
+        image = workload.task.container.image
+        name = image.repository.split("/", 1)[1]
+        aws("ecr").create_repository(repositoryName=name)
+        aws("ecr").put_image(repositoryName=name, imageManifest=manifest, imageTag=image.tag)
+    return _with_secret(config, secret_arn)
+
+
+def _with_secret(config: PlatformConfig, arn: str) -> PlatformConfig:
+    web = config.ecs.services[0]
+    container = web.task.container
+    secrets = {"DATABASE_PASSWORD": container.secrets["DATABASE_PASSWORD"].model_copy(update={"secrets_manager_arn": arn})}
+    task = web.task.model_copy(update={"container": container.model_copy(update={"secrets": secrets})})
+    services = (web.model_copy(update={"task": task}), *config.ecs.services[1:])
+    return config.model_copy(update={"ecs": config.ecs.model_copy(update={"services": services})})
+
+
+def _by_check(findings: list[Finding], check: str) -> list[Finding]:
+    return [f for f in findings if f.check == check]
+
+
+def _statuses(findings: list[Finding], check: str) -> set[str]:
+    return {f.status for f in _by_check(findings, check)}
+
+
+def test_a_ready_account_has_no_blocker(aws: Clients) -> None:
+    findings = preflight.preflight(_ready(aws, DEV), aws)
+    assert [f for f in findings if f.status == BLOCKER] == []
+    checks = {f.check for f in findings}
+    assert checks >= {"account", "service-linked role", "access entry principal", "availability zone", "AMI parameter", "secret"}
+    assert checks >= {"SSM parameter", "image", "CDK bootstrap"}
+    assert "0 blocker(s)" in preflight.render(findings)
+
+
+def test_an_empty_account_has_a_blocker_and_a_line_of_help_for_each(aws: Clients) -> None:
+    findings = preflight.preflight(DEV, aws)
+    blocked = {f.check for f in findings if f.status == BLOCKER}
+    assert blocked == {"service-linked role", "access entry principal", "secret", "SSM parameter", "image", "CDK bootstrap"}
+    assert all(f.help for f in findings if f.status == BLOCKER)
+    assert any("make bootstrap ENV=dev" in f.help for f in _by_check(findings, "service-linked role"))
+
+
+def test_credentials_of_another_account(aws: Clients, monkeypatch: pytest.MonkeyPatch) -> None:
+    other = DEV.model_copy(update={"account": "999999999999"})
+    (finding,) = list(preflight.check_account(other, aws))
+    assert finding.status == BLOCKER
+    assert "account 111111111111" in finding.help
+
+
+def test_principal_in_another_account_cannot_be_verified(aws: Clients) -> None:
+    assert DEV.eks is not None
+    access = DEV.eks.access.model_copy(update={"admins": ("arn:aws:iam::999999999999:role/admin",)})
+    config = DEV.model_copy(update={"eks": DEV.eks.model_copy(update={"access": access})})
+    findings = list(preflight.check_principals(config, aws))
+    assert findings[0].status == UNVERIFIED
+
+
+def test_permissions_boundary(aws: Clients) -> None:
+    arn = f"arn:aws:iam::{DEV.account}:policy/berth-boundary"
+    config = DEV.model_copy(update={"permissions_boundary": arn})
+    assert _statuses(list(preflight.check_principals(config, aws)), "permissions boundary") == {BLOCKER}
+    aws("iam").create_policy(
+        PolicyName="berth-boundary",
+        PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}),
+    )
+    assert _statuses(list(preflight.check_principals(config, aws)), "permissions boundary") == {OK}
+
+
+def test_availability_zone_the_account_does_not_have(aws: Clients) -> None:
+    config = DEV.model_copy(update={"availability_zones": ("eu-west-1a", "eu-west-1d")})
+    findings = {f.subject: f.status for f in preflight.check_zones(config, aws)}
+    assert findings == {"eu-west-1a": OK, "eu-west-1d": BLOCKER}
+
+
+def _pinned(ami: str) -> PlatformConfig:
+    capacity = DEV.ecs.cluster.ec2_capacity
+    pinned = capacity.model_copy(update={"ami": capacity.ami.model_copy(update={"id": ami, "track_latest": False})})
+    cluster = DEV.ecs.cluster.model_copy(update={"ec2_capacity": pinned})
+    return DEV.model_copy(update={"ecs": DEV.ecs.model_copy(update={"cluster": cluster})})
+
+
+def _image(aws: Clients, architecture: str) -> str:
+    """One of moto's public images of `architecture` (its RegisterImage ignores the architecture)."""
+    images = aws("ec2").describe_images(Filters=[{"Name": "architecture", "Values": [architecture]}])["Images"]
+    return str(images[0]["ImageId"])
+
+
+def test_pinned_ami_must_exist_with_the_instance_architecture(aws: Clients) -> None:
+    (missing,) = preflight.check_ami(_pinned("ami-0a1b2c3d4e5f60789"), aws)
+    assert missing.status == BLOCKER
+    (wrong,) = preflight.check_ami(_pinned(_image(aws, "x86_64")), aws)
+    assert wrong.status == BLOCKER
+    assert "m7g.large needs arm64" in wrong.help
+    (right,) = preflight.check_ami(_pinned(_image(aws, "arm64")), aws)
+    assert right.status == OK
+
+
+def test_tracked_ami_parameter_exists(aws: Clients) -> None:
+    (finding,) = preflight.check_ami(DEV, aws)
+    assert finding.subject == "/aws/service/ecs/optimized-ami/amazon-linux-2023/arm64/recommended/image_id"
+    assert finding.status == OK
+
+
+def test_secret_is_compared_by_its_exact_arn(aws: Clients) -> None:
+    arn = aws("secretsmanager").create_secret(Name="dev/web/db", SecretString="{}")["ARN"]
+    exact = {f.subject: f.status for f in preflight.check_secrets(_with_secret(DEV, arn), aws)}
+    assert exact["ecs.services[web] DATABASE_PASSWORD"] == OK
+    wrong_suffix = arn[:-6] + ("AAAAAA" if not arn.endswith("AAAAAA") else "BBBBBB")
+    typo = {f.subject: f.status for f in preflight.check_secrets(_with_secret(DEV, wrong_suffix), aws)}
+    assert typo["ecs.services[web] DATABASE_PASSWORD"] == BLOCKER
+
+
+def _self_signed(domain: str) -> tuple[bytes, bytes]:
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, domain)])
+    now = datetime.datetime.now(datetime.UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(1)
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=90))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(domain)]), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    pem_key = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    return certificate.public_bytes(serialization.Encoding.PEM), pem_key
+
+
+def _with_certificate(config: PlatformConfig, arn: str) -> PlatformConfig:
+    web = config.ecs.services[0]
+    assert web.load_balancer is not None
+    lb = web.load_balancer.model_copy(update={"certificate_arn": arn})
+    services = (web.model_copy(update={"load_balancer": lb}), *config.ecs.services[1:])
+    return config.model_copy(update={"ecs": config.ecs.model_copy(update={"services": services})})
+
+
+def test_certificate_must_be_issued_in_the_region(aws: Clients, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MOTO_ACCOUNT_ID", PROD.account)
+    acm = aws("acm")
+    pending = acm.request_certificate(DomainName="app.example.com")["CertificateArn"]  # moto: PENDING_VALIDATION
+    (finding,) = preflight.check_certificates(_with_certificate(PROD, pending), aws)
+    assert finding.status == BLOCKER
+    assert "PENDING_VALIDATION" in finding.help
+    certificate, key = _self_signed("app.example.com")
+    issued = acm.import_certificate(Certificate=certificate, PrivateKey=key)["CertificateArn"]
+    (finding,) = preflight.check_certificates(_with_certificate(PROD, issued), aws)
+    assert finding.status == OK
+    assert "app.example.com" in finding.help
+    elsewhere = issued.replace(":eu-west-1:", ":us-east-1:")
+    (finding,) = preflight.check_certificates(_with_certificate(PROD, elsewhere), aws)
+    assert finding.status == BLOCKER
+    assert "needs a certificate there" in finding.help
+
+
+def test_image_tag_must_be_in_the_repository(aws: Clients) -> None:
+    _ready(aws, DEV)
+    assert {f.status for f in preflight.check_images(DEV, aws)} == {OK}
+    web = DEV.ecs.services[0]
+    image = web.task.container.image.model_copy(update={"tag": "9.9.9"})
+    task = web.task.model_copy(update={"container": web.task.container.model_copy(update={"image": image})})
+    config = DEV.model_copy(
+        update={"ecs": DEV.ecs.model_copy(update={"services": (web.model_copy(update={"task": task}), *DEV.ecs.services[1:])})}
+    )
+    statuses = {f.subject: f.status for f in preflight.check_images(config, aws)}
+    assert statuses[f"ecs.services[web] {image.repository}"] == BLOCKER
+
+
+def test_add_on_versions_moto_cannot_answer_are_not_verified(aws: Clients) -> None:
+    assert {f.status for f in preflight.check_addons(PROD, aws)} == {UNVERIFIED}
+
+
+def test_old_bootstrap_version_is_a_blocker(aws: Clients) -> None:
+    aws("ssm").put_parameter(Name=preflight.BOOTSTRAP_VERSION_PARAMETER, Value="5", Type="String")
+    (finding,) = preflight.check_bootstrap(DEV, aws)
+    assert finding.status == BLOCKER
+
+
+def test_main_exits_1_on_a_blocker(aws: Clients, capsys: pytest.CaptureFixture[str]) -> None:
+    assert preflight.main(["--env", "dev"]) == 1
+    out = capsys.readouterr().out
+    assert "BLOCKER" in out
+    assert "blocker(s)" in out
+
+
+# --- bootstrap ------------------------------------------------------------------------------
+
+
+def test_bootstrap_creates_the_missing_roles_once(aws: Clients) -> None:
+    iam: Any = aws("iam")
+    first = bootstrap.ensure_service_linked_roles(PROD, iam)
+    assert {state for _, state, _ in first} == {"created"}
+    assert {service for service, _, _ in first} >= {"ecs.amazonaws.com", "eks.amazonaws.com", "autoscaling.amazonaws.com"}
+    second = bootstrap.ensure_service_linked_roles(PROD, iam)
+    assert {state for _, state, _ in second} == {"present"}  # found by path, whatever moto named them
+
+
+def test_bootstrap_leaves_existing_roles_alone(aws: Clients) -> None:
+    _service_linked_roles(aws, DEV)
+    done = bootstrap.ensure_service_linked_roles(DEV, aws("iam"))
+    assert {state for _, state, _ in done} == {"present"}
+    assert all(arn.endswith(f"/{role.name}") for (_, _, arn), role in zip(done, service_linked_roles(DEV), strict=True))
+
+
+def test_bootstrap_refuses_credentials_of_another_account(aws: Clients) -> None:
+    assert (
+        bootstrap.account_matches(PROD, aws("sts"))
+        == "the credentials are for account 111111111111; environment 'prod' is account 222222222222"
+    )
+    assert bootstrap.account_matches(DEV, aws("sts")) is None

@@ -1,0 +1,66 @@
+"""What an environment needs to exist in its AWS account before the first deploy.
+
+Shared by `make bootstrap` (which creates the service-linked roles) and `make preflight`
+(which checks everything the config refers to). Both read the config; neither deploys.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from config.models import PlatformConfig
+
+
+@dataclass(frozen=True)
+class ServiceLinkedRole:
+    service: str  # the AWS service principal it is linked to
+    name: str  # the role name AWS gives it
+    why: str
+
+
+_ECS = (
+    ServiceLinkedRole("ecs.amazonaws.com", "AWSServiceRoleForECS", "ECS clusters and capacity providers (aws/containers-roadmap#2614)"),
+    ServiceLinkedRole("autoscaling.amazonaws.com", "AWSServiceRoleForAutoScaling", "the container instances' Auto Scaling group"),
+    ServiceLinkedRole(
+        "ecs.application-autoscaling.amazonaws.com", "AWSServiceRoleForApplicationAutoScaling_ECSService", "ECS service auto scaling"
+    ),
+)
+_LOAD_BALANCING = ServiceLinkedRole(
+    "elasticloadbalancing.amazonaws.com", "AWSServiceRoleForElasticLoadBalancing", "the web services' Application Load Balancers"
+)
+_EKS = ServiceLinkedRole("eks.amazonaws.com", "AWSServiceRoleForAmazonEKS", "the EKS control plane")
+_NODEGROUP = ServiceLinkedRole("eks-nodegroup.amazonaws.com", "AWSServiceRoleForAmazonEKSNodegroup", "EKS managed node groups")
+_FARGATE = ServiceLinkedRole("eks-fargate.amazonaws.com", "AWSServiceRoleForAmazonEKSForFargate", "EKS Fargate profiles")
+_SPOT = ServiceLinkedRole("spot.amazonaws.com", "AWSServiceRoleForEC2Spot", "Spot capacity launched by Karpenter or Spot node groups")
+
+
+def service_linked_roles(config: PlatformConfig) -> list[ServiceLinkedRole]:
+    """The service-linked roles the environment's resources need, in the order to create them."""
+    roles = list(_ECS)
+    if any(s.load_balancer is not None for s in config.ecs.services):
+        roles.append(_LOAD_BALANCING)
+    eks = config.eks
+    if eks is not None:
+        roles.append(_EKS)
+        if eks.node_groups:
+            roles.append(_NODEGROUP)
+        if eks.fargate_profiles:
+            roles.append(_FARGATE)
+        if eks.autoscaler == "karpenter" or any(g.capacity_type == "SPOT" for g in eks.node_groups):
+            roles.append(_SPOT)
+    return roles
+
+
+def existing_service_linked_role(iam: Any, service: str) -> str | None:
+    """The ARN of the account's role linked to `service`, if there is one.
+
+    Looked up by path (/aws-service-role/<service>/), never by name: every service-linked
+    role lives under its service's path, whatever its name, and CreateServiceLinkedRole is
+    not idempotent (EntityAlreadyExists), so bootstrap must look before it creates.
+    """
+    paginator = iam.get_paginator("list_roles")
+    for page in paginator.paginate(PathPrefix=f"/aws-service-role/{service}/"):
+        for role in page["Roles"]:
+            return str(role["Arn"])
+    return None

@@ -1,0 +1,357 @@
+"""`make preflight ENV=...`: is the account ready for this environment's config?
+
+Read-only AWS calls (botocore, the environment's credentials) that everything the config
+refers to exists and is usable, before `cdk deploy` finds out 15 minutes into a cluster
+create. Each check yields findings: ok, BLOCKER (the deploy would fail), "cannot verify"
+(in another account, or an API the credentials may not reach), or a warning. A table, one
+line of help per problem, exit 1 on any blocker.
+
+What is checked, and the AWS behaviour behind it:
+- the credentials' account is the environment's (sts:GetCallerIdentity);
+- the service-linked roles exist (`make bootstrap` creates them; aws/containers-roadmap#2614);
+- IAM principals of access entries exist: CreateAccessEntry refuses an unknown principal
+  after the cluster is created, and the EKS stack rolls back
+  (https://docs.aws.amazon.com/eks/latest/userguide/creating-access-entries.html);
+- the permissions boundary exists;
+- the availability zones exist in this account (zone letters map per account);
+- a pinned AMI exists in the region with the instance type's architecture; a tracked AMI's
+  public SSM parameter exists (CloudFormation refuses a missing SSM-typed parameter);
+- secrets exist under their exact ARN (a partial ARN also resolves: the returned ARN is
+  compared) and SSM parameters exist;
+- certificates are issued, in the environment's region, and not expired;
+- ECR repositories and image tags or digests exist;
+- pinned EKS add-on versions are offered for the cluster's Kubernetes version;
+- the CDK bootstrap stack is version 6 or later (the templates' CheckBootstrapVersion rule).
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from config import ConfigError, load_config
+from config.limits import instance_type
+from config.models import PlatformConfig, ServiceConfig
+from tools.aws_account import existing_service_linked_role, service_linked_roles
+
+OK, BLOCKER, UNVERIFIED, WARNING = "ok", "BLOCKER", "cannot verify", "warning"
+MIN_BOOTSTRAP_VERSION = 6
+BOOTSTRAP_VERSION_PARAMETER = "/cdk-bootstrap/hnb659fds/version"
+_ECR = re.compile(r"^(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com/(?P<name>.+)$")
+_ROLE = re.compile(r"^arn:[a-z-]+:iam::(?P<account>\d{12}):role/(?P<path>.*/)?(?P<name>[^/]+)$")
+
+
+@dataclass(frozen=True)
+class Finding:
+    check: str
+    subject: str
+    status: str
+    help: str = ""
+
+
+class Clients:
+    """boto3 clients by service and region, made once (a client costs ~50 ms to build)."""
+
+    def __init__(self, session: Any, region: str) -> None:
+        self._session = session
+        self._region = region
+        self._made: dict[tuple[str, str], Any] = {}
+
+    def __call__(self, service: str, region: str | None = None) -> Any:
+        key = (service, region or self._region)
+        if key not in self._made:
+            self._made[key] = self._session.client(service, region_name=key[1])
+        return self._made[key]
+
+
+def _code(exc: Exception) -> str:
+    return str(getattr(exc, "response", {}).get("Error", {}).get("Code", type(exc).__name__))
+
+
+def _calls(check: str, subject: str, help_: str, call: Callable[[], Finding]) -> Finding:
+    """Run one API call; an error it raises becomes a finding, never a traceback."""
+    from botocore.exceptions import BotoCoreError, ClientError  # noqa: PLC0415
+
+    try:
+        return call()
+    except ClientError as exc:
+        code = _code(exc)
+        if code in ("AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "404"):
+            return Finding(check, subject, UNVERIFIED, f"{code}: the credentials cannot make this call ({exc})")
+        return Finding(check, subject, BLOCKER, f"{code}: {help_}")
+    except BotoCoreError as exc:
+        return Finding(check, subject, UNVERIFIED, str(exc))
+
+
+def check_account(config: PlatformConfig, aws: Clients) -> Iterator[Finding]:
+    account = aws("sts").get_caller_identity()["Account"]
+    if account == config.account:
+        yield Finding("account", config.account, OK)
+    else:
+        yield Finding("account", config.account, BLOCKER, f"the credentials are for account {account}: use the environment's account")
+
+
+def check_service_linked_roles(config: PlatformConfig, aws: Clients) -> Iterator[Finding]:
+    for role in service_linked_roles(config):
+        arn = existing_service_linked_role(aws("iam"), role.service)
+        if arn:
+            yield Finding("service-linked role", role.service, OK)
+        else:
+            yield Finding("service-linked role", role.service, BLOCKER, f"missing ({role.why}): run `make bootstrap ENV={config.name}`")
+
+
+def _role_exists(config: PlatformConfig, aws: Clients, check: str, arn: str) -> Finding:
+    match = _ROLE.match(arn)
+    if match is None:
+        return Finding(check, arn, BLOCKER, "not an IAM role ARN")
+    if match["account"] != config.account:
+        return Finding(check, arn, UNVERIFIED, "a role in another account: check it there (an access entry needs it to exist)")
+
+    def call() -> Finding:
+        found = aws("iam").get_role(RoleName=match["name"])["Role"]["Arn"]
+        if found != arn:
+            return Finding(check, arn, BLOCKER, f"the role named {match['name']} is {found}: use that ARN (path included)")
+        return Finding(check, arn, OK)
+
+    return _calls(check, arn, "no such role: create it first, or remove it from the config", call)
+
+
+def check_principals(config: PlatformConfig, aws: Clients) -> Iterator[Finding]:
+    if config.eks is not None:
+        for arn in (*config.eks.access.admins, *config.eks.access.viewers):
+            yield _role_exists(config, aws, "access entry principal", arn)
+    if config.permissions_boundary:
+        boundary = config.permissions_boundary
+
+        def call() -> Finding:
+            aws("iam").get_policy(PolicyArn=boundary)
+            return Finding("permissions boundary", boundary, OK)
+
+        yield _calls("permissions boundary", boundary, "no such managed policy: every role's create would fail", call)
+
+
+def check_zones(config: PlatformConfig, aws: Clients) -> Iterator[Finding]:
+    zones = {z["ZoneName"]: z["State"] for z in aws("ec2").describe_availability_zones(AllAvailabilityZones=False)["AvailabilityZones"]}
+    for zone in config.availability_zones:
+        if zones.get(zone) == "available":
+            yield Finding("availability zone", zone, OK)
+        else:
+            known = ", ".join(sorted(zones))
+            yield Finding("availability zone", zone, BLOCKER, f"not available in this account (it has {known}): change availability_zones")
+
+
+def check_ami(config: PlatformConfig, aws: Clients) -> Iterator[Finding]:
+    capacity = config.ecs.cluster.ec2_capacity
+    host = instance_type(capacity.instance_type)
+    arch = host.architecture if host else capacity.architecture
+    if capacity.ami.id is not None:
+        ami = capacity.ami.id
+
+        def call() -> Finding:
+            images = aws("ec2").describe_images(ImageIds=[ami])["Images"]
+            if not images:
+                return Finding("AMI", ami, BLOCKER, f"not found in {config.region}: AMI ids are per region")
+            found = images[0].get("Architecture")
+            if found != arch:
+                return Finding("AMI", ami, BLOCKER, f"a {found} image; {capacity.instance_type} needs {arch}")
+            return Finding("AMI", ami, OK)
+
+        yield _calls("AMI", ami, f"not found in {config.region}: AMI ids are per region", call)
+        return
+    family = "bottlerocket" if capacity.os == "bottlerocket" else "al2023"
+    name = _tracked_ami_parameter(capacity.os, arch)
+
+    def tracked() -> Finding:
+        aws("ssm").get_parameter(Name=name)
+        return Finding("AMI parameter", name, OK)
+
+    yield _calls("AMI parameter", name, f"AWS publishes no {family} {arch} ECS image parameter in {config.region}", tracked)
+
+
+def _tracked_ami_parameter(os_: str, arch: str) -> str:
+    """The public SSM parameter aws-cdk-lib's EcsOptimizedImage / BottleRocketImage read."""
+    if os_ == "bottlerocket":
+        return f"/aws/service/bottlerocket/aws-ecs-2/{arch}/latest/image_id"
+    return f"/aws/service/ecs/optimized-ami/amazon-linux-2023/{'arm64/' if arch == 'arm64' else ''}recommended/image_id"
+
+
+def _workloads(config: PlatformConfig) -> list[tuple[str, Any]]:
+    return [(f"ecs.services[{s.name}]", s) for s in config.ecs.services] + [
+        (f"ecs.scheduled_tasks[{t.name}]", t) for t in config.ecs.scheduled_tasks
+    ]
+
+
+def check_secrets(config: PlatformConfig, aws: Clients) -> Iterator[Finding]:
+    for field, workload in _workloads(config):
+        for env_name, ref in workload.task.container.secrets.items():
+            subject = f"{field} {env_name}"
+            if ref.secrets_manager_arn:
+                arn = ref.secrets_manager_arn
+                region = arn.split(":")[3]
+
+                def secret(arn: str = arn, region: str = region, subject: str = subject) -> Finding:
+                    found = aws("secretsmanager", region).describe_secret(SecretId=arn)["ARN"]
+                    if found != arn:  # a partial ARN (without the suffix) also resolves
+                        return Finding("secret", subject, BLOCKER, f"resolves to {found}: use that complete ARN")
+                    return Finding("secret", subject, OK)
+
+                yield _calls("secret", subject, f"{arn} does not exist: create it, or fix the ARN", secret)
+            elif ref.ssm_parameter:
+                name = ref.ssm_parameter
+
+                def parameter(name: str = name, subject: str = subject) -> Finding:
+                    found = aws("ssm").describe_parameters(ParameterFilters=[{"Key": "Name", "Values": [name]}])["Parameters"]
+                    if not found:
+                        return Finding("SSM parameter", subject, BLOCKER, f"{name} does not exist in {config.region}: create it")
+                    if found[0].get("Type") != "SecureString":
+                        return Finding("SSM parameter", subject, WARNING, f"{name} is a {found[0].get('Type')}, not a SecureString")
+                    return Finding("SSM parameter", subject, OK)
+
+                yield _calls("SSM parameter", subject, f"{name} cannot be read", parameter)
+
+
+def check_certificates(config: PlatformConfig, aws: Clients) -> Iterator[Finding]:
+    for service in config.ecs.services:
+        arn = service.load_balancer.certificate_arn if service.load_balancer else None
+        if arn is None:
+            continue
+        yield _certificate(config, aws, service, arn)
+
+
+def _certificate(config: PlatformConfig, aws: Clients, service: ServiceConfig, arn: str) -> Finding:
+    subject = f"ecs.services[{service.name}]"
+    region = arn.split(":")[3]
+    if region != config.region:
+        return Finding("certificate", subject, BLOCKER, f"in {region}; a load balancer in {config.region} needs a certificate there")
+
+    def call() -> Finding:
+        certificate = aws("acm").describe_certificate(CertificateArn=arn)["Certificate"]
+        status = certificate.get("Status")
+        if status != "ISSUED":
+            return Finding("certificate", subject, BLOCKER, f"{status}: finish its DNS validation, or use an issued certificate")
+        not_after = certificate.get("NotAfter")
+        if isinstance(not_after, datetime) and not_after < datetime.now(UTC):
+            return Finding("certificate", subject, BLOCKER, f"expired on {not_after:%Y-%m-%d}")
+        names = ", ".join(certificate.get("SubjectAlternativeNames") or [certificate.get("DomainName", "")])
+        return Finding("certificate", subject, OK, f"covers {names}")
+
+    return _calls("certificate", subject, f"{arn} does not exist in {region}", call)
+
+
+def check_images(config: PlatformConfig, aws: Clients) -> Iterator[Finding]:
+    for field, workload in _workloads(config):
+        image = workload.task.container.image
+        match = _ECR.match(image.repository)
+        subject = f"{field} {image.repository}"
+        if match is None:
+            yield Finding("image", subject, UNVERIFIED, "not an ECR repository: check the registry yourself")
+            continue
+        reference = {"imageDigest": image.digest} if image.digest else {"imageTag": image.tag}
+        shown = image.digest or image.tag
+        if match["account"] != config.account:
+            yield Finding("image", subject, UNVERIFIED, f"a repository in account {match['account']}: check {shown} there")
+            continue
+
+        def call(
+            match: re.Match[str] = match, reference: dict[str, Any] = reference, shown: Any = shown, subject: str = subject
+        ) -> Finding:
+            ecr = aws("ecr", match["region"])
+            ecr.describe_images(registryId=match["account"], repositoryName=match["name"], imageIds=[reference])
+            return Finding("image", subject, OK, str(shown))
+
+        yield _calls("image", subject, f"{shown} is not in the repository (or the repository does not exist): push it first", call)
+
+
+def check_addons(config: PlatformConfig, aws: Clients) -> Iterator[Finding]:
+    if config.eks is None:
+        return
+    version = config.eks.version
+    for name, pinned in sorted(config.eks.addons.items()):
+
+        def call(name: str = name, pinned: str = pinned) -> Finding:
+            offered = {
+                v["addonVersion"]
+                for addon in aws("eks").describe_addon_versions(addonName=name, kubernetesVersion=version)["addons"]
+                for v in addon["addonVersions"]
+            }
+            if pinned not in offered:
+                latest = sorted(offered)[-3:] if offered else []
+                return Finding("add-on", f"{name} {pinned}", BLOCKER, f"not offered for Kubernetes {version}; offered include {latest}")
+            return Finding("add-on", f"{name} {pinned}", OK)
+
+        yield _calls("add-on", f"{name} {pinned}", "cannot list the add-on's versions", call)
+
+
+def check_bootstrap(config: PlatformConfig, aws: Clients) -> Iterator[Finding]:
+    def call() -> Finding:
+        version = int(aws("ssm").get_parameter(Name=BOOTSTRAP_VERSION_PARAMETER)["Parameter"]["Value"])
+        if version < MIN_BOOTSTRAP_VERSION:
+            return Finding(
+                "CDK bootstrap", f"version {version}", BLOCKER, f"run `make bootstrap ENV={config.name}` (needs {MIN_BOOTSTRAP_VERSION}+)"
+            )
+        return Finding("CDK bootstrap", f"version {version}", OK)
+
+    yield _calls("CDK bootstrap", f"{config.account}/{config.region}", f"not bootstrapped: run `make bootstrap ENV={config.name}`", call)
+
+
+CHECKS: tuple[Callable[[PlatformConfig, Clients], Iterator[Finding]], ...] = (
+    check_account,
+    check_service_linked_roles,
+    check_principals,
+    check_zones,
+    check_ami,
+    check_secrets,
+    check_certificates,
+    check_images,
+    check_addons,
+    check_bootstrap,
+)
+
+
+def preflight(config: PlatformConfig, aws: Clients) -> list[Finding]:
+    """Every finding of every check; a check that cannot run at all is one 'cannot verify'."""
+    from botocore.exceptions import BotoCoreError, ClientError  # noqa: PLC0415
+
+    findings: list[Finding] = []
+    for check in CHECKS:
+        name = check.__name__.removeprefix("check_").replace("_", " ")
+        try:
+            findings += list(check(config, aws))
+        except (BotoCoreError, ClientError) as exc:
+            findings.append(Finding(name, "-", UNVERIFIED, f"{_code(exc)}: {exc}"))
+    return findings
+
+
+def render(findings: list[Finding]) -> str:
+    widths = [max(len(getattr(f, col)) for f in findings) for col in ("check", "subject", "status")]
+    lines = [f"{'check':{widths[0]}}  {'subject':{widths[1]}}  {'result':{widths[2]}}  help"]
+    lines += [f"{f.check:{widths[0]}}  {f.subject:{widths[1]}}  {f.status:{widths[2]}}  {f.help}".rstrip() for f in findings]
+    blockers = sum(f.status == BLOCKER for f in findings)
+    unverified = sum(f.status == UNVERIFIED for f in findings)
+    lines.append(f"\n{blockers} blocker(s), {unverified} not verifiable from here, {len(findings)} checks")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Check that the AWS account is ready for an environment's config.")
+    parser.add_argument("--env", required=True)
+    args = parser.parse_args(argv)
+    try:
+        config = load_config(args.env)
+    except ConfigError as exc:
+        sys.stderr.write(f"{exc}\n")
+        return 2
+    import boto3  # noqa: PLC0415 - only this command needs the SDK
+
+    findings = preflight(config, Clients(boto3.Session(region_name=config.region), config.region))
+    print(render(findings))
+    return 1 if any(f.status == BLOCKER for f in findings) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
