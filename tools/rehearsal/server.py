@@ -1,0 +1,85 @@
+"""The emulator, with berth's extension installed and the account seeded, on loopback.
+
+    .venv-rehearse/bin/python -m tools.rehearsal.server --port 4599 --seed seed.json
+
+Seeding puts in place what `make preflight` checks exists before a deploy (IAM roles of
+access entries, secrets under their exact ARNs, SSM parameters, AWS's public AMI
+parameters), because the account a real deploy meets has them too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+
+def seed(data: dict[str, Any]) -> None:
+    import ministack.services.iam as _iam  # noqa: PLC0415
+    import ministack.services.secretsmanager as _secrets  # noqa: PLC0415
+    import ministack.services.ssm as _ssm  # noqa: PLC0415
+
+    for arn in data.get("roles", []):
+        name = arn.rsplit("/", 1)[-1]
+        trust = json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Principal": {"AWS": arn.split(":role/")[0] + ":root"}, "Action": "sts:AssumeRole"}],
+            }
+        )
+        _iam._create_role({"RoleName": [name], "AssumeRolePolicyDocument": [trust], "Path": ["/"]})
+    for arn in data.get("secrets", []):
+        name = arn.split(":secret:", 1)[1][:-7]
+        _secrets._store_new_secret(name, secret_string="{}")
+        _secrets._secrets[name]["ARN"] = arn  # the exact ARN the config names (AWS picks the suffix)
+    for name, value in data.get("parameters", {}).items():
+        if not name.startswith("/aws/"):
+            _ssm._put_parameter({"Name": name, "Value": value, "Type": "SecureString"})
+            continue
+        # AWS's public parameters (the ECS-optimized AMIs): PutParameter refuses /aws/ names,
+        # so the record is written as AWS publishes it.
+        arn = f"arn:aws:ssm:{os.environ['MINISTACK_REGION']}::parameter{name}"
+        _ssm._parameters[name] = {
+            "Name": name,
+            "Value": value,
+            "OriginalValue": value,
+            "Type": "String",
+            "KeyId": "",
+            "Version": 1,
+            "ARN": arn,
+            "LastModifiedDate": 0,
+            "DataType": "aws:ec2:image" if name.endswith("image_id") else "text",
+            "Description": "",
+            "Tier": "Standard",
+            "AllowedPattern": "",
+            "Policies": [],
+            "Labels": [],
+        }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--port", required=True)
+    parser.add_argument("--seed", type=Path)
+    args = parser.parse_args()
+    os.environ["GATEWAY_PORT"] = args.port
+    os.environ.setdefault("BIND_HOST", "127.0.0.1")
+    from ministack.services.cloudformation import provisioners  # noqa: PLC0415
+
+    from tools.rehearsal.extension import install  # noqa: PLC0415
+
+    added = install(provisioners._RESOURCE_HANDLERS)
+    print(f"berth extension: {len(added)} types added: {', '.join(added)}", flush=True)
+    if args.seed:
+        seed(json.loads(args.seed.read_text()))
+    from ministack.app import main as serve  # noqa: PLC0415
+
+    sys.argv = ["ministack"]
+    return serve() or 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
