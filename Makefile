@@ -20,7 +20,7 @@ PY_STAMP := $(VENV)/.berth-installed
 CHECKOV_STAMP := $(CHECKOV_VENV)/.berth-installed
 NODE_STAMP := node_modules/.berth-installed
 
-.PHONY: help setup synth-setup synth synth-all bench review rehearse test lint format snapshot-update compliance safe-changes schema aws-data diff preflight deploy first-deploy destroy bootstrap clean
+.PHONY: help setup synth-setup synth synth-all bench review rehearse rehearse-test test lint format snapshot-update compliance safe-changes schema aws-data diff preflight deploy first-deploy destroy bootstrap clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | sort
@@ -77,7 +77,10 @@ format: setup ## apply ruff's formatting and fixes
 	$(VENV)/bin/ruff check --fix .
 
 rehearse: synth-setup $(REHEARSE_STAMP) ## deploy, update and tear down ENV with the real CDK CLI on a local AWS emulator (offline, no account)
-	JSII_NODE=$(NODE) $(PY) -m tools.rehearsal.run --env $(ENV)
+	JSII_NODE=$(NODE) $(PY) -m tools.rehearsal.run --env $(ENV) $(if $(REHEARSE_BASE),--base $(REHEARSE_BASE))
+
+rehearse-test: setup $(REHEARSE_STAMP) ## the rehearsal's own tests: bugs injected into dev's templates, each refused as AWS would
+	JSII_NODE=$(NODE) $(PY) -m pytest -m rehearsal tests/rehearsal
 
 snapshot-update: setup ## rewrite the template snapshots under tests/__snapshots__
 	$(PY) -m pytest tests/test_snapshots.py --snapshot-update

@@ -376,13 +376,13 @@ def _service_providers_associated(logical_id: str, props: dict[str, Any], stack_
 # ECS resolves a task's secrets when it starts the task: a missing secret stops every task,
 # the service never reaches a steady state, and CloudFormation fails the service.
 def _task_secrets_exist(task_definition: str) -> None:
-    family_revision = task_definition.rsplit("/", 1)[-1]
-    definition = _ecs._task_defs.get(family_revision) or _ecs._task_defs.get(task_definition)
+    key = _ecs._resolve_td_key(task_definition)
+    definition = _ecs._task_defs.get(key) if key else None
     if definition is None:
-        return
+        raise RefusedError(f"ClientException: Unable to find task definition: {task_definition}")
     for container in definition.get("containerDefinitions") or []:
         for secret in container.get("secrets") or []:
-            source = str(secret.get("valueFrom", ""))
+            source = str(secret.get("valueFrom") or secret.get("ValueFrom") or "")  # the emulator keeps the template's case
             if ":secretsmanager:" in source:
                 arn = ":".join(source.split(":")[:7])
                 _, record = _secrets._resolve(arn)
@@ -521,11 +521,11 @@ def _access_entry_create(logical_id: str, props: dict[str, Any], stack_name: str
         "accessEntryArn": arn,
         "type": props.get("Type", "STANDARD"),
     }
-    return key, {"AccessEntryArn": arn}
+    return f"{cluster}|{principal}", {"AccessEntryArn": arn}  # the store's key holds a NUL, which no physical id may
 
 
 def _access_entry_delete(physical_id: str, props: dict[str, Any]) -> None:
-    _eks._access_entries.pop(physical_id, None)
+    _eks._access_entries.pop(physical_id.replace("|", "\x00", 1), None)
 
 
 # https://docs.aws.amazon.com/eks/latest/userguide/fargate-profile.html (private subnets only, pod execution role)
@@ -557,11 +557,11 @@ def _pod_identity_create(logical_id: str, props: dict[str, Any], stack_name: str
     association = f"a-{new_uuid().replace('-', '')[:17]}"
     arn = f"arn:aws:eks:{get_region()}:{get_account_id()}:podidentityassociation/{cluster}/{association}"
     _eks._pod_identity_associations[f"{cluster}\x00{association}"] = {"associationId": association, "associationArn": arn, **props}
-    return f"{cluster}\x00{association}", {"AssociationArn": arn, "AssociationId": association}
+    return f"{cluster}|{association}", {"AssociationArn": arn, "AssociationId": association}
 
 
 def _pod_identity_delete(physical_id: str, props: dict[str, Any]) -> None:
-    _eks._pod_identity_associations.pop(physical_id, None)
+    _eks._pod_identity_associations.pop(physical_id.replace("|", "\x00", 1), None)
 
 
 # https://docs.aws.amazon.com/eks/latest/userguide/creating-an-add-on.html

@@ -1,0 +1,16 @@
+"""The rehearsal's tests need none of the suite's background runs (end-to-end synths, the
+review): these fixtures, of the same names, replace the session-wide ones for this folder."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cli_synths() -> None:
+    return None
+
+
+@pytest.fixture(scope="session", autouse=True)
+def review_run() -> None:
+    return None
