@@ -6,10 +6,33 @@ Shared by `make bootstrap` (which creates the service-linked roles) and `make pr
 
 from __future__ import annotations
 
+import argparse
+import sys
 from dataclasses import dataclass
 from typing import Any
 
+from config import ConfigError, load_config
 from config.models import PlatformConfig
+
+
+def environment_from_cli(argv: list[str] | None, description: str) -> PlatformConfig:
+    """`--env NAME` loaded and validated; a bad config prints its report and exits 2."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--env", required=True)
+    args = parser.parse_args(argv)
+    try:
+        return load_config(args.env)
+    except ConfigError as exc:
+        sys.stderr.write(f"{exc}\n")
+        raise SystemExit(2) from None
+
+
+def account_mismatch(config: PlatformConfig, sts: Any) -> str | None:
+    """A message when the credentials are for another account than the environment's."""
+    account = sts.get_caller_identity()["Account"]
+    if account != config.account:
+        return f"the credentials are for account {account}; environment '{config.name}' is account {config.account}"
+    return None
 
 
 @dataclass(frozen=True)

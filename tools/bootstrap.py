@@ -11,13 +11,11 @@ https://docs.aws.amazon.com/IAM/latest/UserGuide/using-service-linked-roles.html
 
 from __future__ import annotations
 
-import argparse
 import sys
 from typing import Any
 
-from config import ConfigError, load_config
 from config.models import PlatformConfig
-from tools.aws_account import existing_service_linked_role, service_linked_roles
+from tools.aws_account import account_mismatch, environment_from_cli, existing_service_linked_role, service_linked_roles
 
 
 def ensure_service_linked_roles(config: PlatformConfig, iam: Any) -> list[tuple[str, str, str]]:
@@ -33,29 +31,14 @@ def ensure_service_linked_roles(config: PlatformConfig, iam: Any) -> list[tuple[
     return done
 
 
-def account_matches(config: PlatformConfig, sts: Any) -> str | None:
-    """A message when the credentials are for another account than the environment's."""
-    account = sts.get_caller_identity()["Account"]
-    if account != config.account:
-        return f"the credentials are for account {account}; environment '{config.name}' is account {config.account}"
-    return None
-
-
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Create the service-linked roles an environment needs.")
-    parser.add_argument("--env", required=True)
-    args = parser.parse_args(argv)
-    try:
-        config = load_config(args.env)
-    except ConfigError as exc:
-        sys.stderr.write(f"{exc}\n")
-        return 2
+    config = environment_from_cli(argv, "Create the service-linked roles an environment needs.")
     import boto3  # noqa: PLC0415 - only this command needs the SDK
     from botocore.exceptions import BotoCoreError, ClientError  # noqa: PLC0415
 
     session = boto3.Session(region_name=config.region)
     try:
-        wrong = account_matches(config, session.client("sts"))
+        wrong = account_mismatch(config, session.client("sts"))
         if wrong:
             sys.stderr.write(f"berth bootstrap: {wrong}\n")
             return 1

@@ -26,7 +26,6 @@ What is checked, and the AWS behaviour behind it:
 
 from __future__ import annotations
 
-import argparse
 import re
 import sys
 from collections.abc import Callable, Iterator
@@ -34,10 +33,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from config import ConfigError, load_config
 from config.limits import instance_type
 from config.models import PlatformConfig, ServiceConfig
-from tools.aws_account import existing_service_linked_role, service_linked_roles
+from tools.aws_account import account_mismatch, environment_from_cli, existing_service_linked_role, service_linked_roles
 
 OK, BLOCKER, UNVERIFIED, WARNING = "ok", "BLOCKER", "cannot verify", "warning"
 MIN_BOOTSTRAP_VERSION = 6
@@ -89,11 +87,12 @@ def _calls(check: str, subject: str, help_: str, call: Callable[[], Finding]) ->
 
 
 def check_account(config: PlatformConfig, aws: Clients) -> Iterator[Finding]:
-    account = aws("sts").get_caller_identity()["Account"]
-    if account == config.account:
-        yield Finding("account", config.account, OK)
-    else:
-        yield Finding("account", config.account, BLOCKER, f"the credentials are for account {account}: use the environment's account")
+    wrong = account_mismatch(config, aws("sts"))
+    yield (
+        Finding("account", config.account, BLOCKER, f"{wrong}: use the environment's account")
+        if wrong
+        else Finding("account", config.account, OK)
+    )
 
 
 def check_service_linked_roles(config: PlatformConfig, aws: Clients) -> Iterator[Finding]:
@@ -338,14 +337,7 @@ def render(findings: list[Finding]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Check that the AWS account is ready for an environment's config.")
-    parser.add_argument("--env", required=True)
-    args = parser.parse_args(argv)
-    try:
-        config = load_config(args.env)
-    except ConfigError as exc:
-        sys.stderr.write(f"{exc}\n")
-        return 2
+    config = environment_from_cli(argv, "Check that the AWS account is ready for an environment's config.")
     import boto3  # noqa: PLC0415 - only this command needs the SDK
 
     findings = preflight(config, Clients(boto3.Session(region_name=config.region), config.region))

@@ -16,7 +16,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 
 from config import load_config
@@ -45,10 +44,9 @@ def cloudformation(dev: Path, tmp_path_factory: pytest.TempPathFactory) -> Itera
         run.cdk(aws, workdir, "bootstrap", "bootstrap", f"aws://{config.account}/{config.region}")
         run.cdk(aws, workdir, "deploy", "deploy", "--all", "--app", str(dev), "--require-approval", "never")
         run.cdk(aws, workdir, "destroy ecs", "destroy", "berth-dev-ecs", "--app", str(dev), "--force")
-        session = boto3.Session(aws_access_key_id=aws["AWS_ACCESS_KEY_ID"], aws_secret_access_key="x", region_name=config.region)
         yield Api(
-            session.client("cloudformation", endpoint_url=aws["AWS_ENDPOINT_URL"]),
-            session.client("s3", endpoint_url=aws["AWS_ENDPOINT_URL"]),
+            run.emulator_client(aws, "cloudformation"),
+            run.emulator_client(aws, "s3"),
             f"cdk-hnb659fds-assets-{config.account}-{config.region}",
             config.region,
         )

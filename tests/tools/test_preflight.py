@@ -24,7 +24,7 @@ from moto import mock_aws
 from config import load_config
 from config.models import PlatformConfig
 from tools import bootstrap, preflight
-from tools.aws_account import service_linked_roles
+from tools.aws_account import account_mismatch, service_linked_roles
 from tools.preflight import BLOCKER, OK, UNVERIFIED, Clients, Finding
 
 REGION = "eu-west-1"
@@ -106,7 +106,7 @@ def test_credentials_of_another_account(aws: Clients, monkeypatch: pytest.Monkey
     other = DEV.model_copy(update={"account": "999999999999"})
     (finding,) = list(preflight.check_account(other, aws))
     assert finding.status == BLOCKER
-    assert "account 111111111111" in finding.help
+    assert "the credentials are for account 111111111111" in finding.help
 
 
 def test_principal_in_another_account_cannot_be_verified(aws: Clients) -> None:
@@ -267,8 +267,5 @@ def test_bootstrap_leaves_existing_roles_alone(aws: Clients) -> None:
 
 
 def test_bootstrap_refuses_credentials_of_another_account(aws: Clients) -> None:
-    assert (
-        bootstrap.account_matches(PROD, aws("sts"))
-        == "the credentials are for account 111111111111; environment 'prod' is account 222222222222"
-    )
-    assert bootstrap.account_matches(DEV, aws("sts")) is None
+    assert account_mismatch(PROD, aws("sts")) == "the credentials are for account 111111111111; environment 'prod' is account 222222222222"
+    assert account_mismatch(DEV, aws("sts")) is None

@@ -147,16 +147,21 @@ def cdk(aws: dict[str, str], workdir: Path, step: str, *args: str) -> None:
 # --- what is in the account ---------------------------------------------------------------------
 
 
-def inventory(aws: dict[str, str]) -> dict[str, set[str]]:
-    """What a stack could leave behind, by kind."""
+def emulator_client(aws: dict[str, str], service: str) -> Any:
+    """A boto3 client of the emulator's `service`."""
     import boto3  # noqa: PLC0415
 
     session = boto3.Session(
         aws_access_key_id=aws["AWS_ACCESS_KEY_ID"], aws_secret_access_key=aws["AWS_SECRET_ACCESS_KEY"], region_name=aws["AWS_REGION"]
     )
+    return session.client(service, endpoint_url=aws["AWS_ENDPOINT_URL"])
+
+
+def inventory(aws: dict[str, str]) -> dict[str, set[str]]:
+    """What a stack could leave behind, by kind."""
 
     def client(name: str) -> Any:
-        return session.client(name, endpoint_url=aws["AWS_ENDPOINT_URL"])
+        return emulator_client(aws, name)
 
     ec2 = client("ec2")
     keys = client("kms")
@@ -219,16 +224,11 @@ def leftovers(
 # --- the runbook's manual teardown step ---------------------------------------------------------
 
 
-def delete_retained_clusters(aws: dict[str, str], outdir: Path) -> Counter[str]:
+def delete_retained_clusters(aws: dict[str, str]) -> Counter[str]:
     """docs/first-deploy.md, prod teardown step 2: node groups, cluster, control-plane security
     group, in that order. Returns what it deleted, by type."""
-    import boto3  # noqa: PLC0415
-
-    session = boto3.Session(
-        aws_access_key_id=aws["AWS_ACCESS_KEY_ID"], aws_secret_access_key=aws["AWS_SECRET_ACCESS_KEY"], region_name=aws["AWS_REGION"]
-    )
-    eks = session.client("eks", endpoint_url=aws["AWS_ENDPOINT_URL"])
-    ec2 = session.client("ec2", endpoint_url=aws["AWS_ENDPOINT_URL"])
+    eks = emulator_client(aws, "eks")
+    ec2 = emulator_client(aws, "ec2")
     deleted: Counter[str] = Counter()
     for name in eks.list_clusters()["clusters"]:
         for group in eks.list_nodegroups(clusterName=name)["nodegroups"]:
@@ -280,7 +280,7 @@ def rehearse(env: str, base_ref: str, workdir: Path, *, manual_teardown: bool = 
             cdk(aws, workdir, "protections off", "deploy", "--all", "--app", str(work_first), "--require-approval", "never")
         others = [s for s in stacks if s not in network]
         cdk(aws, workdir, "destroy (all but network)", "destroy", *others, "--app", str(work_first), "--force")
-        by_hand = delete_retained_clusters(aws, workdir) if manual_teardown else Counter()
+        by_hand = delete_retained_clusters(aws) if manual_teardown else Counter()
         cdk(aws, workdir, "destroy network", "destroy", *network, "--app", str(work_first), "--force")
         problems, kept = leftovers(before, inventory(aws), retained_by_design(work), by_hand)
     print(f"  {'total':32} {time.monotonic() - started:5.1f} s", flush=True)
