@@ -21,6 +21,7 @@ from typing import Any
 
 from config import ConfigError, load_config
 from config.loader import config_warnings
+from stacks.output import remove_assembly
 
 # Context keys of `cdk synth -c KEY=VALUE`, as the CDK CLI hands them to the app process
 # (the names of aws-cdk-lib's cx_api.CONTEXT_ENV and CONTEXT_OVERFLOW_LOCATION_ENV; written
@@ -46,6 +47,8 @@ def main() -> int:
         config = load_config(context.get("env"), context.get("config"))
     except ConfigError as exc:
         sys.stderr.write(f"{exc}\n")
+        if os.environ.get(_OUTDIR_ENV):  # under the CLI: no earlier assembly stays to be deployed
+            remove_assembly(Path(os.environ[_OUTDIR_ENV]))
         return 2
     for warning in config_warnings(config):
         sys.stderr.write(f"berth: warning: {warning}\n")

@@ -11,7 +11,6 @@ holds the findings.
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 from aws_cdk import App
@@ -19,10 +18,10 @@ from constructs import IConstruct
 
 from config.models import PlatformConfig
 from stacks.base import pascal
+from stacks.output import REPORT, remove_assembly
 from stacks.platform import build_app, new_app
 
 _JSII_PREFIX = re.compile(r"^(@jsii/kernel\.)?(RuntimeError|Error|ValidationError): ")
-REPORT = "validation-report.json"
 
 
 class SynthError(Exception):
@@ -36,7 +35,7 @@ def synthesize(config: PlatformConfig, *, outdir: str | None = None, first_deplo
         build_app(config, app=app, first_deploy=first_deploy).synth()
     except Exception as exc:  # jsii raises RuntimeError; a bug of berth's own may raise anything
         outdir = Path(app.outdir)
-        _remove_assembly(outdir)
+        remove_assembly(outdir)
         raise SynthError(_message(exc, app, config, outdir)) from None
 
 
@@ -90,19 +89,3 @@ def config_field(path: str, config: PlatformConfig) -> str | None:
     elif stack.endswith("-network"):
         ids |= {"Network": "network"}
     return ids.get(construct)
-
-
-# The files of a cloud assembly: what `cdk deploy` would read. An earlier run's are removed
-# too, or a failed synth would leave an older assembly in place to be deployed. The CLI's
-# lock files and cdk-nag's report stay.
-_ASSEMBLY_FILES = ("manifest.json", "tree.json", "cdk.out", "*.template.json", "*.assets.json", "*.metadata.json", "asset.*")
-
-
-def _remove_assembly(outdir: Path) -> None:
-    if not outdir.is_dir():
-        return
-    for entry in {e for pattern in _ASSEMBLY_FILES for e in outdir.glob(pattern)}:
-        if entry.is_dir():
-            shutil.rmtree(entry, ignore_errors=True)
-        else:
-            entry.unlink(missing_ok=True)

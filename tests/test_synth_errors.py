@@ -76,3 +76,15 @@ def test_the_app_exits_2_with_the_message_and_no_traceback(
     assert "Traceback" not in err
     for name in ASSEMBLY:
         assert not (outdir / name).exists()
+
+
+def test_a_bad_config_leaves_no_earlier_assembly_to_deploy(
+    outdir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (outdir / "berth-dev-ecs.template.json").write_text("{}")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: dev\nregion: eu-west-9\n")
+    monkeypatch.setenv("CDK_CONTEXT_JSON", json.dumps({"config": str(bad)}))
+    assert berth_app.main() == 2
+    assert "region: no AWS region has this name" in capsys.readouterr().err
+    assert list(outdir.iterdir()) == []
