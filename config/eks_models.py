@@ -10,10 +10,10 @@ from __future__ import annotations
 from ipaddress import IPv4Network
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from config import patterns
-from config.errors import Problem, ProblemsError
+from config.errors import CrossCheckedModel, Problem, ProblemsError, run_checks
 from config.iam import Permission
 from config.limits import (
     AUTO_MODE_MIN_VERSION,
@@ -26,7 +26,7 @@ from config.limits import (
 )
 
 
-class _Model(BaseModel):
+class _Model(CrossCheckedModel):
     model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
 
 
@@ -224,30 +224,52 @@ class EksConfig(_Model):
 
     @model_validator(mode="after")
     def _capacity(self) -> EksConfig:
-        problems: list[Problem] = []
-        if not self.auto_mode.enabled and not self.node_groups and not self.fargate_profiles:
-            problems.append(Problem("node_groups", "the cluster has no capacity: add node groups, Fargate profiles or enable auto_mode"))
-        if not self.auto_mode.enabled:
-            missing = [a for a in EKS_ADDONS if a not in self.addons]
-            if missing:
-                problems.append(Problem("addons", f"without Auto Mode, pin a version for every core add-on; missing: {', '.join(missing)}"))
-        minimum = ".".join(map(str, AUTO_MODE_MIN_VERSION))
-        if self.auto_mode.enabled and tuple(int(part) for part in self.version.split(".")) < AUTO_MODE_MIN_VERSION:
-            problems.append(Problem("auto_mode.enabled", f"EKS Auto Mode needs Kubernetes {minimum} or later; version is {self.version}"))
-        if self.auto_mode.enabled and self.fargate_profiles:
-            problems.append(
-                Problem(
-                    "fargate_profiles",
-                    "Fargate pods on an Auto Mode cluster have no DNS: Auto Mode runs no kube-dns Service (aws/containers-roadmap#2546) "
-                    "and Fargate nodes are not Auto Mode nodes. Remove the Fargate profiles (Auto Mode runs those pods itself), or "
-                    "turn Auto Mode off and use node groups",
-                )
-            )
-        if self.autoscaler != "none" and not self.node_groups:
-            problems.append(Problem("autoscaler", "an autoscaler scales managed node groups; there are none (Auto Mode scales natively)"))
-        names = [g.name for g in self.node_groups]
-        for name in sorted({n for n in names if names.count(n) > 1}):
-            problems.append(Problem("node_groups", f"node group name '{name}' is used more than once"))
-        if problems:
-            raise ProblemsError(problems)
+        run_checks(
+            self, _has_capacity, _addons_pinned, _auto_mode_version, _auto_mode_without_fargate, _autoscaler_has_groups, _unique_groups
+        )
         return self
+
+
+def _has_capacity(e: EksConfig) -> list[Problem]:
+    if not e.auto_mode.enabled and not e.node_groups and not e.fargate_profiles:
+        return [Problem("node_groups", "the cluster has no capacity: add node groups, Fargate profiles or enable auto_mode")]
+    return []
+
+
+def _addons_pinned(e: EksConfig) -> list[Problem]:
+    missing = [a for a in EKS_ADDONS if a not in e.addons] if not e.auto_mode.enabled else []
+    if missing:
+        return [Problem("addons", f"without Auto Mode, pin a version for every core add-on; missing: {', '.join(missing)}")]
+    return []
+
+
+def _auto_mode_version(e: EksConfig) -> list[Problem]:
+    if e.auto_mode.enabled and tuple(int(part) for part in e.version.split(".")) < AUTO_MODE_MIN_VERSION:
+        minimum = ".".join(map(str, AUTO_MODE_MIN_VERSION))
+        return [Problem("auto_mode.enabled", f"EKS Auto Mode needs Kubernetes {minimum} or later; version is {e.version}")]
+    return []
+
+
+def _auto_mode_without_fargate(e: EksConfig) -> list[Problem]:
+    if e.auto_mode.enabled and e.fargate_profiles:
+        message = (
+            "Fargate pods on an Auto Mode cluster have no DNS: Auto Mode runs no kube-dns Service (aws/containers-roadmap#2546) "
+            "and Fargate nodes are not Auto Mode nodes. Remove the Fargate profiles (Auto Mode runs those pods itself), or "
+            "turn Auto Mode off and use node groups"
+        )
+        return [Problem("fargate_profiles", message)]
+    return []
+
+
+def _autoscaler_has_groups(e: EksConfig) -> list[Problem]:
+    if e.autoscaler != "none" and not e.node_groups:
+        return [Problem("autoscaler", "an autoscaler scales managed node groups; there are none (Auto Mode scales natively)")]
+    return []
+
+
+def _unique_groups(e: EksConfig) -> list[Problem]:
+    names = [g.name for g in e.node_groups]
+    return [
+        Problem("node_groups", f"node group name '{name}' is used more than once")
+        for name in sorted({n for n in names if names.count(n) > 1})
+    ]

@@ -6,13 +6,16 @@ field path, the bad value and what is allowed. No traceback ever reaches the use
 
 from __future__ import annotations
 
+import contextvars
 import difflib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError, ValidatorFunctionWrapHandler, model_validator
+from pydantic_core import InitErrorDetails
 
 from config.patterns import PATTERN_WORDS
 
@@ -168,3 +171,82 @@ def name_list_items(field: str, data: Any) -> str:
 
 def with_named_items(problems: list[Problem], data: Any) -> list[Problem]:
     return [Problem(name_list_items(p.field, data), p.message, p.value, p.has_value) for p in problems]
+
+
+# True while a model's checks run on a partial model (config.errors.CrossCheckedModel).
+_PARTIAL: contextvars.ContextVar[bool] = contextvars.ContextVar("berth_partial_model", default=False)
+
+
+def run_checks(model: Any, *checks: Callable[[Any], list[Problem]]) -> None:
+    """Run each check on `model` and raise one ProblemsError with all they found. On a partial
+    model a check that needs a field that failed (AttributeError) is skipped, not the others."""
+    problems: list[Problem] = []
+    for check in checks:
+        try:
+            problems += check(model)
+        except AttributeError:
+            if not _PARTIAL.get():
+                raise
+    if problems:
+        raise ProblemsError(problems)
+
+
+class CrossCheckedModel(BaseModel):
+    """A model whose cross-field checks run even when one of its fields is wrong.
+
+    pydantic runs a model's `mode="after"` validators only once every field has validated,
+    so a typo in one field would hide, say, "more NAT gateways than zones" until the typo is
+    fixed. Here, when fields fail, each after-validator runs on a partial model built from the
+    fields that did validate; a check that needs a failed field is skipped (it raises), and
+    the problems of the others join the field errors in one report.
+    """
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _cross_checks_despite_field_errors(cls, data: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+        try:
+            return handler(data)
+        except ValidationError as exc:
+            extra = _partial_cross_checks(cls, data, exc)
+            if not extra:
+                raise
+            details = [
+                InitErrorDetails(type=e["type"], loc=e["loc"], input=e["input"], **({"ctx": e["ctx"]} if "ctx" in e else {}))
+                for e in exc.errors()
+            ]
+            raise ValidationError.from_exception_data(exc.title, [*details, *extra]) from None
+
+
+def _partial_cross_checks(cls: type[BaseModel], data: Any, exc: ValidationError) -> list[InitErrorDetails]:
+    errors = exc.errors()
+    failed = {e["loc"][0] for e in errors if e["loc"] and e["loc"][0] in cls.model_fields}
+    if not isinstance(data, dict) or not failed or any(not e["loc"] for e in errors):
+        return []  # nothing failed at this level, or the checks themselves already ran and failed
+    good: dict[str, Any] = {}
+    for name, field in cls.model_fields.items():
+        if name in failed:
+            continue
+        if name not in data:
+            if not field.is_required():
+                good[name] = field.get_default(call_default_factory=True)
+            continue
+        try:
+            good[name] = TypeAdapter(field.annotation).validate_python(data[name])
+        except ValidationError:
+            continue
+    partial = cls.model_construct(**good)
+    found: list[InitErrorDetails] = []
+    token = _PARTIAL.set(True)
+    try:
+        for decorator in cls.__pydantic_decorators__.model_validators.values():
+            if decorator.info.mode != "after":
+                continue
+            try:
+                decorator.func(partial)
+            except ValueError as problem:  # ProblemsError included
+                found.append(InitErrorDetails(type="value_error", loc=(), input=data, ctx={"error": problem}))
+            except Exception:  # the check needs a field that failed (or trips on a partial model): skipped
+                continue
+    finally:
+        _PARTIAL.reset(token)
+    return found

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import re
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
 
-from config.errors import Problem, ProblemsError
+from config.errors import CrossCheckedModel, Problem, ProblemsError
 
 _ACTION = re.compile(r"^[a-z0-9-]+:[A-Za-z0-9*]+$")
 _SECRET_ARN = re.compile(r"^arn:[a-z-]+:secretsmanager:[a-z0-9-]*:\d*:secret:")
 _SECRET_SUFFIX = re.compile(r"-[A-Za-z0-9]{6}$")
 
 
-class Permission(BaseModel):
+class Permission(CrossCheckedModel):
     """One identity-policy statement. Least privilege is checked here: no `*` action, no
     whole-service wildcard, ARNs only, and a written reason for any wildcard resource."""
 

@@ -14,11 +14,11 @@ import re
 from ipaddress import IPv4Network
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from config import patterns
 from config.eks_models import EksConfig
-from config.errors import Problem, ProblemsError
+from config.errors import CrossCheckedModel, Problem, ProblemsError, run_checks
 from config.iam import Permission
 from config.limits import (
     ANY_ZONE_LETTER,
@@ -51,7 +51,7 @@ Percent = Annotated[int, Field(ge=1, le=100)]
 _SECRET_NAME_HINT = re.compile(r"(PASSWORD|PASSWD|SECRET|TOKEN|PRIVATE_KEY|API_KEY|ACCESS_KEY|CREDENTIAL)", re.I)
 
 
-class Model(BaseModel):
+class Model(CrossCheckedModel):
     """Base for every config model: immutable, and unknown fields are errors (typos)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
@@ -440,18 +440,28 @@ class ServiceConfig(Workload):
 
     @model_validator(mode="after")
     def _consistent(self) -> ServiceConfig:
-        problems: list[Problem] = []
-        a = self.autoscaling
-        if not a.min_tasks <= self.desired_count <= a.max_tasks:
-            allowed = f"[min_tasks, max_tasks] = [{a.min_tasks}, {a.max_tasks}]"
-            problems.append(Problem("desired_count", f"desired_count must be within autoscaling {allowed}", self.desired_count, True))
-        if a.requests_per_target is not None and self.load_balancer is None:
-            problems.append(Problem("autoscaling.requests_per_target", "request-count scaling needs a load_balancer (web services only)"))
-        if self.load_balancer is not None and self.task.container.port is None:
-            problems.append(Problem("task.container.port", "a web service behind a load balancer needs a container port"))
-        if problems:
-            raise ProblemsError(problems)
+        run_checks(self, _desired_within_autoscaling, _request_scaling_needs_load_balancer, _load_balancer_needs_port)
         return self
+
+
+def _desired_within_autoscaling(s: ServiceConfig) -> list[Problem]:
+    a = s.autoscaling
+    if a.min_tasks <= s.desired_count <= a.max_tasks:
+        return []
+    allowed = f"[min_tasks, max_tasks] = [{a.min_tasks}, {a.max_tasks}]"
+    return [Problem("desired_count", f"desired_count must be within autoscaling {allowed}", s.desired_count, True)]
+
+
+def _request_scaling_needs_load_balancer(s: ServiceConfig) -> list[Problem]:
+    if s.autoscaling.requests_per_target is not None and s.load_balancer is None:
+        return [Problem("autoscaling.requests_per_target", "request-count scaling needs a load_balancer (web services only)")]
+    return []
+
+
+def _load_balancer_needs_port(s: ServiceConfig) -> list[Problem]:
+    if s.load_balancer is not None and s.task.container.port is None:
+        return [Problem("task.container.port", "a web service behind a load balancer needs a container port")]
+    return []
 
 
 class ScheduledTaskConfig(Workload):

@@ -289,3 +289,23 @@ def assert_app_refuses(path: Path, field: str, message: str, monkeypatch: pytest
     assert message in err
     assert "Traceback" not in err
     assert not outdir.exists()
+
+
+def test_cross_field_checks_run_when_other_fields_are_wrong(tmp_path: Path) -> None:
+    """pydantic skips a model's cross-field checks when any of its fields fails; berth does not."""
+    error = refuse(
+        tmp_path,
+        network__nat_gateways=3,  # more NAT gateways than zones: a check on the whole environment
+        ecs__services__0__desired_count=9,  # outside autoscaling: a check on the service...
+        ecs__services__0__task__container__port="x",  # ...whose task is wrong too
+        eks__version="1.99",  # wrong in the EKS section...
+        eks__autoscaler="karpenter",  # ...beside a check on that section
+    )
+    fields = [p.field for p in error.problems]
+    assert fields == [
+        "ecs.services[web].task.container.port",
+        "ecs.services[web].desired_count",
+        "eks.version",
+        "eks.autoscaler",
+        "network.nat_gateways",
+    ]
