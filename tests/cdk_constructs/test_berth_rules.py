@@ -1,8 +1,8 @@
 """berth's cdk-nag rules: a compliant and a non-compliant resource for each rule.
 
-Each case builds a small stack of L1 resources, synthesizes it (the deploy-readiness rules
-read the written template) and runs the pack on it directly (`validate_scope`), so a rule
-is tested apart from the rest of the platform.
+Each case builds a small stack of L1 resources; all are synthesized together once (the
+deploy-readiness rules read the written template) and the pack runs on each stack directly
+(`validate_scope`), so a rule is tested apart from the rest of the platform.
 """
 
 from __future__ import annotations
@@ -236,23 +236,32 @@ CASES: list[tuple[str, Callable[[Stack], None], Callable[[Stack], None]]] = [
 ]
 
 
-def _violations(build: Callable[[Stack], None]) -> set[str]:
+IDS = [f"{c[0]}-{i}" for i, c in enumerate(CASES)]
+
+
+@pytest.fixture(scope="module")
+def violations() -> dict[str, set[str]]:
+    """Every case in a stack of its own, all in one app synthesized once (the template rules
+    read the written templates): stack name -> the Berth rules it violates."""
     app = App()
-    stack = Stack(app, "RuleTest")
-    build(stack)
-    app.synth()  # the template rules read the written template
-    report = BerthChecks().validate_scope(stack)
-    return {v.rule_name for v in report.violations}
+    stacks = {}
+    for case_id, (_, compliant, non_compliant) in zip(IDS, CASES, strict=True):
+        for kind, build in (("ok", compliant), ("bad", non_compliant)):
+            stacks[f"{case_id}-{kind}"] = stack = Stack(app, f"{case_id}-{kind}")
+            build(stack)
+    app.synth()
+    pack = BerthChecks()
+    return {name: {v.rule_name for v in pack.validate_scope(stack).violations} for name, stack in stacks.items()}
 
 
 def test_every_rule_has_cases() -> None:
     assert {rule.rule_id for rule in RULES} == {case[0] for case in CASES}
 
 
-@pytest.mark.parametrize(("rule_id", "compliant", "non_compliant"), CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)])
-def test_rule(rule_id: str, compliant: Callable[[Stack], None], non_compliant: Callable[[Stack], None]) -> None:
-    assert f"Berth-{rule_id}" not in _violations(compliant)
-    assert f"Berth-{rule_id}" in _violations(non_compliant)
+@pytest.mark.parametrize(("case_id", "rule_id"), [(i, c[0]) for i, c in zip(IDS, CASES, strict=True)], ids=IDS)
+def test_rule(violations: dict[str, set[str]], case_id: str, rule_id: str) -> None:
+    assert f"Berth-{rule_id}" not in violations[f"{case_id}-ok"]
+    assert f"Berth-{rule_id}" in violations[f"{case_id}-bad"]
 
 
 def test_rules_have_stable_ids_and_explanations() -> None:
