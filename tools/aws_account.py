@@ -87,3 +87,10 @@ def existing_service_linked_role(iam: Any, service: str) -> str | None:
         for role in page["Roles"]:
             return str(role["Arn"])
     return None
+
+
+def tracked_ami_parameter(os_: str, arch: str) -> str:
+    """The public SSM parameter aws-cdk-lib's EcsOptimizedImage / BottleRocketImage read."""
+    if os_ == "bottlerocket":
+        return f"/aws/service/bottlerocket/aws-ecs-2/{arch}/latest/image_id"
+    return f"/aws/service/ecs/optimized-ami/amazon-linux-2023/{'arm64/' if arch == 'arm64' else ''}recommended/image_id"

@@ -35,7 +35,13 @@ from typing import Any
 
 from config.limits import instance_type
 from config.models import PlatformConfig, ServiceConfig
-from tools.aws_account import account_mismatch, environment_from_cli, existing_service_linked_role, service_linked_roles
+from tools.aws_account import (
+    account_mismatch,
+    environment_from_cli,
+    existing_service_linked_role,
+    service_linked_roles,
+    tracked_ami_parameter,
+)
 
 OK, BLOCKER, UNVERIFIED, WARNING = "ok", "BLOCKER", "cannot verify", "warning"
 MIN_BOOTSTRAP_VERSION = 6
@@ -163,20 +169,13 @@ def check_ami(config: PlatformConfig, aws: Clients) -> Iterator[Finding]:
         yield _calls("AMI", ami, f"not found in {config.region}: AMI ids are per region", call)
         return
     family = "bottlerocket" if capacity.os == "bottlerocket" else "al2023"
-    name = _tracked_ami_parameter(capacity.os, arch)
+    name = tracked_ami_parameter(capacity.os, arch)
 
     def tracked() -> Finding:
         aws("ssm").get_parameter(Name=name)
         return Finding("AMI parameter", name, OK)
 
     yield _calls("AMI parameter", name, f"AWS publishes no {family} {arch} ECS image parameter in {config.region}", tracked)
-
-
-def _tracked_ami_parameter(os_: str, arch: str) -> str:
-    """The public SSM parameter aws-cdk-lib's EcsOptimizedImage / BottleRocketImage read."""
-    if os_ == "bottlerocket":
-        return f"/aws/service/bottlerocket/aws-ecs-2/{arch}/latest/image_id"
-    return f"/aws/service/ecs/optimized-ami/amazon-linux-2023/{'arm64/' if arch == 'arm64' else ''}recommended/image_id"
 
 
 def _workloads(config: PlatformConfig) -> list[tuple[str, Any]]:

