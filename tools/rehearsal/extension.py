@@ -582,11 +582,15 @@ def _addon_delete(physical_id: str, props: dict[str, Any]) -> None:
     _eks._addons.pop(physical_id, None)
 
 
+def _require_web_acl(acl: str) -> None:
+    if not any(a.get("ARN") == acl or a.get("Arn") == acl for a in _waf._web_acls.values()):
+        raise RefusedError(f"WAFNonexistentItemException: the web ACL {acl} does not exist")
+
+
 # https://docs.aws.amazon.com/waf/latest/APIReference/API_AssociateWebACL.html
 def _web_acl_association_create(logical_id: str, props: dict[str, Any], stack_name: str) -> tuple[str, dict[str, Any]]:
     acl = props.get("WebACLArn", "")
-    if not any(a.get("ARN") == acl or a.get("Arn") == acl for a in _waf._web_acls.values()):
-        raise RefusedError(f"WAFNonexistentItemException: the web ACL {acl} does not exist")
+    _require_web_acl(acl)
     resource = props.get("ResourceArn", "")
     if ":loadbalancer/app/" in resource and resource not in _alb._lbs:
         raise RefusedError(f"WAFNonexistentItemException: the load balancer {resource} does not exist")
@@ -601,8 +605,7 @@ def _web_acl_association_delete(physical_id: str, props: dict[str, Any]) -> None
 # https://docs.aws.amazon.com/waf/latest/developerguide/logging-cw-logs.html
 def _waf_logging_create(logical_id: str, props: dict[str, Any], stack_name: str) -> tuple[str, dict[str, Any]]:
     acl = props.get("ResourceArn", "")
-    if not any(a.get("ARN") == acl or a.get("Arn") == acl for a in _waf._web_acls.values()):
-        raise RefusedError(f"WAFNonexistentItemException: the web ACL {acl} does not exist")
+    _require_web_acl(acl)
     for destination in _as_list(props.get("LogDestinationConfigs")):
         if ":log-group:" not in str(destination):
             continue
