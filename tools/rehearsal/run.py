@@ -256,16 +256,21 @@ def rehearse(env: str, base_ref: str, workdir: Path, *, manual_teardown: bool = 
     config = load_config(env)
     started = time.monotonic()
     print(f"rehearsal of {env}: base {base_ref}, working tree", flush=True)
+    # The first-deploy variants differ only where something is protected; without (dev),
+    # they are the same assemblies and are not synthesized twice.
+    protected = config.removal_policy == "retain" or any(
+        s.load_balancer and s.load_balancer.deletion_protection for s in config.ecs.services
+    )
     worktree = workdir / "base-checkout"
     subprocess.run(["git", "worktree", "add", "--detach", str(worktree), base_ref], cwd=ROOT, check=True, capture_output=True)
     try:
         base = synthesize_checkout(worktree, workdir / "base", [env])[env]
-        base_first = synthesize_checkout(worktree, workdir / "base-first", [env], {"first_deploy": "true"})[env]
+        base_first = synthesize_checkout(worktree, workdir / "base-first", [env], {"first_deploy": "true"})[env] if protected else base
     finally:
         subprocess.run(["git", "worktree", "remove", "--force", str(worktree)], cwd=ROOT, check=False, capture_output=True)
     work = synthesize_checkout(ROOT, workdir / "work", [env])[env]
-    work_first = synthesize_checkout(ROOT, workdir / "work-first", [env], {"first_deploy": "true"})[env]
-    print(f"  {'synth (4 assemblies)':32} {time.monotonic() - started:5.1f} s", flush=True)
+    work_first = synthesize_checkout(ROOT, workdir / "work-first", [env], {"first_deploy": "true"})[env] if protected else work
+    print(f"  {'synth (' + str(4 if protected else 2) + ' assemblies)':32} {time.monotonic() - started:5.1f} s", flush=True)
     stacks = list(stack_artifacts(work))
     network = [s for s in stacks if s.endswith("-network")]
     with emulator(config, workdir) as aws:
