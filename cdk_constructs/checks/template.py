@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from aws_cdk import CfnResource, Stack
+from aws_cdk import CfnResource, Stack, Stage
 
 
 @dataclass
@@ -53,7 +53,9 @@ _TEMPLATES: dict[int, tuple[Stack, StackTemplate]] = {}
 def stack_template(stack: Stack) -> StackTemplate:
     entry = _TEMPLATES.get(id(stack))
     if entry is None or entry[0] is not stack:
-        path = Path(stack.node.root.outdir) / stack.template_file
+        # The stack's own stage: a stack inside a Stage (a pipeline's) is written to its
+        # assembly-<stage> folder, not the app's.
+        path = Path(Stage.of(stack).outdir) / stack.template_file
         if not path.is_file():
             raise RuntimeError(f"{path} does not exist: berth's template rules run on a synthesized stack (synth the app first)")
         entry = _TEMPLATES[id(stack)] = (stack, StackTemplate(json.loads(path.read_text(encoding="utf-8"))))

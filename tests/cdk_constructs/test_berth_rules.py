@@ -8,10 +8,11 @@ deploy-readiness rules read the written template) and the pack runs on each stac
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
-from aws_cdk import App, CfnDeletionPolicy, CfnParameter, CfnResource, Stack
+from aws_cdk import App, CfnDeletionPolicy, CfnParameter, CfnResource, Stack, Stage
 from aws_cdk import aws_autoscaling as autoscaling
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_ec2 as ec2
@@ -270,3 +271,12 @@ def test_rules_have_stable_ids_and_explanations() -> None:
     for rule in RULES:
         assert len(rule.info) > 20
         assert len(rule.explanation) > 80
+
+
+def test_template_rules_read_a_staged_stack_from_its_stage_assembly(tmp_path: Path) -> None:
+    """A stack inside a Stage (CDK Pipelines) is written to assembly-<stage>/: the rules find it."""
+    app = App(outdir=str(tmp_path))
+    stack = Stack(Stage(app, "Prod"), "Logs")
+    _named_log_group(stack, deletion=CfnDeletionPolicy.RETAIN)
+    app.synth()
+    assert "Berth-DR3" in {v.rule_name for v in BerthChecks().validate_scope(stack).violations}
