@@ -129,9 +129,7 @@ class ContainerInstanceCapacity(Construct):
             auto_scaling_group=self.auto_scaling_group,
             launch_template=launch_template,
             instance_warmup_seconds=config.instance_warmup_seconds,
-            role=teardown.role,
-            vpc=cluster.vpc,
-            log_group=teardown.log_group,
+            runtime=teardown.runtime(cluster.vpc),
         )
         self._acknowledge(is_bottlerocket)
 
