@@ -20,7 +20,7 @@ PY_STAMP := $(VENV)/.berth-installed
 CHECKOV_STAMP := $(CHECKOV_VENV)/.berth-installed
 NODE_STAMP := node_modules/.berth-installed
 
-.PHONY: help setup synth-setup synth synth-all bench review rehearse rehearse-test test lint format snapshot-update compliance safe-changes schema aws-data diff preflight deploy first-deploy destroy bootstrap clean
+.PHONY: help setup synth-setup synth synth-all bench review rehearse rehearse-test test lint format regenerate diff preflight deploy first-deploy destroy bootstrap clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | sort
@@ -82,8 +82,9 @@ rehearse: synth-setup $(REHEARSE_STAMP) ## deploy, update and tear down ENV with
 rehearse-test: setup $(REHEARSE_STAMP) ## the rehearsal's own tests: bugs injected into dev's templates, each refused as AWS would
 	JSII_NODE=$(NODE) $(PY) -m pytest -m rehearsal tests/rehearsal
 
-snapshot-update: setup ## rewrite the template snapshots under tests/__snapshots__
-	$(PY) -m pytest tests/test_snapshots.py --snapshot-update
+
+regenerate: setup ## rewrite every committed generated file (snapshots, COMPLIANCE.md, docs/architecture.md, schema, AWS data, README table)
+	JSII_NODE=$(NODE) $(PY) -m tools.generated
 
 bench: setup ## benchmark synth and tests (median of 5 interleaved rounds); writes benchmarks/results/latest.json
 	$(PY) benchmarks/bench.py $(BENCH_ARGS)
@@ -91,17 +92,9 @@ bench: setup ## benchmark synth and tests (median of 5 interleaved rounds); writ
 review: synth-setup ## review.md: what this change does to every environment (BASE=<git ref>, default: merge-base with main)
 	JSII_NODE=$(NODE) $(PY) -m tools.review $(if $(BASE),--base $(BASE))
 
-compliance: setup ## regenerate COMPLIANCE.md from every environment's synthesized assembly
-	JSII_NODE=$(NODE) $(PY) -m tools.compliance
 
-safe-changes: setup ## regenerate the README's safe-changes table from the CloudFormation schemas
-	JSII_NODE=$(NODE) $(PY) -m tools.safe_changes
 
-schema: setup ## regenerate config/schema/environment.schema.json from the models
-	$(PY) -m config.schema
 
-aws-data: setup ## regenerate config/data/aws.json (regions, zone letters, instance types) from the pinned botocore and moto
-	$(PY) -m tools.aws_data
 
 diff: setup ## cdk diff against the deployed stacks (AWS credentials needed)
 	$(CDK) diff --all -c env=$(ENV)

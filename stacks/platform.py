@@ -6,11 +6,12 @@ import json
 from pathlib import Path
 from typing import Any
 
-from aws_cdk import App
+from aws_cdk import App, Stack
 
 from cdk_constructs.checks import acknowledge_grant_policies, attach_checks
 from config.loader import for_first_deploy
 from config.models import PlatformConfig
+from stacks.config_paths import CONFIG_METADATA, config_field
 from stacks.ecs_stack import EcsStack
 from stacks.eks_stack import EksStack
 from stacks.network_stack import NetworkStack
@@ -64,7 +65,17 @@ def build_app(
         eks.add_stack_dependency(network, "reads the VPC ids from the network stack's SSM parameters")
     for stack in (network, ecs, *([eks] if config.eks is not None else [])):
         acknowledge_grant_policies(stack)
+        _record_config_fields(stack, config)
         if first_deploy:
             stack.termination_protection = False
     attach_checks(app)
     return app
+
+
+def _record_config_fields(stack: Stack, config: PlatformConfig) -> None:
+    """Each top-level construct's config field, as assembly metadata (templates unchanged):
+    the review and the diagrams name resources by it."""
+    for child in stack.node.children:
+        field = config_field(child.node.path, config)
+        if field:
+            child.node.add_metadata(CONFIG_METADATA, field)

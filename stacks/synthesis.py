@@ -17,7 +17,7 @@ from aws_cdk import App
 from constructs import IConstruct
 
 from config.models import PlatformConfig
-from stacks.base import pascal
+from stacks.config_paths import config_field
 from stacks.output import REPORT, remove_assembly
 from stacks.platform import build_app, new_app
 
@@ -62,30 +62,3 @@ def building(app: App) -> str | None:
         return None
     parent = last.node.scope
     return (parent if parent is not None and parent is not app else last).node.path
-
-
-def config_field(path: str, config: PlatformConfig) -> str | None:
-    """The config entry a construct path comes from, where construct ids follow config names."""
-    parts = path.split("/")
-    if len(parts) < 2:
-        return None
-    stack, construct = parts[0], parts[1]
-    ids: dict[str, str] = {}
-    if stack.endswith("-ecs"):
-        for s in config.ecs.services:
-            ids |= {f"{pascal(s.name)}Service": f"ecs.services[{s.name}]", f"{pascal(s.name)}Task": f"ecs.services[{s.name}].task"}
-        for t in config.ecs.scheduled_tasks:
-            ids |= {
-                f"{pascal(t.name)}Schedule": f"ecs.scheduled_tasks[{t.name}]",
-                f"{pascal(t.name)}Task": f"ecs.scheduled_tasks[{t.name}].task",
-            }
-        ids |= {"Ec2Capacity": "ecs.cluster.ec2_capacity", "Platform": "ecs.cluster", "Alarms": "alarms"}
-    elif stack.endswith("-eks") and config.eks is not None:
-        eks = config.eks
-        ids |= {pascal(g.name): f"eks.node_groups[{g.name}]" for g in eks.node_groups}
-        ids |= {f"{pascal(p.name)}Fargate": f"eks.fargate_profiles[{p.name}]" for p in eks.fargate_profiles}
-        ids |= {f"{pascal(p.name)}Identity": f"eks.pod_identities[{p.name}]" for p in eks.pod_identities}
-        ids |= {"Eks": "eks", "Addons": "eks.addons"}
-    elif stack.endswith("-network"):
-        ids |= {"Network": "network"}
-    return ids.get(construct)

@@ -10,7 +10,6 @@ from typing import Any
 
 from aws_cdk.assertions import Template
 
-from tools.assemblies import mask_asset_hashes
 from tools.compliance import read_acknowledgments
 
 
@@ -57,8 +56,3 @@ class Assembly:
     def acknowledgments(self) -> list[dict[str, Any]]:
         """Every acknowledged rule, from each stack's metadata (aws:cdk:acknowledged-rules)."""
         return [{"stack": a.stack, "path": a.path, "id": a.rule_id, "reason": a.reason} for a in read_acknowledgments(self.outdir)]
-
-
-def normalized_template(template: dict[str, Any]) -> str:
-    """The template as the PR reviewer reads it: stable order, asset hashes replaced."""
-    return mask_asset_hashes(json.dumps(template, indent=2, sort_keys=False) + "\n")

@@ -21,6 +21,11 @@ def mask_asset_hashes(text: str) -> str:
     return _ASSET_HASH.sub("<asset-hash>", text)
 
 
+def normalized_template(template: dict[str, Any]) -> str:
+    """A template as its committed snapshot holds it: stable order, asset hashes replaced."""
+    return mask_asset_hashes(json.dumps(template, indent=2, sort_keys=False) + "\n")
+
+
 def stack_artifacts(outdir: Path) -> dict[str, dict[str, Any]]:
     """The assembly's stack artifacts (environment, template file, ...), by stack name."""
     manifest = json.loads((outdir / "manifest.json").read_text(encoding="utf-8"))

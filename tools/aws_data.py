@@ -8,17 +8,14 @@ Offline, from two well-kept packages pinned in requirements-dev.txt, never from 
 AZ names map to zones differently in every account; config refuses only letters that no
 region has, and `make preflight` checks the account's own list.
 
-    python -m tools.aws_data          # rewrite the file
-    python -m tools.aws_data --check  # exit 1 when the committed file is stale
+`make regenerate` rewrites it with every other generated file (tools/generated.py).
 """
 
 from __future__ import annotations
 
-import argparse
 import gzip
 import importlib.metadata
 import json
-import sys
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -84,7 +81,7 @@ def build() -> dict[str, Any]:
         "source": (
             f"regions: botocore {versions['botocore']} data/endpoints.json; instance types and zone letters: moto "
             f"{versions['moto']} ec2/resources (recorded from EC2 DescribeInstanceTypes / DescribeInstanceTypeOfferings). "
-            "Regenerate with `make aws-data`."
+            "Regenerate with `make regenerate`."
         ),
         "regions": regions(),
         "zone_letters": zone_letters(),
@@ -98,23 +95,3 @@ def render(data: dict[str, Any]) -> str:
     text = json.dumps(head, indent=1, sort_keys=True)[:-2]
     rows = ",\n".join(f"  {json.dumps(name)}: {json.dumps(row)}" for name, row in data["instance_types"].items())
     return f'{text},\n "instance_types": {{\n{rows}\n }}\n}}\n'
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="exit 1 if the committed file differs")
-    args = parser.parse_args(argv)
-    text = render(build())
-    if args.check:
-        if TARGET.read_text(encoding="utf-8") != text:
-            sys.stderr.write(f"{TARGET.relative_to(ROOT)} is stale: run `make aws-data`\n")
-            return 1
-        return 0
-    TARGET.parent.mkdir(parents=True, exist_ok=True)
-    TARGET.write_text(text, encoding="utf-8")
-    print(f"wrote {TARGET.relative_to(ROOT)}")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -2,20 +2,16 @@
 
 For every resource type berth emits it lists the create-only properties (a change replaces
 the resource); for the config fields people change most, what CloudFormation will do.
-`make safe-changes` rewrites the README section between the markers; a test fails while
+`make regenerate` rewrites the README section between the markers; a test fails while
 it is stale.
 """
 
 from __future__ import annotations
 
 import json
-import sys
-import tempfile
 from pathlib import Path
 
 from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
-
-from tools.assemblies import synthesize_all
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
@@ -131,16 +127,3 @@ def render(outdirs: list[Path]) -> str:
 def current_section() -> str:
     text = README.read_text(encoding="utf-8")
     return text[text.index(START) : text.index(END) + len(END)]
-
-
-def main() -> int:
-    with tempfile.TemporaryDirectory() as tmp:
-        section = render(list(synthesize_all(Path(tmp)).values()))
-    text = README.read_text(encoding="utf-8")
-    README.write_text(text.replace(current_section(), section), encoding="utf-8")
-    sys.stdout.write("updated the safe-changes section of README.md\n")
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
