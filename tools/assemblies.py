@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -32,14 +35,15 @@ def stack_artifacts(outdir: Path) -> dict[str, dict[str, Any]]:
     return {name: art for name, art in sorted(manifest["artifacts"].items()) if art["type"] == "aws:cloudformation:stack"}
 
 
-def synthesize_all(workdir: Path) -> dict[str, Path]:
-    """Each environment's cloud assembly under `workdir/<env>`, built exactly as app.py builds it."""
+def synthesize_all(workdir: Path, only: list[str] | None = None) -> dict[str, Path]:
+    """Each environment's cloud assembly (or those in `only`) under `workdir/<env>`, built in
+    this process exactly as app.py builds it: one jsii start for every environment."""
     from config import load_config  # noqa: PLC0415 - jsii starts only when a tool runs
     from config.loader import available_environments  # noqa: PLC0415
     from stacks.platform import build_app, project_context  # noqa: PLC0415
 
     outdirs = {}
-    for env in available_environments():
+    for env in [e for e in available_environments() if not only or e in only]:
         outdir = workdir / env
         build_app(load_config(env), outdir=str(outdir), context=project_context()).synth()
         outdirs[env] = outdir
@@ -80,3 +84,55 @@ def synthesize_checkout(
             raise SystemExit(f"synth of {env} failed in {checkout}:\n{result.stderr[-3000:]}")
         outdirs[env] = outdir
     return outdirs
+
+
+# Assemblies of a commit, kept by commit and by this checkout's pins (the venv and Node
+# modules that synthesized them): a commit's templates never change, so the review
+# synthesizes its base once.
+CACHE = ROOT / ".cache" / "assemblies"
+_PINS = ("requirements.txt", "requirements-dev.txt", "package-lock.json")
+_KEEP = 6
+
+
+def pins_digest() -> str:
+    digest = hashlib.sha256()
+    for name in _PINS:
+        path = ROOT / name
+        digest.update(path.read_bytes() if path.exists() else b"")
+    return digest.hexdigest()[:16]
+
+
+def commit_sha(ref: str) -> str:
+    return subprocess.run(["git", "rev-parse", f"{ref}^{{commit}}"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.strip()
+
+
+def commit_assemblies(ref: str, only: list[str] | None = None) -> tuple[dict[str, Path], bool]:
+    """Every environment of commit `ref`, synthesized in a temporary worktree through that
+    commit's own app.py, from the cache when it has them; and whether the cache had them.
+    Runs for a subset of environments are not cached."""
+    sha = commit_sha(ref)
+    entry = CACHE / f"{sha}-{pins_digest()}"
+    done = entry / "environments.json"
+    if only is None and done.exists():
+        os.utime(entry)
+        return {env: entry / env for env in json.loads(done.read_text(encoding="utf-8"))}, True
+    work = Path(tempfile.mkdtemp(prefix="berth-base-"))
+    worktree = work / "checkout"
+    subprocess.run(["git", "worktree", "add", "--detach", str(worktree), sha], cwd=ROOT, check=True, capture_output=True)
+    try:
+        outdirs = synthesize_checkout(worktree, work / "out", only)
+    finally:
+        subprocess.run(["git", "worktree", "remove", "--force", str(worktree)], cwd=ROOT, check=False, capture_output=True)
+    if only is not None:
+        return outdirs, False
+    staging = CACHE / f".{entry.name}.{os.getpid()}"
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.parent.mkdir(parents=True, exist_ok=True)
+    shutil.move(str(work / "out"), staging)
+    (staging / "environments.json").write_text(json.dumps(sorted(outdirs)), encoding="utf-8")
+    shutil.rmtree(entry, ignore_errors=True)
+    staging.rename(entry)
+    shutil.rmtree(work, ignore_errors=True)
+    for old in sorted(CACHE.glob("*-*"), key=lambda p: p.stat().st_mtime, reverse=True)[_KEEP:]:
+        shutil.rmtree(old, ignore_errors=True)
+    return {env: entry / env for env in outdirs}, False

@@ -194,6 +194,8 @@ def _service(name: str, props: dict[str, Any], ctx: _Context) -> Estimate | None
         return NotPriced(f"no Fargate {arch} price for {ctx.region}")
     hourly = cpu / 1024 * rate.vcpu_hour + memory / 1024 * rate.gb_hour
     low, high = tasks
+    if high and not _on_demand_share(high, strategy):
+        return NotPriced("every task on Fargate Spot, whose prices change by the hour")
     spot = high - _on_demand_share(high, strategy)
     about = f"{spot:g}" if spot == int(spot) else f"about {max(round(spot), 1)}"
     note = f", up to {about} of them on Fargate Spot (not priced)" if spot else ""
@@ -260,7 +262,7 @@ def monthly_costs(resources: dict[str, dict[str, Any]], region: str | None, tabl
 
 
 def cost_change(name: str, before: Estimate | None, after: Estimate | None) -> tuple[str, tuple[float, float]]:
-    """One review line for a resource whose monthly cost changes, and the (low, high) delta it adds."""
+    """One review line for a resource (`name` as the review prints it) whose monthly cost changes, and the (low, high) delta it adds."""
     match before, after:
         case Cost(), Cost():
             low, high = after.low - before.low, after.high - before.high
@@ -269,15 +271,15 @@ def cost_change(name: str, before: Estimate | None, after: Estimate | None) -> t
             else:
                 basis = f"{before.basis} -> {after.basis}"
             change = f"{money_range(before.low, before.high)} -> {money_range(after.low, after.high)}"
-            return f"`{name}`: {basis}: {change} a month ({signed_range(low, high)})", (low, high)
+            return f"{name}: {basis}: {change} a month ({signed_range(low, high)})", (low, high)
         case None, Cost():
-            return f"`{name}` (new): {after.basis}: +{money_range(after.low, after.high)} a month", (after.low, after.high)
+            return f"{name} (new): {after.basis}: +{money_range(after.low, after.high)} a month", (after.low, after.high)
         case Cost(), None:
-            return f"`{name}` (removed): {before.basis}: -{money_range(before.low, before.high)} a month", (-before.low, -before.high)
+            return f"{name} (removed): {before.basis}: -{money_range(before.low, before.high)} a month", (-before.low, -before.high)
     was = f"was {money_range(before.low, before.high)} a month, " if isinstance(before, Cost) else ""
     now = f"now {money_range(after.low, after.high)} a month ({after.basis}), " if isinstance(after, Cost) else ""
     reason = next(e.reason for e in (after, before) if isinstance(e, NotPriced))
-    return f"`{name}`: {was}{now}not priced: {reason}", (0.0, 0.0)
+    return f"{name}: {was}{now}not priced: {reason}", (0.0, 0.0)
 
 
 def signed_range(low: float, high: float) -> str:

@@ -179,8 +179,10 @@ def _eks(diagram: Diagram, s: _Stack) -> None:
             diagram.link(cluster, diagram.add(Node(_id(s.role, "automode"), f"Auto Mode nodes ({pools})", group, "round")))
         for node_name, node in s.of("AWS::EKS::Nodegroup"):
             scaling = node.get("ScalingConfig", {})
+            literal = node.get("NodegroupName")
+            group_name = literal if isinstance(literal, str) else s.name(node_name).rpartition("nodegroup ")[2]
             label = (
-                f"node group {s.name(node_name)}: {scaling.get('MinSize', '?')}-{scaling.get('MaxSize', '?')} x "
+                f"node group {group_name}: {scaling.get('MinSize', '?')}-{scaling.get('MaxSize', '?')} x "
                 f"{', '.join(node.get('InstanceTypes', []))} {node.get('CapacityType', 'ON_DEMAND')} ({node.get('AmiType', '')})"
             )
             diagram.link(cluster, diagram.add(Node(s.node_id(node_name), label, group, "round")))

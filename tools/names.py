@@ -42,19 +42,19 @@ def stack_role(stack: str) -> tuple[str, str]:
 
 
 @cache
-def _stack_names(metadata_file: Path) -> dict[str, str]:
+def _metadata(metadata_file: Path) -> tuple[dict[str, str], dict[str, str]]:
+    """(logical id -> construct path, construct path -> config field) of one stack."""
     if not metadata_file.exists():
-        return {}
+        return {}, {}
     metadata = json.loads(metadata_file.read_text(encoding="utf-8"))
-    stack = metadata_file.name.removesuffix(".metadata.json")
-    fields = {path: e["data"] for path, entries in metadata.items() for e in entries if e.get("type") == CONFIG_METADATA}
-    env, role = stack_role(stack)
-    names = {}
+    paths, fields = {}, {}
     for path, entries in metadata.items():
         for entry in entries:
             if entry.get("type") == "aws:cdk:logicalId" and isinstance(entry.get("data"), str):
-                names[entry["data"]] = readable(path, fields, env, role)
-    return names
+                paths[entry["data"]] = path
+            elif entry.get("type") == CONFIG_METADATA:
+                fields[path] = entry["data"]
+    return paths, fields
 
 
 def readable(path: str, fields: dict[str, str], env: str, role: str) -> str:
@@ -76,12 +76,20 @@ def readable(path: str, fields: dict[str, str], env: str, role: str) -> str:
     return " / ".join(p for p in (env, role, *head, *rest) if p)
 
 
+def path_name(outdir: Path, stack: str, path: str) -> str:
+    """A construct path of `stack` (as the assembly records it) in the config's words."""
+    _, fields = _metadata(outdir / f"{stack}.metadata.json")
+    env, role = stack_role(stack)
+    return readable(path, fields, env, role)
+
+
 def resource_name(outdir: Path | None, stack: str, logical_id: str) -> str:
     """`dev / ecs / services[web] / security group` for a logical id of `stack` in the assembly
     at `outdir`; the logical id itself when the assembly does not know it."""
     if outdir is None:
         return logical_id
-    return _stack_names(outdir / f"{stack}.metadata.json").get(logical_id, logical_id)
+    paths, _ = _metadata(outdir / f"{stack}.metadata.json")
+    return path_name(outdir, stack, paths[logical_id]) if logical_id in paths else logical_id
 
 
 def labelled(outdir: Path | None, stack: str, logical_id: str) -> str:

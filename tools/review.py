@@ -1,10 +1,17 @@
-"""`make review`: what a change means, per environment and stack, most dangerous first.
+"""`make review`: what a change means, per environment and stack, the worst first.
 
-Synthesizes every environment at a base commit (in a temporary git worktree, with this
-checkout's venv and CLI) and in the working tree, compares the templates and the recorded
+Synthesizes every environment at a base commit (in a temporary git worktree through that
+commit's own app.py; cached by commit and pins in .cache/assemblies) and in the working tree
+(in this process, in parallel with the base), compares the templates and the recorded
 acknowledgments, and writes review.md. Offline; no AWS account.
 
-    python -m tools.review [--base REF]     # default: merge-base with main, or HEAD~1 on main
+The page opens with a summary: one line per environment, stack and class of consequence,
+ranked data loss, then exposure to the internet, then access, then compliance, then capacity
+and cost, then everything else. A new environment or stack is summarized, not listed. When
+the topology changes, the environment's picture follows (added and removed parts marked).
+review-comment.md is the same page cut to fit one GitHub comment (65,536 characters).
+
+    python -m tools.review [--base REF] [--tests-outcome failure] [--full-page-url URL]
 """
 
 from __future__ import annotations
@@ -14,243 +21,65 @@ import json
 import subprocess
 import sys
 import tempfile
-from dataclasses import dataclass, field
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tools.assemblies import default_base, mask_asset_hashes, stack_artifacts, synthesize_checkout
+from tools import names
+from tools.assemblies import commit_assemblies, default_base, stack_artifacts, synthesize_all
 from tools.compliance import read_acknowledgments
-from tools.costs import Cost, cost_change, load_prices, monthly_costs, signed_range
-from tools.safe_changes import STATEFUL, create_only
+from tools.costs import load_prices, signed_range
+from tools.review_findings import Finding, Kind, StackReview, review_stack
 
 ROOT = Path(__file__).resolve().parent.parent
 REVIEW_PATH = ROOT / "review.md"
+COMMENT_PATH = ROOT / "review-comment.md"
 # The first line of review.md: the CI workflow finds its own pull-request comment by it.
 MARKER = "<!-- berth-review -->"
-WORLD = {"0.0.0.0/0", "::/0"}
+COMMENT_LIMIT = 65_536
+SUMMARY_ITEMS = 2  # findings quoted in a summary line
 
-IAM_TYPES = {"AWS::IAM::Policy", "AWS::IAM::ManagedPolicy", "AWS::IAM::Role", "AWS::EKS::AccessEntry", "AWS::EKS::PodIdentityAssociation"}
-EXPOSURE_TYPES = {"AWS::EC2::SecurityGroup", "AWS::EC2::SecurityGroupIngress", "AWS::ElasticLoadBalancingV2::LoadBalancer"}
-# What to show of a new cluster-access or workload-identity resource.
-_IDENTITY_FIELDS = {
-    "AWS::EKS::AccessEntry": ("PrincipalArn", "Type", "AccessPolicies"),
-    "AWS::EKS::PodIdentityAssociation": ("Namespace", "ServiceAccount", "RoleArn"),
-}
-# Resource attributes compared besides Properties; the retention policies decide whether a
-# deletion or a replacement keeps the data, so they are read with the replacements.
-_RETENTION = ("DeletionPolicy", "UpdateReplacePolicy")
-_ATTRIBUTES = (*_RETENTION, "UpdatePolicy", "CreationPolicy", "DependsOn", "Condition")
-# Properties the access and exposure sections already show, in their own terms; "Everything
-# else" leaves them out so a reviewer reads each change once.
-_POLICY_PROPS = ("PolicyDocument", "Policies", "AssumeRolePolicyDocument", "ManagedPolicyArns")
-_SHOWN_ELSEWHERE = {
-    **dict.fromkeys(("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy", "AWS::IAM::Role"), _POLICY_PROPS),
-    "AWS::EC2::SecurityGroup": ("SecurityGroupIngress",),
-    "AWS::EC2::SecurityGroupIngress": ("CidrIp", "CidrIpv6", "FromPort", "ToPort", "IpProtocol", "SourceSecurityGroupId"),
-    "AWS::EKS::Cluster": tuple(f"ResourcesVpcConfig/{k}" for k in ("EndpointPublicAccess", "EndpointPrivateAccess", "PublicAccessCidrs")),
-    "AWS::ElasticLoadBalancingV2::LoadBalancer": ("Scheme",),
-}
-CAPACITY_PROPS = {
-    "AWS::AutoScaling::AutoScalingGroup": ("MinSize", "MaxSize", "DesiredCapacity"),
-    "AWS::ECS::Service": ("DesiredCount", "CapacityProviderStrategy"),
-    "AWS::ECS::TaskDefinition": ("Cpu", "Memory"),
-    "AWS::EKS::Nodegroup": ("ScalingConfig", "InstanceTypes", "CapacityType"),
-    "AWS::EC2::LaunchTemplate": ("LaunchTemplateData/InstanceType",),
-    "AWS::ApplicationAutoScaling::ScalableTarget": ("MinCapacity", "MaxCapacity"),
+# Summary classes, ranked: (rank, label) for a class of finding, urgent or not.
+_CLASS = {
+    (Kind.REPLACED, True): (0, "data loss"),
+    (Kind.EXPOSURE, True): (1, "exposed to the internet"),
+    (Kind.ACCESS, True): (2, "access widened"),
+    (Kind.EXPOSURE, False): (2, "network access changed"),
+    (Kind.ACCESS, False): (2, "access narrowed"),
+    (Kind.COMPLIANCE, False): (3, "compliance changed"),
+    (Kind.COST, False): (4, "capacity and cost"),
+    (Kind.REPLACED, False): (5, "replaced, no data kept in it"),
+    (Kind.IMAGES, False): (5, "images"),
+    (Kind.OTHER, False): (5, "everything else"),
 }
 
 
 @dataclass
-class StackReview:
-    """The findings of one stack, by section."""
+class Reviewed:
+    env: str
+    stack: str
+    review: StackReview
 
-    replacements: list[str] = field(default_factory=list)
-    access: list[str] = field(default_factory=list)
-    exposure: list[str] = field(default_factory=list)
-    compliance: list[str] = field(default_factory=list)
-    capacity: list[str] = field(default_factory=list)
-    other: list[str] = field(default_factory=list)
-    priced: bool = False  # a capacity line gives a monthly cost: the review names the price table
+    @property
+    def title(self) -> str:
+        env, role = names.stack_role(self.stack)
+        return f"{self.env} / {role}" if env == self.env else f"{self.env} / {self.stack}"
 
-    SECTIONS = (
-        ("replacements", "Replacements and deletions"),
-        ("access", "Access"),
-        ("exposure", "Exposure"),
-        ("compliance", "Compliance"),
-        ("capacity", "Capacity"),
-        ("other", "Everything else"),
-    )
-
-    def empty(self) -> bool:
-        return not any(getattr(self, name) for name, _ in self.SECTIONS)
+    def rank(self) -> int:
+        return min((_class(f)[0] for f in self.review.findings), default=6)
 
 
-def _normalized(value: Any) -> Any:
-    return json.loads(mask_asset_hashes(json.dumps(value)))
-
-
-def _get(props: dict[str, Any], path: str) -> Any:
-    node: Any = props
-    for part in path.split("/"):
-        if not isinstance(node, dict):
-            return None
-        node = node.get(part)
-    return node
-
-
-def _diff_paths(old: Any, new: Any, prefix: str = "") -> list[str]:
-    """Property paths whose values differ (dicts walked; lists and scalars compared whole)."""
-    if isinstance(old, dict) and isinstance(new, dict):
-        paths: list[str] = []
-        for key in sorted(set(old) | set(new)):
-            paths += _diff_paths(old.get(key), new.get(key), f"{prefix}/{key}" if prefix else key)
-        return paths
-    return [] if old == new else [prefix]
-
-
-def _short(value: Any) -> str:
-    text = json.dumps(value, sort_keys=True)
-    return text if len(text) <= 160 else text[:157] + "..."
-
-
-def _statements(resource: dict[str, Any]) -> list[str]:
-    props = resource.get("Properties", {})
-    docs = [props.get("PolicyDocument")] + [p.get("PolicyDocument") for p in props.get("Policies", [])]
-    return sorted(json.dumps(s, sort_keys=True) for d in docs if d for s in d.get("Statement", []))
-
-
-def _ingress(resource: dict[str, Any]) -> list[str]:
-    props = resource.get("Properties", {})
-    rules = props.get("SecurityGroupIngress", []) if resource["Type"] == "AWS::EC2::SecurityGroup" else [props]
-    return sorted(json.dumps(r, sort_keys=True) for r in rules)
-
-
-def _is_world(rule: str) -> bool:
-    data = json.loads(rule)
-    return data.get("CidrIp") in WORLD or data.get("CidrIpv6") in WORLD
-
-
-def _endpoint(vpc_config: dict[str, Any]) -> str:
-    """An EKS endpoint in words, with EKS's defaults (public from anywhere, not private)."""
-    if not vpc_config.get("EndpointPublicAccess", True):
-        return "private only"
-    cidrs = vpc_config.get("PublicAccessCidrs", ["0.0.0.0/0"])
-    world = " **open to the internet**" if set(cidrs) & WORLD else ""
-    private = ", and private" if vpc_config.get("EndpointPrivateAccess", False) else ""
-    return f"public from {_short(cidrs)}{world}{private}"
-
-
-def review_stack(old: dict[str, Any], new: dict[str, Any], region: str | None = None) -> StackReview:
-    """Compare two templates of the same stack (either may be empty: a new or deleted stack)."""
-    out = StackReview()
-    old_res, new_res = _normalized(old.get("Resources", {})), _normalized(new.get("Resources", {}))
-    for name in sorted(set(old_res) - set(new_res)):
-        kind = old_res[name]["Type"]
-        risk = " **data-loss risk**" if kind in STATEFUL else ""
-        out.replacements.append(f"deleted `{name}` ({kind}){risk}")
-    for name in sorted(set(new_res) - set(old_res)):
-        _added(out, name, new_res[name])
-    for name in sorted(set(old_res) & set(new_res)):
-        _compare_resource(out, name, old_res[name], new_res[name])
-    _costs(out, old_res, new_res, region)
-    return out
-
-
-def _added(out: StackReview, name: str, resource: dict[str, Any]) -> None:
-    kind, props = resource["Type"], resource.get("Properties", {})
-    target = out.access if kind in IAM_TYPES else out.exposure if kind in EXPOSURE_TYPES else out.other
-    target.append(f"added `{name}` ({kind})")
-    if kind == "AWS::IAM::Role":
-        trust = props.get("AssumeRolePolicyDocument", {}).get("Statement", [])
-        out.access.append(f"new role `{name}` trusts {_short([s.get('Principal') for s in trust])}")
-    if kind in IAM_TYPES:
-        out.access += [f"`{name}` grants {s}" for s in _statements(resource)]
-    if kind in _IDENTITY_FIELDS:
-        out.access.append(f"`{name}`: " + ", ".join(f"{k} {_short(props.get(k))}" for k in _IDENTITY_FIELDS[kind]))
-    if kind in {"AWS::EC2::SecurityGroup", "AWS::EC2::SecurityGroupIngress"}:
-        out.exposure += [f"`{name}` allows {r}" + (" **open to the internet**" if _is_world(r) else "") for r in _ingress(resource)]
-    if kind == "AWS::ElasticLoadBalancingV2::LoadBalancer" and props.get("Scheme", "internet-facing") == "internet-facing":
-        out.exposure.append(f"`{name}` is **internet-facing**")
-    if kind == "AWS::EKS::Cluster":
-        out.exposure.append(f"new cluster `{name}` endpoint: {_endpoint(props.get('ResourcesVpcConfig', {}))}")
-
-
-def _costs(out: StackReview, old_res: dict[str, Any], new_res: dict[str, Any], region: str | None) -> None:
-    """Monthly cost lines for the resources whose cost changes, and the stack's net change."""
-    table = load_prices()
-    before, after = monthly_costs(old_res, region, table), monthly_costs(new_res, region, table)
-    low = high = 0.0
-    for name in sorted(set(before) | set(after)):
-        old, new = before.get(name), after.get(name)
-        if old != new and not (isinstance(old, Cost) and old.same_price(new)):
-            line, (d_low, d_high) = cost_change(name, old, new)
-            out.capacity.append(line)
-            out.priced = True
-            low, high = low + d_low, high + d_high
-    if any(d for d in (low, high)):
-        out.capacity.append(f"net, priced resources only: {signed_range(low, high)} a month (at minimum and at maximum capacity)")
-
-
-def _compare_resource(out: StackReview, name: str, old: dict[str, Any], new: dict[str, Any]) -> None:
-    kind = new["Type"]
-    if old["Type"] != kind:
-        out.replacements.append(f"`{name}` changes type {old['Type']} -> {kind} (replaced)")
-        return
-    old_props, new_props = old.get("Properties", {}), new.get("Properties", {})
-    changed = _diff_paths(old_props, new_props)
-    attributes = [a for a in _ATTRIBUTES if old.get(a) != new.get(a)]
-    if not changed and not attributes:
-        return
-    replacing = [p for p in changed if any(p == c or p.startswith(f"{c}/") for c in create_only(kind))] if kind.startswith("AWS::") else []
-    if replacing:
-        risk = " **data-loss risk**" if kind in STATEFUL else ""
-        out.replacements.append(f"`{name}` ({kind}) is **replaced**: {', '.join(replacing)} changed{risk}")
-    for attribute in attributes:
-        target = out.replacements if attribute in _RETENTION else out.other
-        target.append(f"`{name}` ({kind}) {attribute}: {_short(old.get(attribute))} -> {_short(new.get(attribute))}")
-    if kind in IAM_TYPES:
-        _access_changes(out, name, old, new)
-    _exposure_changes(out, name, old, new)
-    for prop in CAPACITY_PROPS.get(kind, ()):
-        if _get(old_props, prop) != _get(new_props, prop):
-            out.capacity.append(f"`{name}` {prop}: {_short(_get(old_props, prop))} -> {_short(_get(new_props, prop))}")
-    shown = (*replacing, *CAPACITY_PROPS.get(kind, ()), *_SHOWN_ELSEWHERE.get(kind, ()))
-    out.other += [
-        f"`{name}` ({kind}) {p}: {_short(_get(old_props, p))} -> {_short(_get(new_props, p))}"
-        for p in changed
-        if not any(p == s or p.startswith(f"{s}/") for s in shown)
-    ]
-
-
-def _access_changes(out: StackReview, name: str, old: dict[str, Any], new: dict[str, Any]) -> None:
-    before, after = set(_statements(old)), set(_statements(new))
-    out.access += [f"`{name}` now grants {s}" for s in sorted(after - before)]
-    out.access += [f"`{name}` no longer grants {s}" for s in sorted(before - after)]
-    old_props, new_props = old.get("Properties", {}), new.get("Properties", {})
-    for prop, label in (("AssumeRolePolicyDocument", "trust policy"), ("ManagedPolicyArns", "managed policies")):
-        if old_props.get(prop) != new_props.get(prop):
-            out.access.append(f"`{name}` {label}: {_short(old_props.get(prop))} -> {_short(new_props.get(prop))}")
-
-
-def _exposure_changes(out: StackReview, name: str, old: dict[str, Any], new: dict[str, Any]) -> None:
-    kind, old_props, new_props = new["Type"], old.get("Properties", {}), new.get("Properties", {})
-    if kind in {"AWS::EC2::SecurityGroup", "AWS::EC2::SecurityGroupIngress"}:
-        before, after = set(_ingress(old)), set(_ingress(new))
-        out.exposure += [f"`{name}` now allows {r}" + (" **open to the internet**" if _is_world(r) else "") for r in sorted(after - before)]
-        out.exposure += [f"`{name}` no longer allows {r}" for r in sorted(before - after)]
-    if kind == "AWS::EKS::Cluster":
-        old_endpoint, new_endpoint = (_endpoint(p.get("ResourcesVpcConfig", {})) for p in (old_props, new_props))
-        if old_endpoint != new_endpoint:
-            out.exposure.append(f"`{name}` endpoint: {old_endpoint} -> {new_endpoint}")
-    if kind == "AWS::ElasticLoadBalancingV2::LoadBalancer" and old_props.get("Scheme") != new_props.get("Scheme"):
-        out.exposure.append(f"`{name}` scheme {old_props.get('Scheme')} -> {new_props.get('Scheme')}")
+def _class(finding: Finding) -> tuple[int, str]:
+    return _CLASS.get((finding.kind, finding.urgent), _CLASS[(finding.kind, False)])
 
 
 def _templates(outdir: Path | None) -> dict[str, dict[str, Any]]:
-    if outdir is None or not outdir.exists():
+    if outdir is None or not (outdir / "manifest.json").exists():
         return {}
     return {
-        p.name.removesuffix(".template.json"): json.loads(p.read_text(encoding="utf-8")) for p in sorted(outdir.glob("*.template.json"))
+        s: json.loads((outdir / a["properties"]["templateFile"]).read_text(encoding="utf-8")) for s, a in stack_artifacts(outdir).items()
     }
 
 
@@ -259,76 +88,242 @@ def _regions(outdir: Path | None) -> dict[str, str]:
     if outdir is None or not (outdir / "manifest.json").exists():
         return {}
     regions = {}
-    for artifact in stack_artifacts(outdir).values():
-        template = artifact.get("properties", {}).get("templateFile", "")
+    for stack, artifact in stack_artifacts(outdir).items():
         region = artifact.get("environment", "").rpartition("/")[2]
         if region not in {"", "unknown-region"}:
-            regions[template.removesuffix(".template.json")] = region
+            regions[stack] = region
     return regions
 
 
-def _acks(outdir: Path | None) -> set[tuple[str, str, str, str]]:
+def _acks(outdir: Path | None) -> dict[tuple[str, str, str], list[str]]:
+    """(stack, construct path, reason) -> the "pack rule" ids acknowledged there for it: one
+    finding acknowledged by three packs for the same reason is one entry."""
     if outdir is None or not (outdir / "manifest.json").exists():
-        return set()
-    return {(a.stack, a.resource, f"{a.pack} {a.rule}", a.reason) for a in read_acknowledgments(outdir)}
+        return {}
+    found: dict[tuple[str, str, str], list[str]] = {}
+    for a in read_acknowledgments(outdir):
+        found.setdefault((a.stack, a.path, a.reason), []).append(f"{a.pack} {a.rule}")
+    return found
 
 
-def _danger(review: StackReview) -> tuple[int, ...]:
-    """Sort key: most replacements first, then access, exposure, compliance, capacity."""
-    return tuple(-len(getattr(review, name)) for name, _ in StackReview.SECTIONS)
+def _path_label(outdir: Path | None, stack: str, path: str) -> str:
+    return f"`{names.path_name(outdir, stack, path)}`" if outdir is not None else f"`{path}`"
 
 
-def render(base: dict[str, Path], head: dict[str, Path], base_ref: str) -> str:
-    lines = [MARKER, f"# Infrastructure review against `{base_ref}`", ""]
-    reviews: list[tuple[str, str, StackReview]] = []
+def _compliance(review: StackReview, stack: str, old: Path | None, new: Path | None) -> None:
+    before, after = _acks(old), _acks(new)
+    for key in sorted(set(after) - set(before)):
+        if key[0] == stack:
+            rules = ", ".join(sorted(after[key]))
+            review.add(Kind.COMPLIANCE, f"acknowledged on {_path_label(new, stack, key[1])} ({rules}): {key[2]}")
+    for key in sorted(set(before) - set(after)):
+        if key[0] == stack:
+            rules = ", ".join(sorted(before[key]))
+            review.add(Kind.COMPLIANCE, f"no longer acknowledged on {_path_label(old, stack, key[1])} ({rules}): {key[2]}")
+
+
+def _namer(base: Path | None, head: Path | None, stack: str) -> Callable[[str], str]:
+    def name(logical_id: str) -> str:
+        for outdir in (head, base):
+            if outdir is not None and names.resource_name(outdir, stack, logical_id) != logical_id:
+                return names.labelled(outdir, stack, logical_id)
+        return f"`{logical_id}`"
+
+    return name
+
+
+def review_environments(base: dict[str, Path], head: dict[str, Path]) -> list[Reviewed]:
+    reviews = []
     for env in sorted(set(base) | set(head)):
-        old_t, new_t = _templates(base.get(env)), _templates(head.get(env))
-        old_a, new_a = _acks(base.get(env)), _acks(head.get(env))
-        regions = _regions(base.get(env)) | _regions(head.get(env))
+        old_dir, new_dir = base.get(env), head.get(env)
+        old_t, new_t = _templates(old_dir), _templates(new_dir)
+        regions = _regions(old_dir) | _regions(new_dir)
         for stack in sorted(set(old_t) | set(new_t)):
-            review = review_stack(old_t.get(stack, {}), new_t.get(stack, {}), regions.get(stack))
-            review.compliance += [f"acknowledged `{r}` on `{res}`: {why}" for s, res, r, why in sorted(new_a - old_a) if s == stack]
-            review.compliance += [f"no longer acknowledged `{r}` on `{res}`" for s, res, r, _ in sorted(old_a - new_a) if s == stack]
-            if stack not in old_t:
-                review.other.insert(0, "new stack")
-            if stack not in new_t:
-                review.replacements.insert(0, "**stack removed**")
+            review = review_stack(old_t.get(stack, {}), new_t.get(stack, {}), regions.get(stack), name=_namer(old_dir, new_dir, stack))
+            if not review.new:
+                _compliance(review, stack, old_dir, new_dir)
+            if review.removed:
+                review.findings.insert(0, Finding(Kind.REPLACED, "**stack removed**: every resource it holds is deleted", True))
             if not review.empty():
-                reviews.append((env, stack, review))
-    for env, stack, review in sorted(reviews, key=lambda r: (_danger(r[2]), r[0], r[1])):
-        lines += [f"## {env} / {stack}", ""]
-        for name, title in StackReview.SECTIONS:
-            items = getattr(review, name)
-            if items:
-                lines += [f"### {title}", "", *(f"- {item}" for item in items), ""]
+                reviews.append(Reviewed(env, stack, review))
+    return reviews
+
+
+def _summary(reviews: list[Reviewed], base: dict[str, Path]) -> list[str]:
+    """One line per environment, stack and class, worst first; a new environment is one line."""
+    rows: list[tuple[int, str, str]] = []
+    new_envs = {r.env for r in reviews} - set(base)
+    for env in sorted(new_envs):
+        stacks = [r for r in reviews if r.env == env]
+        exposed = [f for r in stacks for f in r.review.findings if f.kind == Kind.EXPOSURE and f.urgent]
+        access = [f for r in stacks for f in r.review.findings if f.kind == Kind.ACCESS]
+        resources = sum(int(r.review.summary[0].split(" ", 1)[0]) for r in stacks if r.review.summary)
+        low, high = (sum(r.review.net[i] for r in stacks) for i in (0, 1))
+        cost = f"{signed_range(low, high)} a month for the priced resources (each stack says what it leaves out)"
+        first = f" ({exposed[0].text}{', ...' if len(exposed) > 1 else ''})" if exposed else ""
+        text = (
+            f"**new environment** `{env}`: {len(stacks)} stacks, {resources} resources; "
+            f"{len(exposed)} exposure(s) to the internet{first}; {len(access)} access line(s); cost {cost}"
+        )
+        rows.append((1 if exposed else 4, env, text))
+    for r in reviews:
+        if r.env in new_envs:
+            continue
+        if r.review.new:
+            exposed = [f for f in r.review.findings if f.urgent]
+            rows.append(
+                (
+                    1 if exposed else 4,
+                    r.title,
+                    f"**new stack** {r.title}: {r.review.summary[0]}; {len(exposed)} exposure(s) to the internet",
+                )
+            )
+            continue
+        classes: dict[tuple[int, str], list[Finding]] = {}
+        for finding in r.review.findings:
+            classes.setdefault(_class(finding), []).append(finding)
+        for (rank, label), found in classes.items():
+            if label == "capacity and cost":
+                net = [f.text for f in found if f.text.startswith("net:")]
+                quoted = net or [f.text for f in found[:SUMMARY_ITEMS]]
+            else:
+                quoted = [f.text for f in found[:SUMMARY_ITEMS]]
+            more = f" (and {len(found) - len(quoted)} more)" if len(found) > len(quoted) else ""
+            rows.append((rank, r.title, f"**{label}** {r.title}: " + "; ".join(quoted) + more))
+    return [f"- {text}" for _, _, text in sorted(rows, key=lambda row: (row[0], row[1]))]
+
+
+def _section_lines(r: Reviewed) -> list[str]:
+    lines = [f"## {r.title}" + (" (new stack)" if r.review.new else ""), ""]
+    if r.review.summary:
+        lines += [f"- {line}" for line in r.review.summary] + [""]
+    for kind in Kind:
+        found = sorted(r.review.of(kind), key=lambda f: not f.urgent)
+        if found:
+            lines += [f"### {kind.title}", "", *(f"- {f.text}" for f in found), ""]
+    return lines
+
+
+def _pictures(base: dict[str, Path], head: dict[str, Path]) -> list[str]:
+    from tools.diagram import Diagram, changes, diagram_of, mermaid  # noqa: PLC0415
+
+    lines: list[str] = []
+    for env in sorted(set(base) | set(head)):
+        if env not in base:
+            lines += [f"## {env}: its picture (new environment)", "", "```mermaid", mermaid(diagram_of(head[env])).rstrip(), "```", ""]
+            continue
+        new = diagram_of(head[env]) if env in head else Diagram()
+        picture = changes(diagram_of(base[env]), new)
+        if picture:
+            lines += [f"## {env}: the picture changes", "", "Added parts have a green border, removed ones a dashed red one.", ""]
+            lines += ["```mermaid", picture.rstrip(), "```", ""]
+    return lines
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the page's header says about the run."""
+
+    base_ref: str
+    base_sha: str = ""
+    head: str = ""  # "`abc1234`" or "`abc1234` with uncommitted changes (N files)"
+    tests_outcome: str = ""  # the workflow's test step: success, failure, cancelled, skipped
+    stale: tuple[str, ...] = ()  # generated files the head does not match
+
+
+def render(base: dict[str, Path], head: dict[str, Path], context: Context | str) -> str:
+    if isinstance(context, str):
+        context = Context(base_ref=context)
+    against = f"`{context.base_ref}`" + (f" (`{context.base_sha[:12]}`)" if context.base_sha else "")
+    lines = [MARKER, f"# Infrastructure review against {against}", ""]
+    if context.head:
+        lines += [f"Head: {context.head}.", ""]
+    if context.tests_outcome and context.tests_outcome != "success":
+        lines += [f"> **The tests did not pass ({context.tests_outcome})**: read the job log before this review.", ""]
+    if context.stale:
+        lines += [
+            "> **Generated files are stale**: run `make regenerate` and commit the result. Stale: "
+            + ", ".join(f"`{s}`" for s in context.stale[:10])
+            + (f" and {len(context.stale) - 10} more" if len(context.stale) > 10 else ""),
+            "",
+        ]
+    reviews = review_environments(base, head)
     if not reviews:
         lines.append("No infrastructure change: every environment synthesizes to the same templates and acknowledgments.")
-    elif any(review.priced for _, _, review in reviews):
+        return "\n".join(lines).rstrip() + "\n"
+    lines += ["## Summary", "", *_summary(reviews, base), ""]
+    if all(f.kind == Kind.IMAGES for r in reviews for f in r.review.findings) and not any(r.review.summary for r in reviews):
+        lines += ["**Image-only change**: only container images change; every other property is the same.", ""]
+    for r in sorted(reviews, key=lambda r: (r.rank(), r.env, r.stack)):
+        lines += _section_lines(r)
+    lines += _pictures(base, head)
+    if any(r.review.priced for r in reviews):
         table = load_prices()
         lines.append(
             f"Costs: {table.basis}; {table.hours_per_month:g} hours a month; prices as of {table.as_of.isoformat()} "
-            "from `tools/prices.json`, which names its source."
+            "from `tools/prices.json`, which names its source. What a net line leaves out, it says."
         )
     return "\n".join(lines).rstrip() + "\n"
 
 
-def main() -> int:
+def fit_comment(text: str, full_page: str, limit: int = COMMENT_LIMIT) -> str:
+    """The page as one GitHub comment: whole if it fits, else cut at a section boundary (the
+    summary first, always) with a pointer to the full page."""
+    if len(text) <= limit:
+        return text
+    note = f"\n---\n**Cut to fit one comment** ({len(text):,} characters): the whole page is {full_page}.\n"
+    budget = limit - len(note)
+    cut = text[:budget]
+    boundary = max(cut.rfind("\n## "), cut.rfind("\n### "))
+    cut = cut[:boundary] if boundary > 0 else cut[: cut.rfind("\n")]
+    if cut.count("```") % 2:
+        cut += "\n```"
+    return cut.rstrip() + "\n" + note
+
+
+def _head_state() -> str:
+    sha = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.strip()
+    status = subprocess.run(["git", "status", "--porcelain"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.splitlines()
+    changed = [line for line in status if not line[3:].startswith(("review.md", "review-comment.md"))]
+    if not changed:
+        return f"`{sha}`"
+    return f"the working tree of `{sha}` **with uncommitted changes** ({len(changed)} file(s), included in this review)"
+
+
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Review what a change does to the synthesized infrastructure.")
     parser.add_argument("--base", default=None, help="git ref to compare against (default: merge-base with main, or HEAD~1 on main)")
     parser.add_argument("--environments", nargs="*", default=None, help="only these environments (default: all)")
-    args = parser.parse_args()
+    parser.add_argument("--tests-outcome", default="", help="the outcome of the test step (the workflow passes it)")
+    parser.add_argument("--full-page-url", default="the review.md of `make review`", help="where the whole page is, for a cut comment")
+    args = parser.parse_args(argv)
     base_ref = args.base or default_base()
-    with tempfile.TemporaryDirectory() as tmp:
-        work = Path(tmp)
-        worktree = work / "base"
-        subprocess.run(["git", "worktree", "add", "--detach", str(worktree), base_ref], cwd=ROOT, check=True, capture_output=True)
+    from tools.assemblies import commit_sha  # noqa: PLC0415
+
+    base_result: dict[str, Any] = {}
+
+    def synthesize_base() -> None:
         try:
-            base = synthesize_checkout(worktree, work / "base-out", args.environments)
-        finally:
-            subprocess.run(["git", "worktree", "remove", "--force", str(worktree)], cwd=ROOT, check=False, capture_output=True)
-        head = synthesize_checkout(ROOT, work / "head-out", args.environments)
-        text = render(base, head, base_ref)
+            base_result["outdirs"], base_result["cached"] = commit_assemblies(base_ref, args.environments)
+        except BaseException as exc:
+            base_result["error"] = exc
+
+    worker = threading.Thread(target=synthesize_base)
+    worker.start()
+    with tempfile.TemporaryDirectory() as tmp:
+        head = synthesize_all(Path(tmp), args.environments)
+        worker.join()
+        if "error" in base_result:
+            raise base_result["error"]
+        stale: list[str] = []
+        if args.environments is None:
+            from tools.generated import stale as stale_files  # noqa: PLC0415
+
+            stale = [line.split(":", 1)[0] for line in stale_files(head) if not line.startswith(" ")]
+        context = Context(base_ref, commit_sha(base_ref), _head_state(), args.tests_outcome, tuple(stale))
+        text = render(base_result["outdirs"], head, context)
     REVIEW_PATH.write_text(text, encoding="utf-8")
+    COMMENT_PATH.write_text(fit_comment(text, args.full_page_url), encoding="utf-8")
     sys.stdout.write(text)
     return 0
 

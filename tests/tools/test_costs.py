@@ -134,13 +134,13 @@ def test_cluster_price_says_what_extended_support_and_auto_mode_leave_out() -> N
 
 def test_cost_change_lines() -> None:
     small, large, more = Cost(10.0, 20.0, "x a", "1-2"), Cost(30.0, 60.0, "x b", "1-2"), Cost(20.0, 40.0, "x a", "2-4")
-    line, delta = cost_change("N", small, large)
+    line, delta = cost_change("`N`", small, large)
     assert line == "`N`: 1-2 x a -> 1-2 x b: $10.00-$20.00 -> $30.00-$60.00 a month (+$20.00 to +$40.00)"
     assert delta == (20.0, 40.0)
-    assert cost_change("N", small, more)[0] == "`N`: 1-2 -> 2-4 x a: $10.00-$20.00 -> $20.00-$40.00 a month (+$10.00 to +$20.00)"
-    assert cost_change("N", None, small) == ("`N` (new): 1-2 x a: +$10.00-$20.00 a month", (10.0, 20.0))
-    assert cost_change("N", small, None)[1] == (-10.0, -20.0)
-    line, delta = cost_change("N", small, NotPriced("no b price"))
+    assert cost_change("`N`", small, more)[0] == "`N`: 1-2 -> 2-4 x a: $10.00-$20.00 -> $20.00-$40.00 a month (+$10.00 to +$20.00)"
+    assert cost_change("`N`", None, small) == ("`N` (new): 1-2 x a: +$10.00-$20.00 a month", (10.0, 20.0))
+    assert cost_change("`N`", small, None)[1] == (-10.0, -20.0)
+    line, delta = cost_change("`N`", small, NotPriced("no b price"))
     assert line == "`N`: was $10.00-$20.00 a month, not priced: no b price"
     assert delta == (0.0, 0.0), "an unpriced side adds nothing to the net"
 

@@ -75,7 +75,7 @@ def test_security_group_opened_to_the_world_is_exposure(tmp_path: Path) -> None:
 def test_action_widened_to_a_wildcard_is_access(tmp_path: Path) -> None:
     text = _review(tmp_path, lambda s: _policy(s, "s3:GetObject"), lambda s: _policy(s, "s3:*"))
     access = _section(text, "Access")
-    assert '`Policy` now grants {"Action": "s3:*"' in access
+    assert '`Demo / policy` (`Policy`) now grants {"Action": "s3:*"' in access
     assert "no longer grants" in access
     assert "### Everything else" not in text, "a change shown under Access is not repeated"
 
@@ -83,22 +83,31 @@ def test_action_widened_to_a_wildcard_is_access(tmp_path: Path) -> None:
 def test_node_group_instance_type_change_is_a_replacement(tmp_path: Path) -> None:
     text = _review(tmp_path, lambda s: _nodegroup(s, "m7g.large"), lambda s: _nodegroup(s, "m7g.xlarge"))
     replacements = _section(text, "Replacements and deletions")
-    assert "`Nodes` (AWS::EKS::Nodegroup) is **replaced**: InstanceTypes changed **data-loss risk**" in replacements
-    capacity = _section(text, "Capacity")
+    assert "`Demo / nodes` (`Nodes`) (AWS::EKS::Nodegroup) is **replaced**: InstanceTypes changed **data-loss risk**" in replacements
+    capacity = _section(text, "Capacity and cost")
     assert "InstanceTypes" in capacity
     # EKS's default scaling (1-2 nodes) at the us-east-1 prices of tools/prices.json.
-    assert "`Nodes`: 1-2 x m7g.large -> 1-2 x m7g.xlarge: $59.57-$119.14 -> $119.14-$238.27 a month (+$59.57 to +$119.14)" in capacity
-    assert "net, priced resources only: +$59.57 to +$119.14 a month" in capacity
+    assert (
+        "`Demo / nodes` (`Nodes`): 1-2 x m7g.large -> 1-2 x m7g.xlarge: $59.57-$119.14 -> $119.14-$238.27 a month (+$59.57 to +$119.14)"
+    ) in capacity
+    assert "net: +$59.57 to +$119.14 a month" in capacity
     assert "prices as of " in text.splitlines()[-1]
 
 
 def test_removed_key_is_data_loss(tmp_path: Path) -> None:
     def with_key(stack: Stack) -> None:
-        kms.Key(stack, "Key")
+        kms.Key(stack, "Key", removal_policy=RemovalPolicy.DESTROY)
 
     text = _review(tmp_path, with_key, lambda s: None)
-    assert "deleted `Key" in _section(text, "Replacements and deletions")
+    assert "deleted `Demo / key` (`Key" in _section(text, "Replacements and deletions")
     assert "(AWS::KMS::Key) **data-loss risk**" in text
+    assert "- **data loss** dev / Demo: deleted `Demo / key`" in text.split("## Summary")[1]
+
+
+def test_removed_retained_key_says_it_stays(tmp_path: Path) -> None:
+    text = _review(tmp_path, lambda s: kms.Key(s, "Key", removal_policy=RemovalPolicy.RETAIN), lambda s: None)
+    assert "(AWS::KMS::Key) (retained: the resource stays, outside the stack)" in text
+    assert "**data-loss risk**" not in text
 
 
 def _cluster(public: bool) -> Build:
@@ -117,7 +126,9 @@ def _cluster(public: bool) -> Build:
 
 def test_eks_endpoint_made_public_is_exposure(tmp_path: Path) -> None:
     exposure = _section(_review(tmp_path, _cluster(public=False), _cluster(public=True)), "Exposure")
-    assert '`Cluster` endpoint: private only -> public from ["0.0.0.0/0"] **open to the internet**, and private' in exposure
+    assert (
+        '`Demo / cluster` (`Cluster`) endpoint: private only -> **public** from ["0.0.0.0/0"] **open to the internet**, and private'
+    ) in exposure
 
 
 def test_new_role_inline_policy_and_new_public_load_balancer(tmp_path: Path) -> None:
@@ -131,8 +142,8 @@ def test_new_role_inline_policy_and_new_public_load_balancer(tmp_path: Path) -> 
         elbv2.CfnLoadBalancer(stack, "Alb", scheme="internet-facing", subnets=["a", "b"])
 
     text = _review(tmp_path, lambda s: None, build)
-    assert '`ReaderF7BF189D` grants {"Action": "s3:GetObject"' in _section(text, "Access")
-    assert "`Alb` is **internet-facing**" in _section(text, "Exposure")
+    assert '`Demo / reader` (`ReaderF7BF189D`) grants {"Action": "s3:GetObject"' in _section(text, "Access")
+    assert "added `Demo / alb` (`Alb`), **internet-facing**" in _section(text, "Exposure")
 
 
 def test_retention_dropped_is_read_with_the_replacements(tmp_path: Path) -> None:
@@ -156,7 +167,7 @@ def test_acknowledgment_added_is_compliance(tmp_path: Path) -> None:
         )
 
     compliance = _section(_review(tmp_path, lambda s: _group(s, "10.0.0.0/16"), acked), "Compliance")
-    assert "acknowledged `AwsSolutions EC23` on `Group`: the reason a reviewer reads" in compliance
+    assert "acknowledged on `Demo / group` (AwsSolutions EC23): the reason a reviewer reads" in compliance
 
 
 def test_pure_refactor_says_so_in_one_line(tmp_path: Path) -> None:
