@@ -9,12 +9,13 @@ from pathlib import Path
 import yaml
 from aws_cdk import Acknowledgment, App, Environment, RemovalPolicy, Stack, Validations
 from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_eks as eks
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 
-from tools.review import MARKER, render
+from tools.review import COMMENT_LIMIT, MARKER, fit_comment, render
 
 Build = Callable[[Stack], None]
 
@@ -197,3 +198,68 @@ def test_pull_request_workflow_runs_tests_then_posts_the_review() -> None:
     assert runs.index("make test") < next(i for i, r in enumerate(runs) if r.startswith("make review"))
     assert MARKER in runs[-1]
     assert workflow["permissions"]["pull-requests"] == "write"
+
+
+def test_new_role_trust_shows_its_conditions(tmp_path: Path) -> None:
+    def build(stack: Stack) -> None:
+        iam.Role(
+            stack,
+            "Flows",
+            assumed_by=iam.ServicePrincipal("vpc-flow-logs.amazonaws.com").with_conditions(
+                {"StringEquals": {"aws:SourceAccount": "111111111111"}}
+            ),
+        )
+        iam.Role(stack, "Open", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+
+    access = _section(_review(tmp_path, lambda s: None, build), "Access")
+    assert (
+        'trusts {"Service": "vpc-flow-logs.amazonaws.com"} ("sts:AssumeRole") when {"StringEquals": {"aws:SourceAccount": "111111111111"}}'
+        in access
+    )
+    assert 'trusts {"Service": "lambda.amazonaws.com"} ("sts:AssumeRole") **with no condition**' in access
+
+
+def test_one_finding_acknowledged_by_several_packs_is_one_line(tmp_path: Path) -> None:
+    def acked(stack: Stack) -> None:
+        _group(stack, "10.0.0.0/16")
+        for rule in ("AwsSolutions::AwsSolutions-EC23", "NIST.800.53.R5::NIST.800.53.R5-EC2RestrictedCommonPorts"):
+            Validations.of(stack.node.find_child("Group")).acknowledge(Acknowledgment(id=rule, reason="one reason"))
+
+    compliance = _section(_review(tmp_path, lambda s: _group(s, "10.0.0.0/16"), acked), "Compliance")
+    assert compliance.count("\n- ") == 1, compliance
+    assert "acknowledged on `Demo / group` (AwsSolutions EC23, NIST.800.53.R5 EC2RestrictedCommonPorts): one reason" in compliance
+
+
+def _task(image: str) -> Build:
+    def build(stack: Stack) -> None:
+        ecs.CfnTaskDefinition(
+            stack, "Task", container_definitions=[ecs.CfnTaskDefinition.ContainerDefinitionProperty(name="web", image=image)]
+        )
+
+    return build
+
+
+def test_an_image_digest_change_is_shown_and_an_image_only_change_says_so(tmp_path: Path) -> None:
+    old, new = (f"111111111111.dkr.ecr.eu-west-1.amazonaws.com/web@sha256:{c * 64}" for c in "ab")
+    text = _review(tmp_path, _task(old), _task(new))
+    assert f'`Demo / task` (`Task`) container `web`: "{old}" -> "{new}"' in _section(text, "Images")
+    assert "**Image-only change**" in text
+    assert "### Everything else" not in text, "the image is not reported twice"
+
+
+def test_an_asset_image_tag_change_is_shown(tmp_path: Path) -> None:
+    """CDK's asset images are tagged with a 64-hex hash that the rest of the review masks."""
+    old, new = (f"111111111111.dkr.ecr.eu-west-1.amazonaws.com/cdk-hnb659fds-container-assets:{c * 64}" for c in "cd")
+    assert f'"{old}" -> "{new}"' in _section(_review(tmp_path, _task(old), _task(new)), "Images")
+
+
+def test_the_comment_is_cut_at_a_section_to_fit_with_a_pointer() -> None:
+    page = "\n".join([MARKER, "# Infrastructure review", "", "## Summary", "", "- **data loss** prod / eks: x", ""])
+    page += "".join(f"\n## dev / s{i}\n\n```mermaid\nflowchart LR\n{'  a --> b' * 400}\n```\n" for i in range(40))
+    comment = fit_comment(page, "the `review` artifact of run 7")
+    assert len(page) > COMMENT_LIMIT >= len(comment)
+    assert comment.startswith(page[:200])
+    assert "- **data loss** prod / eks: x" in comment
+    assert comment.count("```") % 2 == 0
+    assert comment.rstrip().endswith("the whole page is the `review` artifact of run 7.")
+    assert fit_comment("short", "x") == "short"
