@@ -83,14 +83,14 @@ rehearse-test: setup $(REHEARSE_STAMP) ## the rehearsal's own tests: bugs inject
 	JSII_NODE=$(NODE) $(PY) -m pytest -m rehearsal tests/rehearsal
 
 
-regenerate: setup ## rewrite every committed generated file (snapshots, COMPLIANCE.md, docs/architecture.md, schema, AWS data, README table)
+regenerate: synth-setup ## rewrite every committed generated file (snapshots, COMPLIANCE.md, docs/architecture.md, schema, AWS data, README table)
 	JSII_NODE=$(NODE) $(PY) -m tools.generated
 
 bench: setup ## benchmark synth and tests (median of 5 interleaved rounds); writes benchmarks/results/latest.json
 	$(PY) benchmarks/bench.py $(BENCH_ARGS)
 
 review: synth-setup ## review.md: what this change does to every environment (BASE=<git ref>, default: merge-base with main)
-	JSII_NODE=$(NODE) $(PY) -m tools.review $(if $(BASE),--base $(BASE))
+	JSII_NODE=$(NODE) $(PY) -m tools.review $(if $(BASE),--base $(BASE)) $(REVIEW_ARGS)
 
 
 

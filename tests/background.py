@@ -78,14 +78,28 @@ def start_cli_synth(tmp_path: Path, *args: str) -> CliSynth:
     return CliSynth(outdir, process)
 
 
-def start_review(tmp_path: Path) -> tuple[Path, subprocess.Popen[str]]:
-    """`python -m tools.review` in a clone of this repository whose dev.yaml gains a NAT gateway
-    (uncommitted), against the clone's HEAD: the end-to-end run of the review tool."""
+def start_config_change_loop(tmp_path: Path) -> tuple[Path, subprocess.Popen[str]]:
+    """The pull-request loop for the most common change, in a clone of this repository: edit
+    only dev.yaml (a second NAT gateway), `make regenerate`, the staleness check every test of
+    generated files runs, then `make review` against the clone's HEAD."""
     clone = tmp_path / "repo"
     subprocess.run(["git", "clone", "--quiet", "--local", str(ROOT), str(clone)], check=True)
-    (clone / "node_modules").symlink_to(ROOT / "node_modules")
+    for shared in ("node_modules", ".venv"):
+        (clone / shared).symlink_to(ROOT / shared)
+    # The set-up stamps live in the shared folders; the clone's pins are the same files, as
+    # old as the stamps, so make does not reinstall anything.
+    for pin in ("requirements.txt", "requirements-dev.txt", "package.json", "package-lock.json"):
+        os.utime(clone / pin, (0, 0))
     dev = clone / "config" / "environments" / "dev.yaml"
     dev.write_text(dev.read_text().replace("  nat_gateways: 1\n", "  nat_gateways: 2\n", 1))
-    cmd = [str(ROOT / ".venv" / "bin" / "python"), "-m", "tools.review", "--base", "HEAD", "--environments", "dev"]
-    process = subprocess.Popen(cmd, cwd=clone, env=clean_env(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    script = "; ".join(
+        (
+            "set -e",
+            "make --no-print-directory regenerate",
+            ".venv/bin/python -m tools.generated --check",
+            "make --no-print-directory review BASE=HEAD",
+        )
+    )
+    env = {**clean_env(tmp_path), "PATH": os.environ.get("PATH", "")}
+    process = subprocess.Popen(["bash", "-c", script], cwd=clone, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     return clone, process

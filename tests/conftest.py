@@ -20,7 +20,7 @@ from config import load_config  # noqa: E402
 from config.loader import available_environments  # noqa: E402
 from stacks.platform import build_app, project_context  # noqa: E402
 from tests.assembly import Assembly  # noqa: E402
-from tests.background import CliSynth, start_checks, start_cli_synth, start_review  # noqa: E402
+from tests.background import CliSynth, start_checks, start_cli_synth, start_config_change_loop  # noqa: E402
 
 ENVIRONMENTS = available_environments()
 
@@ -38,9 +38,9 @@ def cli_synths(tmp_path_factory: pytest.TempPathFactory) -> dict[str, CliSynth]:
 
 
 @pytest.fixture(scope="session", autouse=True)
-def review_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.Popen[str]]:
-    """The end-to-end run of the review tool (tests/tools/test_review.py), started first."""
-    return start_review(tmp_path_factory.mktemp("review"))
+def config_change_loop(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.Popen[str]]:
+    """The pull-request loop in a clone (tests/tools/test_review.py), started first."""
+    return start_config_change_loop(tmp_path_factory.mktemp("loop"))
 
 
 @pytest.fixture(scope="session")

@@ -11,7 +11,7 @@ and cost, then everything else. A new environment or stack is summarized, not li
 the topology changes, the environment's picture follows (added and removed parts marked).
 review-comment.md is the same page cut to fit one GitHub comment (65,536 characters).
 
-    python -m tools.review [--base REF] [--tests-outcome failure] [--full-page-url URL]
+    python -m tools.review [--base REF] [--outcome 'make test=failure'] [--full-page-url URL]
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from tools import names
-from tools.assemblies import commit_assemblies, default_base, stack_artifacts, synthesize_all
+from tools.assemblies import commit_assemblies, commit_sha, default_base, stack_artifacts, synthesize_all
 from tools.compliance import read_acknowledgments
 from tools.costs import load_prices, signed_range
 from tools.review_findings import Finding, Kind, StackReview, review_stack
@@ -227,7 +227,7 @@ class Context:
     base_ref: str
     base_sha: str = ""
     head: str = ""  # "`abc1234`" or "`abc1234` with uncommitted changes (N files)"
-    tests_outcome: str = ""  # the workflow's test step: success, failure, cancelled, skipped
+    outcomes: tuple[tuple[str, str], ...] = ()  # (check, outcome) of the workflow's steps: success, failure, skipped
     stale: tuple[str, ...] = ()  # generated files the head does not match
 
 
@@ -238,8 +238,9 @@ def render(base: dict[str, Path], head: dict[str, Path], context: Context | str)
     lines = [MARKER, f"# Infrastructure review against {against}", ""]
     if context.head:
         lines += [f"Head: {context.head}.", ""]
-    if context.tests_outcome and context.tests_outcome != "success":
-        lines += [f"> **The tests did not pass ({context.tests_outcome})**: read the job log before this review.", ""]
+    failed = [f"{check} ({outcome})" for check, outcome in context.outcomes if outcome != "success"]
+    if failed:
+        lines += [f"> **Checks that did not pass: {', '.join(failed)}.** Read the job log; below is what the change does.", ""]
     if context.stale:
         lines += [
             "> **Generated files are stale**: run `make regenerate` and commit the result. Stale: "
@@ -294,12 +295,21 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Review what a change does to the synthesized infrastructure.")
     parser.add_argument("--base", default=None, help="git ref to compare against (default: merge-base with main, or HEAD~1 on main)")
     parser.add_argument("--environments", nargs="*", default=None, help="only these environments (default: all)")
-    parser.add_argument("--tests-outcome", default="", help="the outcome of the test step (the workflow passes it)")
+    parser.add_argument("--outcome", action="append", default=[], help="CHECK=OUTCOME of a workflow step, shown when not success")
     parser.add_argument("--full-page-url", default="the review.md of `make review`", help="where the whole page is, for a cut comment")
     args = parser.parse_args(argv)
-    base_ref = args.base or default_base()
-    from tools.assemblies import commit_sha  # noqa: PLC0415
+    try:
+        return _review(args)
+    except (Exception, SystemExit) as exc:  # a change that does not synthesize still gets a page that says why
+        text = f"{MARKER}\n# Infrastructure review: not built\n\nThe change does not synthesize:\n\n```\n{str(exc)[-3000:]}\n```\n"
+        REVIEW_PATH.write_text(text, encoding="utf-8")
+        COMMENT_PATH.write_text(text, encoding="utf-8")
+        sys.stderr.write(text)
+        return 1
 
+
+def _review(args: argparse.Namespace) -> int:
+    base_ref = args.base or default_base()
     base_result: dict[str, Any] = {}
 
     def synthesize_base() -> None:
@@ -320,7 +330,8 @@ def main(argv: list[str] | None = None) -> int:
             from tools.generated import stale as stale_files  # noqa: PLC0415
 
             stale = [line.split(":", 1)[0] for line in stale_files(head) if not line.startswith(" ")]
-        context = Context(base_ref, commit_sha(base_ref), _head_state(), args.tests_outcome, tuple(stale))
+        outcomes = tuple(tuple(o.rsplit("=", 1)) for o in args.outcome if "=" in o)
+        context = Context(base_ref, commit_sha(base_ref), _head_state(), outcomes, tuple(stale))  # type: ignore[arg-type]
         text = render(base_result["outdirs"], head, context)
     REVIEW_PATH.write_text(text, encoding="utf-8")
     COMMENT_PATH.write_text(fit_comment(text, args.full_page_url), encoding="utf-8")
