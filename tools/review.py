@@ -22,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -156,14 +157,17 @@ def _summary(reviews: list[Reviewed], base: dict[str, Path]) -> list[str]:
     for env in sorted(new_envs):
         stacks = [r for r in reviews if r.env == env]
         exposed = [f for r in stacks for f in r.review.findings if f.kind == Kind.EXPOSURE and f.urgent]
-        access = [f for r in stacks for f in r.review.findings if f.kind == Kind.ACCESS]
-        resources = sum(int(r.review.summary[0].split(" ", 1)[0]) for r in stacks if r.review.summary)
+        types = sum((r.review.types for r in stacks), Counter())
+        unconditioned = sum(r.review.unconditioned_trust for r in stacks)
+        resources = sum(types.values())
         low, high = (sum(r.review.net[i] for r in stacks) for i in (0, 1))
         cost = f"{signed_range(low, high)} a month for the priced resources (each stack says what it leaves out)"
         first = f" ({exposed[0].text}{', ...' if len(exposed) > 1 else ''})" if exposed else ""
         text = (
             f"**new environment** `{env}`: {len(stacks)} stacks, {resources} resources; "
-            f"{len(exposed)} exposure(s) to the internet{first}; {len(access)} access line(s); cost {cost}"
+            f"{len(exposed)} exposure(s) to the internet{first}; {types['AWS::IAM::Role']} roles "
+            f"({unconditioned} trust statement(s) without a condition), {types['AWS::EKS::AccessEntry']} cluster access entries; "
+            f"cost {cost}"
         )
         rows.append((1 if exposed else 4, env, text))
     for r in reviews:

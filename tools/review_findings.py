@@ -92,6 +92,8 @@ class StackReview:
     removed: bool = False
     summary: list[str] = field(default_factory=list)  # a new stack: what it holds, instead of every resource
     net: tuple[float, float] = (0.0, 0.0)  # the monthly change of the priced resources (minimum, maximum capacity)
+    types: Counter[str] = field(default_factory=Counter)  # a new stack: its resources by type
+    unconditioned_trust: int = 0  # a new stack: trust statements without a condition
 
     def add(self, kind: Kind, text: str, *, urgent: bool = False) -> None:
         self.findings.append(Finding(kind, text, urgent))
@@ -221,7 +223,7 @@ def review_stack(old: dict[str, Any], new: dict[str, Any], region: str | None = 
 
 def _new_stack(out: StackReview, resources: dict[str, Any], region: str | None, name: Namer) -> None:
     """A new stack in a few lines: what it holds, what it exposes, who it trusts, what it costs."""
-    counts = Counter(r["Type"] for r in resources.values())
+    counts = out.types = Counter(r["Type"] for r in resources.values())
     top = ", ".join(f"{n} {t.removeprefix('AWS::')}" for t, n in counts.most_common(8))
     more = f" and {len(counts) - 8} more types" if len(counts) > 8 else ""
     out.summary.append(f"{len(resources)} resources: {top}{more}")
@@ -239,7 +241,9 @@ def _new_stack(out: StackReview, resources: dict[str, Any], region: str | None, 
         if kind == "AWS::EKS::AccessEntry":
             out.add(Kind.ACCESS, f"{name(logical)}: cluster access for {short(props.get('PrincipalArn'))}", urgent=True)
     principals = Counter(t.split(" (", 1)[0] for r in resources.values() if r["Type"] == "AWS::IAM::Role" for t in trust(r))
-    unconditioned = sum(1 for r in resources.values() if r["Type"] == "AWS::IAM::Role" for t in trust(r) if "with no condition" in t)
+    unconditioned = out.unconditioned_trust = sum(
+        1 for r in resources.values() if r["Type"] == "AWS::IAM::Role" for t in trust(r) if "with no condition" in t
+    )
     if principals:
         trusted = ", ".join(f"{p} x{n}" if n > 1 else p for p, n in sorted(principals.items()))
         out.add(
