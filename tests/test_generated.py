@@ -30,5 +30,6 @@ def test_a_stale_file_is_named_with_the_command(assemblies: dict[str, Assembly],
 
     monkeypatch.setattr(generated.Generated, "current", edited)
     lines = generated.stale(outdirs, diff_lines=5)
-    assert lines[0] == f"{snapshot.name}: differs from what the code generates"
+    assert f"{snapshot.name}: differs from what the code generates" in lines
+    assert '-  "Resourcez": {' in "\n".join(lines), "with the start of its diff"
     assert "run `make regenerate`" in generated.stale_message(lines)
