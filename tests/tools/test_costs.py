@@ -66,6 +66,15 @@ def test_fargate_spot_share_is_left_out_and_said() -> None:
     assert "up to 2 of them on Fargate Spot (not priced)" in cost.basis
 
 
+def test_a_service_all_on_fargate_spot_is_not_priced_never_zero() -> None:
+    cost = monthly_costs(_service([{"CapacityProvider": "FARGATE_SPOT", "Weight": 1}]), "us-east-1", TABLE)["Service"]
+    assert cost == NotPriced("every task on Fargate Spot, whose prices change by the hour")
+    line, delta = cost_change("`Service`", None, cost)
+    assert "$0.00" not in line
+    assert line.endswith("not priced: every task on Fargate Spot, whose prices change by the hour")
+    assert delta == (0.0, 0.0)
+
+
 def test_arm_tasks_use_the_arm_rate() -> None:
     x86 = monthly_costs(_service([{"CapacityProvider": "FARGATE"}]), "us-east-1", TABLE)["Service"]
     arm = monthly_costs(_service([{"CapacityProvider": "FARGATE"}], arch="ARM64"), "us-east-1", TABLE)["Service"]
@@ -149,3 +158,20 @@ def test_same_price_ignores_the_wording_and_sub_cent_noise() -> None:
     assert Cost(73.0, 73.0, "control plane", note=" (extended support)").same_price(Cost(73.001, 73.0, "control plane"))
     assert not Cost(73.0, 73.0, "x").same_price(Cost(74.0, 74.0, "x"))
     assert not Cost(73.0, 73.0, "x").same_price(NotPriced("why"))
+
+
+def test_the_net_line_says_what_it_leaves_out() -> None:
+    from tools.review_findings import Kind, review_stack  # noqa: PLC0415
+
+    spot = _service([{"CapacityProvider": "FARGATE_SPOT", "Weight": 1}])
+    nat = {"Nat": _resource("AWS::EC2::NatGateway")}
+    review = review_stack(
+        {"Resources": {"Keep": _resource("AWS::SNS::Topic")}},
+        {"Resources": {"Keep": _resource("AWS::SNS::Topic"), **spot, **nat}},
+        "us-east-1",
+    )
+    lines = [f.text for f in review.of(Kind.COST)]
+    assert not any("$0.00" in line for line in lines), lines
+    net = lines[-1]
+    assert net.startswith("net: +$")
+    assert "not included: data: not priced (`Nat`); every task on Fargate Spot, whose prices change by the hour (`Service`)" in net
