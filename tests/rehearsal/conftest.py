@@ -1,5 +1,5 @@
 """The rehearsal's tests need none of the suite's background runs (end-to-end synths, the
-review): these fixtures, of the same names, replace the session-wide ones for this folder."""
+the config-change loop): these fixtures, of the same names, replace the session-wide ones for this folder."""
 
 from __future__ import annotations
 
@@ -12,5 +12,5 @@ def cli_synths() -> None:
 
 
 @pytest.fixture(scope="session", autouse=True)
-def review_run() -> None:
+def config_change_loop() -> None:
     return None
