@@ -5,6 +5,8 @@ from __future__ import annotations
 from aws_cdk import Acknowledgment, CfnElement, Stack, Token, Validations
 from constructs import IConstruct
 
+from cdk_constructs.errors import ConstructError
+
 AWS_SOLUTIONS = "AwsSolutions::AwsSolutions-"
 # The compliance packs whose rules share names (NIST 800-53 rev 5 and HIPAA Security).
 COMPLIANCE_PACKS = ("NIST.800.53.R5", "HIPAA.Security")
@@ -32,6 +34,7 @@ def acknowledge_compliance(construct: IConstruct, rule: str, reason: str, *, pac
 def nag_ref(resource: IConstruct) -> str:
     """How cdk-nag writes a reference to `resource` inside a finding id: <LogicalId>."""
     cfn = resource.node.default_child if not isinstance(resource, CfnElement) else resource
-    assert isinstance(cfn, CfnElement)
+    if not isinstance(cfn, CfnElement):
+        raise ConstructError(resource, "has no CloudFormation element for cdk-nag to name")
     stack = Stack.of(cfn)
     return f"<{stack.resolve(stack.get_logical_id(cfn))}>"

@@ -9,10 +9,13 @@ from __future__ import annotations
 from aws_cdk import CfnResource
 from constructs import IConstruct
 
+from cdk_constructs.errors import ConstructError
+
 
 def skip_checkov(construct: IConstruct, check_id: str, reason: str) -> None:
     resource = construct if isinstance(construct, CfnResource) else construct.node.default_child
-    assert isinstance(resource, CfnResource), f"{construct.node.path} has no CloudFormation resource"
+    if not isinstance(resource, CfnResource):
+        raise ConstructError(construct, f"has no CloudFormation resource to skip checkov's {check_id} on")
     existing = resource.get_metadata("checkov") or {"skip": []}
     skips = [s for s in existing["skip"] if s["id"] != check_id] + [{"id": check_id, "comment": reason}]
     resource.add_metadata("checkov", {"skip": sorted(skips, key=lambda s: s["id"])})

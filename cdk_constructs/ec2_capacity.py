@@ -8,6 +8,9 @@ terminated (managed termination protection) and drains tasks before an instance 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Literal
+
 from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_autoscaling as autoscaling
 from aws_cdk import aws_ec2 as ec2
@@ -22,17 +25,45 @@ from cdk_constructs.asg_teardown import ForceDeleteGroupOnTeardown
 from cdk_constructs.checkov import skip_checkov
 from cdk_constructs.instance_refresh import RefreshInstancesOnLaunchTemplateChange
 from cdk_constructs.node_volumes import encrypted_node_volumes
-from config.models import Ec2CapacityConfig
 
 
-def _machine_image(config: Ec2CapacityConfig, region: str) -> ec2.IMachineImage:
-    if config.ami.id is not None:
+@dataclass(frozen=True, kw_only=True)
+class Ec2CapacityProps:
+    """The container instances.
+
+    | prop | default | why |
+    | --- | --- | --- |
+    | `instance_type` | (required) | e.g. m7g.large |
+    | `architecture` | (required) | "x86_64" or "arm64", the instance type's (berth's instance data knows it) |
+    | `min_capacity`, `max_capacity` | (required) | the Auto Scaling group's range |
+    | `os` | "al2023" | the ECS-optimized Amazon Linux 2023, or "bottlerocket" |
+    | `ami_id` | None | a pinned AMI; None tracks AWS's recommended image (an SSM parameter read at deploy) |
+    | `root_volume_gib` | 30 | the OS volume (AL2023) or the data volume (Bottlerocket) |
+    | `target_capacity_percent` | 90 | managed scaling's headroom |
+    | `instance_warmup_seconds` | 180 | before a new instance counts in scaling and refresh |
+    | `teardown_log_retention_days` | 365 | the log of the function that force-deletes the group on teardown |
+    """
+
+    instance_type: str
+    architecture: Literal["x86_64", "arm64"]
+    min_capacity: int
+    max_capacity: int
+    os: Literal["al2023", "bottlerocket"] = "al2023"
+    ami_id: str | None = None
+    root_volume_gib: int = 30
+    target_capacity_percent: int = 90
+    instance_warmup_seconds: int = 180
+    teardown_log_retention_days: int = 365
+
+
+def _machine_image(props: Ec2CapacityProps, region: str) -> ec2.IMachineImage:
+    if props.ami_id is not None:
         # Pinned: the template carries the literal id; a new AMI is a reviewed change.
-        return ec2.MachineImage.generic_linux({region: config.ami.id})
-    # Tracked (an explicit config choice): AWS's recommended image, read from its public SSM
+        return ec2.MachineImage.generic_linux({region: props.ami_id})
+    # Tracked (an explicit choice): AWS's recommended image, read from its public SSM
     # parameter by CloudFormation at deploy time. No look-up happens at synth.
-    arm = config.architecture == "arm64"
-    if config.os == "bottlerocket":
+    arm = props.architecture == "arm64"
+    if props.os == "bottlerocket":
         return ecs.BottleRocketImage(
             variant=ecs.BottlerocketEcsVariant.AWS_ECS_2,
             architecture=ec2.InstanceArchitecture.ARM_64 if arm else ec2.InstanceArchitecture.X86_64,
@@ -49,11 +80,10 @@ class ContainerInstanceCapacity(Construct):
         construct_id: str,
         *,
         cluster: ecs.Cluster,
-        config: Ec2CapacityConfig,
+        props: Ec2CapacityProps,
         key: kms.IKey,
         notifications: sns.ITopic,
         region: str,
-        teardown_log_retention_days: int,
         removal_policy: RemovalPolicy,
     ) -> None:
         super().__init__(scope, construct_id)
@@ -70,15 +100,15 @@ class ContainerInstanceCapacity(Construct):
             assumed_by=iam.ServicePrincipal("ec2.amazonaws.com"),
             description="ECS container instance role (agent only)",
         )
-        is_bottlerocket = config.os == "bottlerocket"
+        is_bottlerocket = props.os == "bottlerocket"
         launch_template = ec2.LaunchTemplate(
             self,
             "LaunchTemplate",
-            machine_image=_machine_image(config, region),
-            instance_type=ec2.InstanceType(config.instance_type),
+            machine_image=_machine_image(props, region),
+            instance_type=ec2.InstanceType(props.instance_type),
             role=self.role,
             security_group=self.security_group,
-            block_devices=encrypted_node_volumes(bottlerocket=is_bottlerocket, size_gib=config.root_volume_gib, key=key),
+            block_devices=encrypted_node_volumes(bottlerocket=is_bottlerocket, size_gib=props.root_volume_gib, key=key),
             # Bottlerocket reads TOML settings, not a shell script; the capacity provider
             # appends the cluster settings to whichever user data this is.
             user_data=ec2.UserData.custom("") if is_bottlerocket else ec2.UserData.for_linux(),
@@ -95,10 +125,10 @@ class ContainerInstanceCapacity(Construct):
             vpc=cluster.vpc,
             vpc_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS),
             launch_template=launch_template,
-            min_capacity=config.min_capacity,
-            max_capacity=config.max_capacity,
+            min_capacity=props.min_capacity,
+            max_capacity=props.max_capacity,
             notifications=[autoscaling.NotificationConfiguration(topic=notifications)],
-            default_instance_warmup=Duration.seconds(config.instance_warmup_seconds),
+            default_instance_warmup=Duration.seconds(props.instance_warmup_seconds),
         )
         self.capacity_provider = ecs.AsgCapacityProvider(
             self,
@@ -107,8 +137,8 @@ class ContainerInstanceCapacity(Construct):
             enable_managed_scaling=True,
             enable_managed_termination_protection=True,
             enable_managed_draining=True,
-            target_capacity_percent=config.target_capacity_percent,
-            instance_warmup_period=config.instance_warmup_seconds,
+            target_capacity_percent=props.target_capacity_percent,
+            instance_warmup_period=props.instance_warmup_seconds,
             machine_image_type=ecs.MachineImageType.BOTTLEROCKET if is_bottlerocket else ecs.MachineImageType.AMAZON_LINUX_2,
         )
         cluster.add_asg_capacity_provider(self.capacity_provider)
@@ -118,7 +148,7 @@ class ContainerInstanceCapacity(Construct):
             auto_scaling_group=self.auto_scaling_group,
             vpc=cluster.vpc,
             key=key,
-            log_retention_days=teardown_log_retention_days,
+            log_retention_days=props.teardown_log_retention_days,
             removal_policy=removal_policy,
         )
         # Deleted after the capacity provider (and so after the services and the association).
@@ -128,7 +158,7 @@ class ContainerInstanceCapacity(Construct):
             "Refresh",
             auto_scaling_group=self.auto_scaling_group,
             launch_template=launch_template,
-            instance_warmup_seconds=config.instance_warmup_seconds,
+            instance_warmup_seconds=props.instance_warmup_seconds,
             runtime=teardown.runtime(cluster.vpc),
         )
         self._acknowledge(is_bottlerocket)

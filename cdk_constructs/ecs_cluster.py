@@ -9,7 +9,6 @@ from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from cdk_constructs.log_group import encrypted_log_group
-from config.models import ExecConfig
 
 
 class PlatformCluster(Construct):
@@ -25,13 +24,13 @@ class PlatformCluster(Construct):
         construct_id: str,
         *,
         vpc: ec2.IVpc,
-        exec_config: ExecConfig,
+        exec_log_retention_days: int = 365,
         key: kms.IKey,
         removal_policy: RemovalPolicy,
     ) -> None:
         super().__init__(scope, construct_id)
         self.exec_log_group = encrypted_log_group(
-            self, "ExecLogs", key=key, retention_days=exec_config.log_retention_days, removal_policy=removal_policy
+            self, "ExecLogs", key=key, retention_days=exec_log_retention_days, removal_policy=removal_policy
         )
         self.cluster = ecs.Cluster(
             self,

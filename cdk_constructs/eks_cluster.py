@@ -3,6 +3,9 @@ secrets envelope-encrypted, access through access entries only."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Literal
+
 from aws_cdk import Acknowledgment, RemovalPolicy, Validations
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_eks_v2 as eks
@@ -11,8 +14,8 @@ from constructs import Construct
 
 from cdk_constructs.acknowledgments import acknowledge
 from cdk_constructs.eks_node_groups import AUTO_MODE_NODE_POLICIES, node_role
+from cdk_constructs.errors import cfn_child
 from cdk_constructs.log_group import encrypted_log_group
-from config.eks_models import EksConfig
 
 _ALL_LOG_TYPES = [
     eks.ClusterLoggingTypes.API,
@@ -25,10 +28,35 @@ ADMIN_POLICY = "AmazonEKSClusterAdminPolicy"
 VIEW_POLICY = "AmazonEKSViewPolicy"
 
 
-def _endpoint(config: EksConfig) -> eks.EndpointAccess:
-    if not config.endpoint.public_access:
+@dataclass(frozen=True, kw_only=True)
+class EksClusterProps:
+    """| prop | default | why |
+    | --- | --- | --- |
+    | `cluster_name` | (required) | also names the control-plane log group EKS writes to |
+    | `version` | (required) | the Kubernetes minor version, e.g. "1.34" |
+    | `support` | "EXTENDED" | EKS's default: past standard support the version runs on, billed more; "STANDARD" upgrades |
+    | `public_access_cidrs` | () | none: the API endpoint is private only; CIDRs make it public (and private) from those |
+    | `public_internet_acknowledged` | False | a public endpoint open to 0.0.0.0/0 is refused by berth's rule EKS1 unless acknowledged |
+    | `log_retention_days` | 90 | the control-plane log group |
+    | `admins`, `viewers` | () | role ARNs given cluster admin or view access through access entries |
+    | `auto_mode_node_pools` | None | Auto Mode with these built-in node pools; None: capacity comes from node groups |
+    """
+
+    cluster_name: str
+    version: str
+    support: Literal["STANDARD", "EXTENDED"] = "EXTENDED"
+    public_access_cidrs: tuple[str, ...] = ()
+    public_internet_acknowledged: bool = False
+    log_retention_days: int = 90
+    admins: tuple[str, ...] = ()
+    viewers: tuple[str, ...] = ()
+    auto_mode_node_pools: tuple[str, ...] | None = None
+
+
+def _endpoint(props: EksClusterProps) -> eks.EndpointAccess:
+    if not props.public_access_cidrs:
         return eks.EndpointAccess.PRIVATE
-    return eks.EndpointAccess.PUBLIC_AND_PRIVATE.only_from(*(str(c) for c in config.endpoint.public_access_cidrs))
+    return eks.EndpointAccess.PUBLIC_AND_PRIVATE.only_from(*props.public_access_cidrs)
 
 
 class PlatformEksCluster(Construct):
@@ -39,7 +67,7 @@ class PlatformEksCluster(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        config: EksConfig,
+        props: EksClusterProps,
         vpc: ec2.IVpc,
         key: kms.IKey,
         removal_policy: RemovalPolicy,
@@ -51,19 +79,19 @@ class PlatformEksCluster(Construct):
             self,
             "ControlPlaneLogs",
             key=key,
-            retention_days=config.log_retention_days,
+            retention_days=props.log_retention_days,
             removal_policy=removal_policy,
-            name=f"/aws/eks/{config.cluster_name}/cluster",
+            name=f"/aws/eks/{props.cluster_name}/cluster",
         )
-        auto = config.auto_mode.enabled
+        auto = props.auto_mode_node_pools is not None
         self.cluster = eks.Cluster(
             self,
             "Cluster",
-            cluster_name=config.cluster_name,
-            version=eks.KubernetesVersion.of(config.version),
+            cluster_name=props.cluster_name,
+            version=eks.KubernetesVersion.of(props.version),
             vpc=vpc,
             vpc_subnets=[ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS)],
-            endpoint_access=_endpoint(config),
+            endpoint_access=_endpoint(props),
             cluster_logging=_ALL_LOG_TYPES,
             secrets_encryption_key=key,
             # Access entries only, and no implicit admin for whoever ran the deploy.
@@ -71,10 +99,10 @@ class PlatformEksCluster(Construct):
             # Core add-ons are EKS managed add-ons with pinned versions (or Auto Mode's own).
             bootstrap_self_managed_addons=False,
             default_capacity_type=eks.DefaultCapacityType.AUTOMODE if auto else eks.DefaultCapacityType.NODEGROUP,
-            # Without Auto Mode, no unmanaged default node group: capacity comes from config.
+            # Without Auto Mode, no unmanaged default node group: capacity comes from node groups.
             default_capacity=None if auto else 0,
             compute=eks.ComputeConfig(
-                node_pools=list(config.auto_mode.node_pools),
+                node_pools=list(props.auto_mode_node_pools or ()),
                 node_role=node_role(self, "AutoModeNodeRole", policies=AUTO_MODE_NODE_POLICIES, description="EKS Auto Mode nodes"),
             )
             if auto
@@ -84,19 +112,18 @@ class PlatformEksCluster(Construct):
         self.cluster.node.add_dependency(self.log_group)
         # Escape hatch: aws_eks_v2.Cluster has no upgradePolicy property. Written even for
         # EKS's default (EXTENDED) so the template, and the review, say which one applies.
-        cfn_cluster = self.cluster.node.default_child
-        assert isinstance(cfn_cluster, eks.CfnCluster)
-        cfn_cluster.upgrade_policy = eks.CfnCluster.UpgradePolicyProperty(support_type=config.support)
-        if config.endpoint.allow_public_internet:
+        cfn_cluster = cfn_child(self.cluster, eks.CfnCluster)
+        cfn_cluster.upgrade_policy = eks.CfnCluster.UpgradePolicyProperty(support_type=props.support)
+        if props.public_internet_acknowledged:
             Validations.of(self.cluster).acknowledge(
                 Acknowledgment(
                     id="Berth::Berth-EKS1",
                     reason="The environment's config opts in to a public API endpoint open to 0.0.0.0/0 (allow_public_internet: true).",
                 )
             )
-        for i, arn in enumerate(config.access.admins):
+        for i, arn in enumerate(props.admins):
             self._grant(f"Admin{i}", arn, ADMIN_POLICY)
-        for i, arn in enumerate(config.access.viewers):
+        for i, arn in enumerate(props.viewers):
             self._grant(f"Viewer{i}", arn, VIEW_POLICY)
         acknowledge(
             self.cluster.role,

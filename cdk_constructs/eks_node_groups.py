@@ -7,6 +7,9 @@ needs a new node group can then be rolled out by CloudFormation without a name c
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from typing import Literal
+
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_eks_v2 as eks
 from aws_cdk import aws_iam as iam
@@ -15,7 +18,6 @@ from constructs import Construct
 
 from cdk_constructs.acknowledgments import acknowledge
 from cdk_constructs.node_volumes import encrypted_node_volumes
-from config.eks_models import NodeGroupConfig
 
 _TAINT_EFFECT = {
     "NO_SCHEDULE": eks.TaintEffect.NO_SCHEDULE,
@@ -37,6 +39,45 @@ AUTO_MODE_NODE_POLICIES = {
 }
 
 
+@dataclass(frozen=True, kw_only=True)
+class Taint:
+    key: str
+    effect: Literal["NO_SCHEDULE", "PREFER_NO_SCHEDULE", "NO_EXECUTE"]
+    value: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class NodeGroupProps:
+    """| prop | default | why |
+    | --- | --- | --- |
+    | `instance_types` | (required) | the first is launched while available (On-Demand); all are candidates for Spot |
+    | `ami_type` | (required) | an EKS AMI type such as BOTTLEROCKET_ARM_64 |
+    | `release_version` | (required) | the pinned AMI release: a new one is a reviewed change |
+    | `min_size`, `desired_size`, `max_size` | (required) | the group's range |
+    | `capacity_type` | "ON_DEMAND" | or "SPOT" |
+    | `disk_gib` | 50 | the node's (encrypted) volume |
+    | `max_unavailable_percent` | 33 | nodes replaced at once during an update |
+    | `labels` | {} | Kubernetes node labels |
+    | `taints` | () | Kubernetes taints (`Taint`) |
+    """
+
+    instance_types: tuple[str, ...]
+    ami_type: str
+    release_version: str
+    min_size: int
+    desired_size: int
+    max_size: int
+    capacity_type: Literal["ON_DEMAND", "SPOT"] = "ON_DEMAND"
+    disk_gib: int = 50
+    max_unavailable_percent: int = 33
+    labels: dict[str, str] = field(default_factory=dict)
+    taints: tuple[Taint, ...] = ()
+
+    @property
+    def bottlerocket(self) -> bool:
+        return self.ami_type.startswith("BOTTLEROCKET")
+
+
 def node_role(scope: Construct, construct_id: str, *, policies: dict[str, str], description: str) -> iam.Role:
     """A node role holding only `policies` (AWS-managed name -> why it is needed)."""
     role = iam.Role(scope, construct_id, assumed_by=iam.ServicePrincipal("ec2.amazonaws.com"), description=description)
@@ -53,7 +94,7 @@ class ManagedNodeGroup(Construct):
         construct_id: str,
         *,
         cluster: eks.Cluster,
-        config: NodeGroupConfig,
+        props: NodeGroupProps,
         role: iam.IRole,
         key: kms.IKey,
         autoscaler_tags: dict[str, str],
@@ -64,23 +105,23 @@ class ManagedNodeGroup(Construct):
         self.launch_template = ec2.LaunchTemplate(
             self,
             "LaunchTemplate",
-            block_devices=encrypted_node_volumes(bottlerocket=config.bottlerocket, size_gib=config.disk_gib, key=key),
+            block_devices=encrypted_node_volumes(bottlerocket=props.bottlerocket, size_gib=props.disk_gib, key=key),
             http_tokens=ec2.LaunchTemplateHttpTokens.REQUIRED,
             http_endpoint=True,
             http_put_response_hop_limit=1,
         )
         self.nodegroup = cluster.add_nodegroup_capacity(
             construct_id,
-            ami_type=eks.NodegroupAmiType(config.ami_type),
-            release_version=config.release_version,
-            capacity_type=eks.CapacityType(config.capacity_type),
-            instance_types=[ec2.InstanceType(t) for t in config.instance_types],
-            min_size=config.min_size,
-            desired_size=config.desired_size,
-            max_size=config.max_size,
-            max_unavailable_percentage=config.max_unavailable_percent,
-            labels=dict(config.labels) or None,
-            taints=[eks.TaintSpec(key=t.key, value=t.value, effect=_TAINT_EFFECT[t.effect]) for t in config.taints] or None,
+            ami_type=eks.NodegroupAmiType(props.ami_type),
+            release_version=props.release_version,
+            capacity_type=eks.CapacityType(props.capacity_type),
+            instance_types=[ec2.InstanceType(t) for t in props.instance_types],
+            min_size=props.min_size,
+            desired_size=props.desired_size,
+            max_size=props.max_size,
+            max_unavailable_percentage=props.max_unavailable_percent,
+            labels=dict(props.labels) or None,
+            taints=[eks.TaintSpec(key=t.key, value=t.value, effect=_TAINT_EFFECT[t.effect]) for t in props.taints] or None,
             node_role=role,
             subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS),
             launch_template_spec=eks.LaunchTemplateSpec(

@@ -1,16 +1,26 @@
-"""Granting a workload's role exactly the permissions its config lists."""
+"""Granting a workload's role exactly the permissions it is given, one statement each."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from aws_cdk import aws_iam as iam
 
 from cdk_constructs.acknowledgments import acknowledge
-from config.iam import Permission
+
+
+@dataclass(frozen=True, kw_only=True)
+class Permission:
+    """One IAM statement a workload's role gets. A wildcard resource needs a written reason,
+    which becomes the finding-level cdk-nag acknowledgment a security reviewer reads."""
+
+    actions: tuple[str, ...]
+    resources: tuple[str, ...]
+    wildcard_reason: str | None = None
 
 
 def grant_permissions(role: iam.Role, permissions: tuple[Permission, ...]) -> None:
-    """One statement per config entry. Config refuses a wildcard resource without a written
-    reason; that reason becomes the finding-level cdk-nag acknowledgment."""
+    """One statement per permission; each wildcard resource acknowledged with its reason."""
     for statement in permissions:
         role.add_to_principal_policy(iam.PolicyStatement(actions=list(statement.actions), resources=list(statement.resources)))
     policy = role.node.try_find_child("DefaultPolicy")

@@ -28,6 +28,7 @@ from constructs import Construct
 
 from cdk_constructs.acknowledgments import acknowledge, acknowledge_compliance
 from cdk_constructs.asg_teardown import acknowledge_group_arn
+from cdk_constructs.errors import cfn_child
 
 # The custom resource property that makes CloudFormation call the handler's Update.
 TRIGGER_PROPERTY = "LaunchTemplateVersion"
@@ -92,8 +93,7 @@ class RefreshInstancesOnLaunchTemplateChange(Construct):
         # Escape hatch: AwsCustomResource has no property for "update when this changes";
         # an extra property of the custom resource does it (the handler ignores it). The
         # group's own update (to the new version) comes first: the name reference orders it.
-        custom = self.resource.node.find_child("Resource").node.default_child
-        assert isinstance(custom, CfnResource)
+        custom = cfn_child(self.resource.node.find_child("Resource"), CfnResource)
         custom.add_property_override(TRIGGER_PROPERTY, launch_template.latest_version_number)
         self._explain(auto_scaling_group)
 

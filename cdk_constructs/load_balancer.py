@@ -1,8 +1,10 @@
 """A public Application Load Balancer: HTTPS with a modern TLS policy, or plain HTTP as an
-explicit dev choice; access logs, invalid headers dropped, ingress only from config CIDRs,
-and (unless config turns it off) an AWS WAF web ACL."""
+explicit dev choice; access logs, invalid headers dropped, ingress only from the given
+CIDRs, and (unless turned off) an AWS WAF web ACL."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_ec2 as ec2
@@ -15,7 +17,26 @@ from cdk_constructs.acknowledgments import acknowledge, acknowledge_compliance
 from cdk_constructs.checkov import skip_checkov
 from cdk_constructs.removal import RETAIN
 from cdk_constructs.web_acl import LoadBalancerWebAcl
-from config.models import LoadBalancerConfig
+
+
+@dataclass(frozen=True, kw_only=True)
+class LoadBalancerProps:
+    """| prop | default | why |
+    | --- | --- | --- |
+    | `certificate_arn` | None | HTTPS on 443 with this ACM certificate, port 80 redirecting; None serves plain HTTP (a dev-only choice) |
+    | `ingress_cidrs` | ("0.0.0.0/0",) | who may reach the listeners |
+    | `deletion_protection` | True | a deploy cannot delete the platform's entry point by accident |
+    | `idle_timeout_seconds` | 60 | the ALB's default |
+    | `waf` | True | AWS managed rule groups and a per-IP rate limit in front |
+    | `waf_log_retention_days` | 90 | the web ACL's log group |
+    """
+
+    certificate_arn: str | None = None
+    ingress_cidrs: tuple[str, ...] = ("0.0.0.0/0",)
+    deletion_protection: bool = True
+    idle_timeout_seconds: int = 60
+    waf: bool = True
+    waf_log_retention_days: int = 90
 
 
 class PublicLoadBalancer(Construct):
@@ -26,16 +47,16 @@ class PublicLoadBalancer(Construct):
         *,
         name: str,
         vpc: ec2.IVpc,
-        config: LoadBalancerConfig,
+        props: LoadBalancerProps,
         key: kms.IKey,
         removal_policy: RemovalPolicy,
     ) -> None:
         super().__init__(scope, construct_id)
-        https = config.certificate_arn is not None
+        https = props.certificate_arn is not None
         self.security_group = ec2.SecurityGroup(
             self, "SecurityGroup", vpc=vpc, description="Public ALB: listener ports from the allowed CIDRs", allow_all_outbound=False
         )
-        for cidr in config.ingress_cidrs:
+        for cidr in props.ingress_cidrs:
             for port in (443, 80) if https else (80,):
                 self.security_group.add_ingress_rule(
                     ec2.Peer.ipv4(str(cidr)), ec2.Port.tcp(port), f"{'HTTPS' if port == 443 else 'HTTP'} from {cidr}"
@@ -59,8 +80,8 @@ class PublicLoadBalancer(Construct):
             vpc_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PUBLIC),
             security_group=self.security_group,
             drop_invalid_header_fields=True,
-            deletion_protection=config.deletion_protection,
-            idle_timeout=Duration.seconds(config.idle_timeout_seconds),
+            deletion_protection=props.deletion_protection,
+            idle_timeout=Duration.seconds(props.idle_timeout_seconds),
         )
         # ALB access logs accept only S3-managed encryption (SSE-S3), not a KMS key.
         # Retained on stack deletion in every environment, dev included: a non-empty bucket
@@ -102,7 +123,7 @@ class PublicLoadBalancer(Construct):
                 "Https",
                 port=443,
                 protocol=elbv2.ApplicationProtocol.HTTPS,
-                certificates=[elbv2.ListenerCertificate.from_arn(config.certificate_arn)],
+                certificates=[elbv2.ListenerCertificate.from_arn(props.certificate_arn)],
                 ssl_policy=elbv2.SslPolicy.RECOMMENDED_TLS,
                 open=False,
             )
@@ -129,20 +150,20 @@ class PublicLoadBalancer(Construct):
             skip_checkov(self.listener, "CKV_AWS_2", plain)
             skip_checkov(self.listener, "CKV_AWS_103", plain)
             acknowledge_compliance(self.load_balancer, "ALBHttpToHttpsRedirection", plain)
-        if not config.deletion_protection:
+        if not props.deletion_protection:
             acknowledge_compliance(
                 self.load_balancer,
                 "ELBDeletionProtectionEnabled",
                 "The environment's config turns deletion protection off (deletion_protection: false) so that it can be torn down.",
             )
-        if config.waf:
+        if props.waf:
             LoadBalancerWebAcl(
                 self,
                 "Waf",
                 name=name,
                 load_balancer=self.load_balancer,
                 key=key,
-                log_retention_days=config.waf_log_retention_days,
+                log_retention_days=props.waf_log_retention_days,
                 removal_policy=removal_policy,
             )
         else:

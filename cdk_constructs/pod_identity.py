@@ -6,9 +6,8 @@ from aws_cdk import aws_eks as eks_l1
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from cdk_constructs.grants import grant_permissions
+from cdk_constructs.grants import Permission, grant_permissions
 from cdk_constructs.principals import service_principal
-from config.eks_models import PodIdentityConfig
 
 
 def pod_identity_principal(scope: Construct, cluster_arn: str) -> iam.IPrincipal:
@@ -51,18 +50,28 @@ class PodIdentityRole(Construct):
 
 
 class WorkloadIdentity(Construct):
-    """A workload's service account, with a role that holds only what config grants it."""
+    """A workload's service account, with a role that holds only the permissions it is given."""
 
-    def __init__(self, scope: Construct, construct_id: str, *, cluster_name: str, cluster_arn: str, config: PodIdentityConfig) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        cluster_name: str,
+        cluster_arn: str,
+        namespace: str,
+        service_account: str,
+        permissions: tuple[Permission, ...],
+    ) -> None:
         super().__init__(scope, construct_id)
         identity = PodIdentityRole(
             self,
             "Identity",
             cluster_name=cluster_name,
             cluster_arn=cluster_arn,
-            namespace=config.namespace,
-            service_account=config.service_account,
-            description=f"{config.namespace}/{config.service_account}",
+            namespace=namespace,
+            service_account=service_account,
+            description=f"{namespace}/{service_account}",
         )
         self.role = identity.role
-        grant_permissions(self.role, config.permissions)
+        grant_permissions(self.role, permissions)

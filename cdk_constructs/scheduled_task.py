@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from aws_cdk import Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
@@ -11,10 +13,24 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from cdk_constructs.acknowledgments import acknowledge, nag_ref
+from cdk_constructs.errors import cfn_child
 from cdk_constructs.principals import own_arn, service_principal
 from cdk_constructs.task_definition import WorkloadTaskDefinition
-from cdk_constructs.workload_service import capacity_provider_strategies
-from config.models import ScheduledTaskConfig
+from cdk_constructs.workload_service import CapacityShare, capacity_provider_strategies
+
+
+@dataclass(frozen=True, kw_only=True)
+class ScheduledTaskProps:
+    """| prop | default | why |
+    | --- | --- | --- |
+    | `name` | (required) | the workload's name, in descriptions |
+    | `schedule` | (required) | an EventBridge `cron(...)` or `rate(...)` expression, UTC |
+    | `capacity_provider_strategy` | one Fargate Spot share | where the task runs; a batch job tolerates Spot's interruptions |
+    """
+
+    name: str
+    schedule: str
+    capacity_provider_strategy: tuple[CapacityShare, ...] = (CapacityShare(provider="FARGATE_SPOT"),)
 
 
 class ScheduledTask(Construct):
@@ -23,14 +39,14 @@ class ScheduledTask(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        config: ScheduledTaskConfig,
+        props: ScheduledTaskProps,
         cluster: ecs.Cluster,
         ec2_provider: ecs.AsgCapacityProvider,
         task: WorkloadTaskDefinition,
     ) -> None:
         super().__init__(scope, construct_id)
         self.security_group = ec2.SecurityGroup(
-            self, "SecurityGroup", vpc=cluster.vpc, description=f"{config.name} tasks", allow_all_outbound=True
+            self, "SecurityGroup", vpc=cluster.vpc, description=f"{props.name} tasks", allow_all_outbound=True
         )
         stack = Stack.of(self)
         # Our own role (aws-cdk-lib's default one trusts events.amazonaws.com unconditionally):
@@ -39,10 +55,10 @@ class ScheduledTask(Construct):
             self,
             "EventsRole",
             assumed_by=service_principal(self, "events.amazonaws.com", source_arn=own_arn(self, "events", "rule/*")),
-            description=f"EventBridge starts the {config.name} task",
+            description=f"EventBridge starts the {props.name} task",
         )
         self.rule = events.Rule(
-            self, "Schedule", schedule=events.Schedule.expression(config.schedule), description=f"Runs the {config.name} task"
+            self, "Schedule", schedule=events.Schedule.expression(props.schedule), description=f"Runs the {props.name} task"
         )
         self.rule.add_target(
             targets.EcsTask(
@@ -60,10 +76,9 @@ class ScheduledTask(Construct):
         # launch type instead), and RunTask accepts one or the other, not both.
         strategy = [
             {"CapacityProvider": s.capacity_provider, "Weight": s.weight, **({"Base": s.base} if s.base else {})}
-            for s in capacity_provider_strategies(config.capacity_provider_strategy, ec2_provider)
+            for s in capacity_provider_strategies(props.capacity_provider_strategy, ec2_provider)
         ]
-        cfn_rule = self.rule.node.default_child
-        assert isinstance(cfn_rule, events.CfnRule)
+        cfn_rule = cfn_child(self.rule, events.CfnRule)
         cfn_rule.add_property_override("Targets.0.EcsParameters.CapacityProviderStrategy", strategy)
         cfn_rule.add_property_deletion_override("Targets.0.EcsParameters.LaunchType")
         events_policy = self.events_role.node.find_child("DefaultPolicy")

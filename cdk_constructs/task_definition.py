@@ -2,12 +2,14 @@
 
 The **execution role** is what ECS itself uses to start the task: pull the image, write
 the log stream, read the secrets it injects. The **task role** is what the application's
-code may do, and holds only the permissions config grants the workload.
+code may do, and holds only the permissions the workload is given.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
+from typing import Literal
 
 from aws_cdk import Duration, RemovalPolicy, Size, Stack
 from aws_cdk import aws_ecr as ecr
@@ -19,10 +21,10 @@ from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
 from cdk_constructs.acknowledgments import acknowledge
-from cdk_constructs.grants import grant_permissions
+from cdk_constructs.errors import ConstructError
+from cdk_constructs.grants import Permission, grant_permissions
 from cdk_constructs.log_group import encrypted_log_group
 from cdk_constructs.principals import own_arn, service_principal
-from config.models import ImageConfig, SecretRef, TaskConfig
 
 _ECR_URI = re.compile(r"^(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com/(?P<name>.+)$")
 
@@ -33,6 +35,70 @@ EXEC_AGENT_PATHS = ("/managed-agents", "/var/lib/amazon/ssm", "/var/log/amazon/s
 # at /var/log/amazon/ssm (amazon-ecs-agent agent/engine/execcmd/manager_init_task_linux.go):
 # a volume of berth's there would be a second mount on one path, so the task would not start.
 EXEC_AGENT_PATHS_EC2 = tuple(p for p in EXEC_AGENT_PATHS if p != "/var/log/amazon/ssm")
+
+
+@dataclass(frozen=True, kw_only=True)
+class ImageRef:
+    """A container image by tag or (better) by digest: exactly one of the two. An ECR
+    repository URI lets the execution role pull from that repository only."""
+
+    repository: str
+    tag: str | None = None
+    digest: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class SecretSource:
+    """A secret ECS injects at start: a Secrets Manager secret (complete ARN, optionally one
+    JSON key) or an SSM SecureString parameter: exactly one of the two."""
+
+    secrets_manager_arn: str | None = None
+    json_key: str | None = None
+    ssm_parameter: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class HealthCheckProps:
+    """The container's own health check (Docker HEALTHCHECK semantics)."""
+
+    command: tuple[str, ...]
+    interval_seconds: int = 30
+    timeout_seconds: int = 5
+    retries: int = 3
+    start_period_seconds: int = 30
+
+
+@dataclass(frozen=True, kw_only=True)
+class TaskProps:
+    """One application container, its size and what it may do.
+
+    | prop | default | why |
+    | --- | --- | --- |
+    | `cpu`, `memory_mib` | (required) | the task's size (Fargate accepts fixed pairs) |
+    | `image` | (required) | `ImageRef` |
+    | `health_check` | (required) | every container says how to tell it is healthy |
+    | `architecture` | "x86_64" | or "arm64" (Graviton) |
+    | `port` | None | the container port, for a load balancer or callers |
+    | `command` | None | the image's own command |
+    | `user` | "1000:1000" | a non-root user |
+    | `environment` | {} | plain, non-secret values |
+    | `secrets` | {} | name -> `SecretSource`, injected by ECS |
+    | `permissions` | () | the task role's statements (`grants.Permission`): nothing else |
+    | `log_retention_days` | 90 | the container's log group |
+    """
+
+    cpu: int
+    memory_mib: int
+    image: ImageRef
+    health_check: HealthCheckProps
+    architecture: Literal["x86_64", "arm64"] = "x86_64"
+    port: int | None = None
+    command: tuple[str, ...] | None = None
+    user: str = "1000:1000"
+    environment: dict[str, str] = field(default_factory=dict)
+    secrets: dict[str, SecretSource] = field(default_factory=dict)
+    permissions: tuple[Permission, ...] = ()
+    log_retention_days: int = 90
 
 
 def _tasks_principal(scope: Construct) -> iam.IPrincipal:
@@ -49,7 +115,7 @@ class WorkloadTaskDefinition(Construct):
         construct_id: str,
         *,
         workload: str,
-        config: TaskConfig,
+        props: TaskProps,
         fargate: bool,
         key: kms.IKey,
         removal_policy: RemovalPolicy,
@@ -57,23 +123,23 @@ class WorkloadTaskDefinition(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         self.container_name = workload
-        self.config = config
+        self.props = props
         self.execution_role = iam.Role(
             self, "ExecutionRole", assumed_by=_tasks_principal(self), description=f"{workload}: ECS starts the task (image, logs, secrets)"
         )
         self.task_role = iam.Role(
             self, "TaskRole", assumed_by=_tasks_principal(self), description=f"{workload}: what the application may do"
         )
-        grant_permissions(self.task_role, config.permissions)
+        grant_permissions(self.task_role, props.permissions)
 
-        arm = config.architecture == "arm64"
+        arm = props.architecture == "arm64"
         self.task_definition = ecs.TaskDefinition(
             self,
             "TaskDefinition",
             compatibility=ecs.Compatibility.FARGATE if fargate else ecs.Compatibility.EC2,
             network_mode=ecs.NetworkMode.AWS_VPC,
-            cpu=str(config.cpu),
-            memory_mib=str(config.memory_mib),
+            cpu=str(props.cpu),
+            memory_mib=str(props.memory_mib),
             # Fargate picks the architecture from the runtime platform; on EC2 the task is
             # placed by a constraint on the container instance's architecture attribute.
             runtime_platform=ecs.RuntimePlatform(
@@ -84,12 +150,12 @@ class WorkloadTaskDefinition(Construct):
             else None,
             placement_constraints=None
             if fargate
-            else [ecs.PlacementConstraint.member_of(f"attribute:ecs.cpu-architecture == {config.architecture}")],
+            else [ecs.PlacementConstraint.member_of(f"attribute:ecs.cpu-architecture == {props.architecture}")],
             execution_role=self.execution_role,
             task_role=self.task_role,
         )
-        self.log_group = encrypted_log_group(self, "Logs", key=key, retention_days=config.log_retention_days, removal_policy=removal_policy)
-        c = config.container
+        self.log_group = encrypted_log_group(self, "Logs", key=key, retention_days=props.log_retention_days, removal_policy=removal_policy)
+        c = props
         health = c.health_check
         self.container = self.task_definition.add_container(
             "App",
@@ -121,9 +187,10 @@ class WorkloadTaskDefinition(Construct):
             self._mount_exec_paths(EXEC_AGENT_PATHS if fargate else EXEC_AGENT_PATHS_EC2)
         self._acknowledge()
 
-    def _image(self, image: ImageConfig) -> ecs.ContainerImage:
+    def _image(self, image: ImageRef) -> ecs.ContainerImage:
         reference = image.digest or image.tag
-        assert reference is not None  # config guarantees exactly one
+        if reference is None or (image.tag is not None and image.digest is not None):
+            raise ConstructError(self, f"image {image.repository}: give exactly one of a tag or a digest")
         match = _ECR_URI.match(image.repository)
         if match is None:
             separator = "@" if image.digest else ":"
@@ -138,11 +205,12 @@ class WorkloadTaskDefinition(Construct):
         )
         return ecs.ContainerImage.from_ecr_repository(repository, reference)
 
-    def _secret(self, name: str, ref: SecretRef) -> ecs.Secret:
+    def _secret(self, name: str, ref: SecretSource) -> ecs.Secret:
         if ref.secrets_manager_arn is not None:
             secret = secretsmanager.Secret.from_secret_complete_arn(self, f"Secret-{name}", ref.secrets_manager_arn)
             return ecs.Secret.from_secrets_manager(secret, ref.json_key)
-        assert ref.ssm_parameter is not None
+        if ref.ssm_parameter is None:
+            raise ConstructError(self, f"secret {name}: give a Secrets Manager ARN or an SSM parameter name")
         parameter = ssm.StringParameter.from_secure_string_parameter_attributes(self, f"Parameter-{name}", parameter_name=ref.ssm_parameter)
         return ecs.Secret.from_ssm_parameter(parameter)
 
@@ -153,7 +221,7 @@ class WorkloadTaskDefinition(Construct):
             self.container.add_mount_points(ecs.MountPoint(container_path=path, source_volume=volume, read_only=False))
 
     def _acknowledge(self) -> None:
-        if self.config.container.environment:
+        if self.props.environment:
             acknowledge(
                 self.task_definition,
                 "ECS2",

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Literal
+
 from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_applicationautoscaling as appscaling
 from aws_cdk import aws_ec2 as ec2
@@ -13,17 +16,65 @@ from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from cdk_constructs.acknowledgments import acknowledge, nag_ref
-from cdk_constructs.load_balancer import PublicLoadBalancer
+from cdk_constructs.load_balancer import LoadBalancerProps, PublicLoadBalancer
 from cdk_constructs.principals import own_arn
 from cdk_constructs.service_alarms import ServiceAlarms
 from cdk_constructs.task_definition import WorkloadTaskDefinition
-from config.models import AutoscalingConfig, CapacityProviderItem, ServiceConfig
+
+
+@dataclass(frozen=True, kw_only=True)
+class CapacityShare:
+    """One entry of a capacity-provider strategy: "FARGATE", "FARGATE_SPOT", or "EC2" for
+    the cluster's Auto Scaling group provider."""
+
+    provider: Literal["FARGATE", "FARGATE_SPOT", "EC2"]
+    base: int = 0
+    weight: int = 1
+
+
+@dataclass(frozen=True, kw_only=True)
+class AutoscalingProps:
+    """Task-count scaling: target tracking on each metric given, and scheduled ranges
+    (name, cron expression, min, max)."""
+
+    min_tasks: int
+    max_tasks: int
+    cpu_target_percent: int | None = 70
+    memory_target_percent: int | None = 80
+    requests_per_target: int | None = None
+    schedules: tuple[tuple[str, str, int, int], ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class ServiceProps:
+    """| prop | default | why |
+    | --- | --- | --- |
+    | `name` | (required) | the service's name (a literal: alarms name it without a reference) |
+    | `desired_count` | (required) | tasks at the first deploy |
+    | `autoscaling` | (required) | `AutoscalingProps` |
+    | `capacity_provider_strategy` | (required) | `CapacityShare`s: Fargate and Fargate Spot, or EC2 alone |
+    | `load_balancer` | None | `LoadBalancerProps`: a public ALB in front (a web service); None for a worker |
+    | `health_check_path` | "/health" | the target group's health check (web services) |
+    | `enable_execute_command` | False | ECS Exec for this service |
+    """
+
+    name: str
+    desired_count: int
+    autoscaling: AutoscalingProps
+    capacity_provider_strategy: tuple[CapacityShare, ...]
+    load_balancer: LoadBalancerProps | None = None
+    health_check_path: str = "/health"
+    enable_execute_command: bool = False
+
+    @property
+    def on_ec2(self) -> bool:
+        return any(share.provider == "EC2" for share in self.capacity_provider_strategy)
 
 
 def capacity_provider_strategies(
-    items: tuple[CapacityProviderItem, ...], ec2_provider: ecs.AsgCapacityProvider
+    items: tuple[CapacityShare, ...], ec2_provider: ecs.AsgCapacityProvider
 ) -> list[ecs.CapacityProviderStrategy]:
-    """Config's provider names to CDK strategies; "EC2" is the cluster's ASG provider."""
+    """Provider names to CDK strategies; "EC2" is the cluster's ASG provider."""
     return [
         ecs.CapacityProviderStrategy(
             capacity_provider=ec2_provider.capacity_provider_name if item.provider == "EC2" else item.provider,
@@ -36,7 +87,7 @@ def capacity_provider_strategies(
 
 class WorkloadService(Construct):
     """Circuit breaker with rollback, alarm-based rollback, 100/200 % deployments, capacity
-    providers from config, AZ spread then memory binpack on EC2, target-tracking and
+    providers as given, AZ spread then memory binpack on EC2, target-tracking and
     scheduled scaling, and (for web services) a public ALB in front.
     """
 
@@ -45,7 +96,7 @@ class WorkloadService(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        config: ServiceConfig,
+        props: ServiceProps,
         environment: str,
         cluster: ecs.Cluster,
         ec2_provider: ecs.AsgCapacityProvider,
@@ -56,27 +107,27 @@ class WorkloadService(Construct):
         removal_policy: RemovalPolicy,
     ) -> None:
         super().__init__(scope, construct_id)
-        name = f"berth-{environment}-{config.name}"  # load balancer, WAF and alarm names
+        name = f"berth-{environment}-{props.name}"  # load balancer, WAF and alarm names
         self.security_group = ec2.SecurityGroup(
-            self, "SecurityGroup", vpc=cluster.vpc, description=f"{config.name} tasks", allow_all_outbound=True
+            self, "SecurityGroup", vpc=cluster.vpc, description=f"{props.name} tasks", allow_all_outbound=True
         )
         common = {
             "cluster": cluster,
             "task_definition": task.task_definition,
             # A literal name: alarms can then name the service without referencing it.
-            "service_name": config.name,
-            "desired_count": config.desired_count,
+            "service_name": props.name,
+            "desired_count": props.desired_count,
             "min_healthy_percent": 100,
             "max_healthy_percent": 200,
             "circuit_breaker": ecs.DeploymentCircuitBreaker(enable=True, rollback=True),
-            "capacity_provider_strategies": capacity_provider_strategies(config.capacity_provider_strategy, ec2_provider),
+            "capacity_provider_strategies": capacity_provider_strategies(props.capacity_provider_strategy, ec2_provider),
             "vpc_subnets": ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS),
             "security_groups": [self.security_group],
-            "enable_execute_command": config.enable_execute_command,
+            "enable_execute_command": props.enable_execute_command,
             "propagate_tags": ecs.PropagatedTagSource.SERVICE,
             "enable_ecs_managed_tags": True,
         }
-        if config.on_ec2:
+        if props.on_ec2:
             self.service: ecs.BaseService = ecs.Ec2Service(
                 self,
                 "Service",
@@ -91,24 +142,22 @@ class WorkloadService(Construct):
 
         self.load_balancer: PublicLoadBalancer | None = None
         target_group: elbv2.ApplicationTargetGroup | None = None
-        if config.load_balancer is not None:
+        if props.load_balancer is not None:
             self.load_balancer = PublicLoadBalancer(
                 self,
                 "Ingress",
                 name=name,
                 vpc=cluster.vpc,
-                config=config.load_balancer,
+                props=props.load_balancer,
                 key=key,
                 removal_policy=removal_policy,
             )
             target_group = self.load_balancer.listener.add_targets(
                 "Targets",
-                port=config.task.container.port,
+                port=task.props.port,
                 protocol=elbv2.ApplicationProtocol.HTTP,
-                targets=[self.service.load_balancer_target(container_name=task.container_name, container_port=config.task.container.port)],
-                health_check=elbv2.HealthCheck(
-                    path=config.load_balancer.health_check_path, healthy_threshold_count=2, interval=Duration.seconds(15)
-                ),
+                targets=[self.service.load_balancer_target(container_name=task.container_name, container_port=task.props.port)],
+                health_check=elbv2.HealthCheck(path=props.health_check_path, healthy_threshold_count=2, interval=Duration.seconds(15)),
                 deregistration_delay=Duration.seconds(30),
             )
 
@@ -117,7 +166,7 @@ class WorkloadService(Construct):
             "Alarms",
             alarm_prefix=name,
             cluster_name=cluster.cluster_name,
-            service_name=config.name,
+            service_name=props.name,
             topic=alarm_topic,
             target_group=target_group,
             load_balancer=self.load_balancer.load_balancer if self.load_balancer else None,
@@ -127,24 +176,21 @@ class WorkloadService(Construct):
         self.service.enable_deployment_alarms(self.alarms.deployment_alarm_names, behavior=ecs.AlarmBehavior.ROLLBACK_ON_ALARM)
         for alarm in self.alarms.deployment_alarms:
             self.service.node.add_dependency(alarm)
-        self._autoscale(config.autoscaling, target_group)
-        if config.enable_execute_command:
+        self._autoscale(props.autoscaling, target_group)
+        if props.enable_execute_command:
             self._acknowledge_exec(task, cluster_exec_logs)
 
-    def _autoscale(self, config: AutoscalingConfig, target_group: elbv2.ApplicationTargetGroup | None) -> None:
-        scaling = self.service.auto_scale_task_count(min_capacity=config.min_tasks, max_capacity=config.max_tasks)
-        if config.cpu_target_percent is not None:
-            scaling.scale_on_cpu_utilization("Cpu", target_utilization_percent=config.cpu_target_percent)
-        if config.memory_target_percent is not None:
-            scaling.scale_on_memory_utilization("Memory", target_utilization_percent=config.memory_target_percent)
-        if config.requests_per_target is not None and target_group is not None:
-            scaling.scale_on_request_count("Requests", requests_per_target=config.requests_per_target, target_group=target_group)
-        for schedule in config.schedules:
+    def _autoscale(self, scale: AutoscalingProps, target_group: elbv2.ApplicationTargetGroup | None) -> None:
+        scaling = self.service.auto_scale_task_count(min_capacity=scale.min_tasks, max_capacity=scale.max_tasks)
+        if scale.cpu_target_percent is not None:
+            scaling.scale_on_cpu_utilization("Cpu", target_utilization_percent=scale.cpu_target_percent)
+        if scale.memory_target_percent is not None:
+            scaling.scale_on_memory_utilization("Memory", target_utilization_percent=scale.memory_target_percent)
+        if scale.requests_per_target is not None and target_group is not None:
+            scaling.scale_on_request_count("Requests", requests_per_target=scale.requests_per_target, target_group=target_group)
+        for name, expression, min_tasks, max_tasks in scale.schedules:
             scaling.scale_on_schedule(
-                schedule.name,
-                schedule=appscaling.Schedule.expression(schedule.schedule),
-                min_capacity=schedule.min_tasks,
-                max_capacity=schedule.max_tasks,
+                name, schedule=appscaling.Schedule.expression(expression), min_capacity=min_tasks, max_capacity=max_tasks
             )
 
     @staticmethod

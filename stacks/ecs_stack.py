@@ -19,6 +19,7 @@ from cdk_constructs.task_definition import WorkloadTaskDefinition
 from cdk_constructs.workload_service import WorkloadService
 from config.models import PlatformConfig, Workload
 from stacks.base import BerthStack, pascal
+from stacks.props import ec2_capacity_props, scheduled_task_props, service_props, task_props
 
 
 class EcsStack(BerthStack):
@@ -36,17 +37,26 @@ class EcsStack(BerthStack):
         alarms = AlarmTopic(
             self, "Alarms", email_subscriptions=config.alarms.email_subscriptions, alarm_name_prefix=f"berth-{env}-", key=key
         )
-        platform = PlatformCluster(self, "Platform", vpc=vpc, exec_config=config.ecs.cluster.exec, key=key.key, removal_policy=removal)
+        platform = PlatformCluster(
+            self,
+            "Platform",
+            vpc=vpc,
+            exec_log_retention_days=config.ecs.cluster.exec.log_retention_days,
+            key=key.key,
+            removal_policy=removal,
+        )
         cluster = platform.cluster
         capacity = ContainerInstanceCapacity(
             self,
             "Ec2Capacity",
             cluster=cluster,
-            config=config.ecs.cluster.ec2_capacity,
+            # The teardown function's log is kept as long as the cluster's Exec audit log.
+            props=ec2_capacity_props(
+                config.ecs.cluster.ec2_capacity, teardown_log_retention_days=config.ecs.cluster.exec.log_retention_days
+            ),
             key=key.key,
             notifications=alarms.topic,
             region=config.region,
-            teardown_log_retention_days=config.ecs.cluster.exec.log_retention_days,
             removal_policy=removal,
         )
         # After aws-cdk-lib's own aspects (which create the association): the last priority.
@@ -60,7 +70,7 @@ class EcsStack(BerthStack):
             workload = WorkloadService(
                 self,
                 f"{name}Service",
-                config=service,
+                props=service_props(service),
                 environment=env,
                 cluster=cluster,
                 ec2_provider=capacity.capacity_provider,
@@ -79,7 +89,7 @@ class EcsStack(BerthStack):
             ScheduledTask(
                 self,
                 f"{pascal(scheduled.name)}Schedule",
-                config=scheduled,
+                props=scheduled_task_props(scheduled),
                 cluster=cluster,
                 ec2_provider=capacity.capacity_provider,
                 task=task,
@@ -92,7 +102,7 @@ class EcsStack(BerthStack):
             self,
             f"{pascal(workload.name)}Task",
             workload=workload.name,
-            config=workload.task,
+            props=task_props(workload.task),
             fargate=not workload.on_ec2,
             key=key.key,
             removal_policy=removal,

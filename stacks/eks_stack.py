@@ -12,6 +12,7 @@ from cdk_constructs.eks_addons import ManagedAddons
 from cdk_constructs.eks_cluster import PlatformEksCluster
 from cdk_constructs.eks_fargate import FargateProfile
 from cdk_constructs.eks_node_groups import NODE_GROUP_POLICIES, ManagedNodeGroup, node_role
+from cdk_constructs.errors import ConstructError
 from cdk_constructs.karpenter import KarpenterIdentity
 from cdk_constructs.platform_key import PlatformKey
 from cdk_constructs.pod_identity import WorkloadIdentity
@@ -19,6 +20,7 @@ from cdk_constructs.removal import removal_policy
 from cdk_constructs.shared_vpc import import_vpc
 from config.models import PlatformConfig
 from stacks.base import BerthStack, pascal
+from stacks.props import eks_cluster_props, fargate_profile_props, node_group_props, permissions
 
 
 class EksStack(BerthStack):
@@ -27,7 +29,8 @@ class EksStack(BerthStack):
             scope, construct_id, config=config, description=f"berth {config.name}: EKS cluster, capacity and identities", **kwargs
         )
         eks_config = config.eks
-        assert eks_config is not None  # the app adds this stack only for environments with an eks section
+        if eks_config is None:
+            raise ConstructError(self, "the EKS stack needs an environment with an eks section (build_app adds it only then)")
         removal = removal_policy(config.removal_policy)
         key = PlatformKey(
             self,
@@ -45,7 +48,7 @@ class EksStack(BerthStack):
             cidr=str(config.network.cidr),
             public_subnets=False,
         )
-        platform = PlatformEksCluster(self, "Eks", config=eks_config, vpc=vpc, key=key.key, removal_policy=removal)
+        platform = PlatformEksCluster(self, "Eks", props=eks_cluster_props(eks_config), vpc=vpc, key=key.key, removal_policy=removal)
         cluster = platform.cluster
         Validations.of(cluster).acknowledge(
             Acknowledgment(
@@ -63,14 +66,14 @@ class EksStack(BerthStack):
         )
         groups = [
             ManagedNodeGroup(
-                self, pascal(group.name), cluster=cluster, config=group, role=nodes, key=key.key, autoscaler_tags=tags
+                self, pascal(group.name), cluster=cluster, props=node_group_props(group), role=nodes, key=key.key, autoscaler_tags=tags
             ).nodegroup
             for group in eks_config.node_groups
             if nodes is not None
         ]
         addons.order_around(groups)
         for profile in eks_config.fargate_profiles:
-            FargateProfile(self, f"{pascal(profile.name)}Fargate", cluster=cluster, vpc=vpc, config=profile)
+            FargateProfile(self, f"{pascal(profile.name)}Fargate", cluster=cluster, vpc=vpc, props=fargate_profile_props(profile))
         if eks_config.autoscaler == "cluster-autoscaler":
             ClusterAutoscalerIdentity(self, "ClusterAutoscaler", cluster=cluster, cluster_name=eks_config.cluster_name)
         elif eks_config.autoscaler == "karpenter":
@@ -81,7 +84,9 @@ class EksStack(BerthStack):
                 f"{pascal(workload.name)}Identity",
                 cluster_name=cluster.cluster_name,
                 cluster_arn=cluster.cluster_arn,
-                config=workload,
+                namespace=workload.namespace,
+                service_account=workload.service_account,
+                permissions=permissions(workload.permissions),
             )
 
         CfnOutput(self, "ClusterName", value=cluster.cluster_name)

@@ -14,6 +14,7 @@ from cdk_constructs.removal import removal_policy
 from cdk_constructs.shared_vpc import VpcParameters
 from config.models import PlatformConfig
 from stacks.base import BerthStack
+from stacks.props import network_props
 
 
 class NetworkStack(BerthStack):
@@ -26,7 +27,12 @@ class NetworkStack(BerthStack):
             self, "Key", alias=f"alias/berth/{config.name}/network", description=f"berth {config.name} network logs", removal_policy=removal
         )
         network = PlatformNetwork(
-            self, "Network", config=config.network, availability_zones=config.availability_zones, key=key.key, removal_policy=removal
+            self,
+            "Network",
+            props=network_props(config.network),
+            availability_zones=config.availability_zones,
+            key=key.key,
+            removal_policy=removal,
         )
         if config.eks is not None:
             network.tag_for_kubernetes_load_balancers()

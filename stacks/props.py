@@ -1,0 +1,165 @@
+"""berth's config mapped onto the constructs' own props: the one place where config meets CDK.
+
+Constructs never import `config/` (a test checks): each takes CDK types and its own frozen
+props. These functions are the whole mapping, one per construct, with no other logic; a
+stack calls them and composes the constructs.
+"""
+
+from __future__ import annotations
+
+from cdk_constructs.ec2_capacity import Ec2CapacityProps
+from cdk_constructs.eks_cluster import EksClusterProps
+from cdk_constructs.eks_fargate import FargateProfileProps, FargateSelector
+from cdk_constructs.eks_node_groups import NodeGroupProps, Taint
+from cdk_constructs.grants import Permission
+from cdk_constructs.load_balancer import LoadBalancerProps
+from cdk_constructs.network import NetworkProps
+from cdk_constructs.scheduled_task import ScheduledTaskProps
+from cdk_constructs.task_definition import HealthCheckProps, ImageRef, SecretSource, TaskProps
+from cdk_constructs.workload_service import AutoscalingProps, CapacityShare, ServiceProps
+from config.eks_models import EksConfig, FargateProfileConfig, NodeGroupConfig
+from config.iam import Permission as ConfigPermission
+from config.models import (
+    CapacityProviderItem,
+    Ec2CapacityConfig,
+    LoadBalancerConfig,
+    NetworkConfig,
+    ScheduledTaskConfig,
+    ServiceConfig,
+    TaskConfig,
+)
+
+
+def network_props(network: NetworkConfig) -> NetworkProps:
+    return NetworkProps(
+        cidr=str(network.cidr),
+        nat_gateways=network.nat_gateways,
+        public_subnet_mask=network.public_subnet_mask,
+        private_subnet_mask=network.private_subnet_mask,
+        flow_log_retention_days=network.flow_log_retention_days,
+        interface_endpoints=network.interface_endpoints,
+    )
+
+
+def ec2_capacity_props(capacity: Ec2CapacityConfig, *, teardown_log_retention_days: int) -> Ec2CapacityProps:
+    return Ec2CapacityProps(
+        instance_type=capacity.instance_type,
+        architecture="arm64" if capacity.architecture == "arm64" else "x86_64",
+        min_capacity=capacity.min_capacity,
+        max_capacity=capacity.max_capacity,
+        os=capacity.os,
+        ami_id=capacity.ami.id,
+        root_volume_gib=capacity.root_volume_gib,
+        target_capacity_percent=capacity.target_capacity_percent,
+        instance_warmup_seconds=capacity.instance_warmup_seconds,
+        teardown_log_retention_days=teardown_log_retention_days,
+    )
+
+
+def permissions(granted: tuple[ConfigPermission, ...]) -> tuple[Permission, ...]:
+    return tuple(Permission(actions=p.actions, resources=p.resources, wildcard_reason=p.wildcard_reason) for p in granted)
+
+
+def task_props(task: TaskConfig) -> TaskProps:
+    c = task.container
+    h = c.health_check
+    return TaskProps(
+        cpu=task.cpu,
+        memory_mib=task.memory_mib,
+        architecture=task.architecture,
+        image=ImageRef(repository=c.image.repository, tag=c.image.tag, digest=c.image.digest),
+        health_check=HealthCheckProps(
+            command=h.command,
+            interval_seconds=h.interval_seconds,
+            timeout_seconds=h.timeout_seconds,
+            retries=h.retries,
+            start_period_seconds=h.start_period_seconds,
+        ),
+        port=c.port,
+        command=c.command,
+        user=c.user,
+        environment=dict(c.environment),
+        secrets={
+            name: SecretSource(secrets_manager_arn=s.secrets_manager_arn, json_key=s.json_key, ssm_parameter=s.ssm_parameter)
+            for name, s in c.secrets.items()
+        },
+        permissions=permissions(task.permissions),
+        log_retention_days=task.log_retention_days,
+    )
+
+
+def capacity_shares(items: tuple[CapacityProviderItem, ...]) -> tuple[CapacityShare, ...]:
+    return tuple(CapacityShare(provider=i.provider, base=i.base, weight=i.weight) for i in items)
+
+
+def load_balancer_props(lb: LoadBalancerConfig) -> LoadBalancerProps:
+    return LoadBalancerProps(
+        certificate_arn=lb.certificate_arn,
+        ingress_cidrs=tuple(str(c) for c in lb.ingress_cidrs),
+        deletion_protection=lb.deletion_protection,
+        idle_timeout_seconds=lb.idle_timeout_seconds,
+        waf=lb.waf,
+        waf_log_retention_days=lb.waf_log_retention_days,
+    )
+
+
+def service_props(service: ServiceConfig) -> ServiceProps:
+    a = service.autoscaling
+    return ServiceProps(
+        name=service.name,
+        desired_count=service.desired_count,
+        autoscaling=AutoscalingProps(
+            min_tasks=a.min_tasks,
+            max_tasks=a.max_tasks,
+            cpu_target_percent=a.cpu_target_percent,
+            memory_target_percent=a.memory_target_percent,
+            requests_per_target=a.requests_per_target,
+            schedules=tuple((s.name, s.schedule, s.min_tasks, s.max_tasks) for s in a.schedules),
+        ),
+        capacity_provider_strategy=capacity_shares(service.capacity_provider_strategy),
+        load_balancer=load_balancer_props(service.load_balancer) if service.load_balancer else None,
+        health_check_path=service.load_balancer.health_check_path if service.load_balancer else "/health",
+        enable_execute_command=service.enable_execute_command,
+    )
+
+
+def scheduled_task_props(task: ScheduledTaskConfig) -> ScheduledTaskProps:
+    return ScheduledTaskProps(
+        name=task.name, schedule=task.schedule, capacity_provider_strategy=capacity_shares(task.capacity_provider_strategy)
+    )
+
+
+def eks_cluster_props(eks: EksConfig) -> EksClusterProps:
+    return EksClusterProps(
+        cluster_name=eks.cluster_name,
+        version=eks.version,
+        support=eks.support,
+        public_access_cidrs=tuple(str(c) for c in eks.endpoint.public_access_cidrs) if eks.endpoint.public_access else (),
+        public_internet_acknowledged=eks.endpoint.allow_public_internet,
+        log_retention_days=eks.log_retention_days,
+        admins=eks.access.admins,
+        viewers=eks.access.viewers,
+        auto_mode_node_pools=eks.auto_mode.node_pools if eks.auto_mode.enabled else None,
+    )
+
+
+def node_group_props(group: NodeGroupConfig) -> NodeGroupProps:
+    return NodeGroupProps(
+        instance_types=group.instance_types,
+        ami_type=group.ami_type,
+        release_version=group.release_version,
+        min_size=group.min_size,
+        desired_size=group.desired_size,
+        max_size=group.max_size,
+        capacity_type=group.capacity_type,
+        disk_gib=group.disk_gib,
+        max_unavailable_percent=group.max_unavailable_percent,
+        labels=dict(group.labels),
+        taints=tuple(Taint(key=t.key, value=t.value, effect=t.effect) for t in group.taints),
+    )
+
+
+def fargate_profile_props(profile: FargateProfileConfig) -> FargateProfileProps:
+    return FargateProfileProps(
+        name=profile.name, selectors=tuple(FargateSelector(namespace=s.namespace, labels=dict(s.labels)) for s in profile.selectors)
+    )
