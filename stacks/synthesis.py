@@ -16,6 +16,7 @@ from pathlib import Path
 from aws_cdk import App
 from constructs import IConstruct
 
+from cdk_constructs.errors import ConstructError
 from config.models import PlatformConfig
 from stacks.config_paths import config_field
 from stacks.output import REPORT, remove_assembly
@@ -47,6 +48,8 @@ def _message(exc: Exception, app: App, config: PlatformConfig, outdir: Path) -> 
             f"{outdir / REPORT}; fix each, or acknowledge it on its resource with a reason. No template was kept."
         )
     path = building(app)
+    if isinstance(exc, ConstructError):  # berth's own constructs name themselves
+        path, text = exc.path, exc.reason
     field = config_field(path, config) if path else None
     where = f" while building {path}" if path else ""
     behind = f" (config: {field})" if field else ""

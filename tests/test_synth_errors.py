@@ -50,6 +50,23 @@ def test_an_error_inside_aws_cdk_lib_names_the_construct_and_the_config_field(ou
     assert not [p.name for p in outdir.iterdir()]
 
 
+def test_a_construct_that_refuses_its_props_names_itself_and_the_config_field(outdir: Path) -> None:
+    """berth's constructs raise ConstructError (no bare assert, which `python -O` would drop)."""
+    dev = load_config("dev")
+    web = dev.ecs.services[0]
+    image = web.task.container.image.model_copy(update={"tag": None, "digest": None})  # past validation: neither
+    container = web.task.container.model_copy(update={"image": image})
+    web = web.model_copy(update={"task": web.task.model_copy(update={"container": container})})
+    broken = dev.model_copy(update={"ecs": dev.ecs.model_copy(update={"services": (web, *dev.ecs.services[1:])})})
+    with pytest.raises(synthesis.SynthError) as info:
+        synthesis.synthesize(broken, outdir=str(outdir))
+    message = str(info.value)
+    assert message.startswith("berth: synthesis of environment 'dev' failed while building berth-dev-ecs/WebTask")
+    assert "(config: ecs.services[web].task)" in message
+    assert "give exactly one of a tag or a digest" in message
+    assert not [p.name for p in outdir.iterdir()]
+
+
 def test_a_nag_error_finding_keeps_the_report_and_nothing_else(outdir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     real = synthesis.build_app
 

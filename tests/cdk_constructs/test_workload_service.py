@@ -1,0 +1,107 @@
+"""WorkloadService alone: a web service on Fargate, a worker on EC2 with Exec, scaling."""
+
+from __future__ import annotations
+
+from aws_cdk import RemovalPolicy
+from aws_cdk import aws_logs as logs
+from aws_cdk.assertions import Match, Template
+
+from cdk_constructs.load_balancer import LoadBalancerProps
+from cdk_constructs.task_definition import WorkloadTaskDefinition
+from cdk_constructs.workload_service import AutoscalingProps, CapacityShare, ServiceProps, WorkloadService
+from tests.cdk_constructs.support import bare, task_props
+
+
+def _service(props: ServiceProps, *, on_ec2: bool = False) -> Template:
+    b = bare()
+    cluster = b.cluster()
+    capacity = b.capacity(cluster, instance_type="m7i.large", architecture="x86_64")
+    task = WorkloadTaskDefinition(
+        b.stack,
+        "Task",
+        workload=props.name,
+        props=task_props(),
+        fargate=not on_ec2,
+        key=b.key,
+        removal_policy=RemovalPolicy.DESTROY,
+        enable_exec=props.enable_execute_command,
+    )
+    WorkloadService(
+        b.stack,
+        "Service",
+        props=props,
+        environment="test",
+        cluster=cluster,
+        ec2_provider=capacity.capacity_provider,
+        task=task,
+        alarm_topic=b.topic,
+        cluster_exec_logs=logs.LogGroup(b.stack, "ExecLogs"),
+        key=b.key,
+        removal_policy=RemovalPolicy.DESTROY,
+    )
+    return b.template()
+
+
+SCALE = AutoscalingProps(min_tasks=1, max_tasks=4)
+
+
+def test_a_web_service_has_a_load_balancer_circuit_breaker_and_alarm_rollback() -> None:
+    props = ServiceProps(
+        name="web",
+        desired_count=2,
+        autoscaling=SCALE,
+        capacity_provider_strategy=(CapacityShare(provider="FARGATE", base=1),),
+        load_balancer=LoadBalancerProps(waf=False),
+    )
+    template = _service(props)
+    template.has_resource_properties(
+        "AWS::ECS::Service",
+        {
+            "DeploymentConfiguration": Match.object_like(
+                {
+                    "DeploymentCircuitBreaker": {"Enable": True, "Rollback": True},
+                    "Alarms": Match.object_like({"Enable": True, "Rollback": True}),
+                    "MinimumHealthyPercent": 100,
+                    "MaximumPercent": 200,
+                }
+            ),
+            "CapacityProviderStrategy": [{"CapacityProvider": "FARGATE", "Base": 1, "Weight": 1}],
+            "LoadBalancers": [Match.object_like({"ContainerPort": 8080})],
+        },
+    )
+    template.has_resource_properties("AWS::ElasticLoadBalancingV2::TargetGroup", {"HealthCheckPath": "/health"})
+
+
+def test_a_worker_on_ec2_with_exec_spreads_across_zones_then_binpacks() -> None:
+    props = ServiceProps(
+        name="worker",
+        desired_count=1,
+        autoscaling=SCALE,
+        capacity_provider_strategy=(CapacityShare(provider="EC2"),),
+        enable_execute_command=True,
+    )
+    template = _service(props, on_ec2=True)
+    template.has_resource_properties(
+        "AWS::ECS::Service",
+        {
+            "EnableExecuteCommand": True,
+            "PlacementStrategies": [{"Field": "attribute:ecs.availability-zone", "Type": "spread"}, {"Field": "MEMORY", "Type": "binpack"}],
+            "LoadBalancers": [],
+        },
+    )
+    template.resource_count_is("AWS::ElasticLoadBalancingV2::LoadBalancer", 0)
+
+
+def test_scheduled_scaling_and_no_memory_tracking_when_turned_off() -> None:
+    scale = AutoscalingProps(min_tasks=1, max_tasks=4, memory_target_percent=None, schedules=(("night", "cron(0 22 * * ? *)", 0, 1),))
+    props = ServiceProps(name="worker", desired_count=1, autoscaling=scale, capacity_provider_strategy=(CapacityShare(provider="FARGATE"),))
+    template = _service(props)
+    template.resource_count_is("AWS::ApplicationAutoScaling::ScalingPolicy", 1)
+    template.has_resource_properties(
+        "AWS::ApplicationAutoScaling::ScalableTarget",
+        {
+            "ScheduledActions": [
+                Match.object_like({"Schedule": "cron(0 22 * * ? *)", "ScalableTargetAction": {"MinCapacity": 0, "MaxCapacity": 1}})
+            ]
+        },
+    )
