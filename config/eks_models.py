@@ -10,10 +10,10 @@ from __future__ import annotations
 from ipaddress import IPv4Network
 from typing import Annotated, Literal
 
-from pydantic import ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from config import patterns
-from config.errors import CrossCheckedModel, Problem, ProblemsError, run_checks
+from config.errors import Problem, ProblemsError, run_checks
 from config.iam import Permission
 from config.limits import (
     AUTO_MODE_MIN_VERSION,
@@ -24,17 +24,16 @@ from config.limits import (
     instance_type,
     unknown_instance_type,
 )
+from config.types import ConfigModel, Name, RetentionDays
 
 
-class _Model(CrossCheckedModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
-
-
-class EndpointConfig(_Model):
+class EndpointConfig(ConfigModel):
     """The Kubernetes API endpoint. Private only unless public access is asked for."""
 
     public_access: bool = False
+    """Make the Kubernetes API reachable from the internet (from public_access_cidrs only)."""
     public_access_cidrs: tuple[IPv4Network, ...] = ()
+    """The CIDRs a public endpoint accepts."""
     allow_public_internet: bool = Field(default=False, description="Second, explicit flag needed for 0.0.0.0/0.")
 
     @model_validator(mode="after")
@@ -52,7 +51,7 @@ class EndpointConfig(_Model):
         return self
 
 
-class AccessConfig(_Model):
+class AccessConfig(ConfigModel):
     """IAM principals given cluster access through access entries (no aws-auth ConfigMap)."""
 
     admins: tuple[Annotated[str, Field(pattern=patterns.ROLE_ARN)], ...] = Field(
@@ -61,29 +60,43 @@ class AccessConfig(_Model):
     viewers: tuple[Annotated[str, Field(pattern=patterns.ROLE_ARN)], ...] = Field(default=(), description="Roles with AmazonEKSViewPolicy.")
 
 
-class Taint(_Model):
+class Taint(ConfigModel):
     key: str = Field(min_length=1, max_length=63)
+    """The taint's key."""
     value: str | None = Field(default=None, max_length=63)
+    """The taint's value."""
     effect: Literal["NO_SCHEDULE", "PREFER_NO_SCHEDULE", "NO_EXECUTE"]
+    """NO_SCHEDULE, PREFER_NO_SCHEDULE or NO_EXECUTE."""
 
 
-class NodeGroupConfig(_Model):
+class NodeGroupConfig(ConfigModel):
     """A managed node group: worker nodes (the EKS counterpart of ECS container instances)."""
 
-    name: Annotated[str, Field(pattern=patterns.NAME)]
+    name: Name
+    """The node group's name in berth (its construct id and labels)."""
     capacity_type: Literal["ON_DEMAND", "SPOT"] = "ON_DEMAND"
+    """ON_DEMAND or SPOT."""
     instance_types: tuple[str, ...] = Field(min_length=1)
+    """Instance types; On-Demand launches the first while it is available, Spot diversifies across all."""
     ami_type: Literal["AL2023_X86_64_STANDARD", "AL2023_ARM_64_STANDARD", "BOTTLEROCKET_X86_64", "BOTTLEROCKET_ARM_64"]
+    """The EKS AMI type (architecture and OS)."""
     release_version: str = Field(
         pattern=patterns.RELEASE_VERSION, description="Pinned AMI release, e.g. 1.34.2-20251112 (AL2023) or 1.50.0-a1b2c3d4 (Bottlerocket)."
     )
     disk_gib: int = Field(default=50, ge=20, le=16384)
+    """The node's encrypted volume in GiB."""
     min_size: int = Field(ge=0, le=1000)
+    """Fewest nodes."""
     desired_size: int = Field(ge=0, le=1000)
+    """Nodes at the first deploy."""
     max_size: int = Field(ge=1, le=1000)
+    """Most nodes."""
     max_unavailable_percent: int = Field(default=33, ge=1, le=100)
+    """Share of nodes replaced at once during an update."""
     labels: dict[str, str] = Field(default_factory=dict)
+    """Kubernetes labels on every node."""
     taints: tuple[Taint, ...] = ()
+    """Kubernetes taints on every node."""
 
     @property
     def architecture(self) -> str:
@@ -126,15 +139,18 @@ class NodeGroupConfig(_Model):
         return self
 
 
-class FargateSelector(_Model):
+class FargateSelector(ConfigModel):
     namespace: str = Field(pattern=patterns.K8S_NAME)
+    """Pods in this namespace run on Fargate."""
     labels: dict[str, str] = Field(default_factory=dict)
+    """Only pods with every one of these labels."""
 
 
-class FargateProfileConfig(_Model):
+class FargateProfileConfig(ConfigModel):
     """Pods matching a selector run on Fargate, in the private subnets."""
 
-    name: Annotated[str, Field(pattern=patterns.NAME)]
+    name: Name
+    """The profile's name."""
     selectors: tuple[FargateSelector, ...] = Field(description="At least one namespace (and optional labels).")
 
     @field_validator("selectors")
@@ -147,11 +163,13 @@ class FargateProfileConfig(_Model):
         return value
 
 
-class AutoModeConfig(_Model):
+class AutoModeConfig(ConfigModel):
     """EKS Auto Mode: AWS runs the nodes (and the core add-ons) for these node pools."""
 
     enabled: bool = False
+    """EKS Auto Mode: EKS runs and scales the nodes itself."""
     node_pools: tuple[str, ...] = ("general-purpose", "system")
+    """Auto Mode's built-in node pools to enable."""
 
     @field_validator("node_pools")
     @classmethod
@@ -162,19 +180,24 @@ class AutoModeConfig(_Model):
         return value
 
 
-class PodIdentityConfig(_Model):
+class PodIdentityConfig(ConfigModel):
     """A Kubernetes service account that gets an IAM role through an EKS Pod Identity association."""
 
-    name: Annotated[str, Field(pattern=patterns.NAME)]
+    name: Name
+    """The identity's name in berth."""
     namespace: str = Field(pattern=patterns.K8S_NAME)
+    """The service account's namespace."""
     service_account: str = Field(pattern=patterns.K8S_NAME)
+    """The Kubernetes service account that gets the role."""
     permissions: tuple[Permission, ...] = Field(min_length=1)
+    """What the role may do: one statement each."""
 
 
-class EksConfig(_Model):
+class EksConfig(ConfigModel):
     """One EKS cluster per environment."""
 
     cluster_name: str = Field(pattern=patterns.CLUSTER_NAME)
+    """The EKS cluster's name."""
     version: str = Field(description="Kubernetes minor version, e.g. '1.34'.")
     support: Literal["STANDARD", "EXTENDED"] = Field(
         default="EXTENDED",
@@ -184,13 +207,17 @@ class EksConfig(_Model):
         ),
     )
     endpoint: EndpointConfig = EndpointConfig()
-    log_retention_days: Literal[1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] = (
-        90
-    )
+    """The Kubernetes API endpoint: private unless public access is asked for."""
+    log_retention_days: RetentionDays = 90
+    """Days the control-plane logs are kept."""
     access: AccessConfig = AccessConfig()
+    """Who may use the cluster, through access entries."""
     auto_mode: AutoModeConfig = AutoModeConfig()
+    """EKS Auto Mode."""
     node_groups: tuple[NodeGroupConfig, ...] = ()
+    """Managed node groups."""
     fargate_profiles: tuple[FargateProfileConfig, ...] = ()
+    """Fargate profiles."""
     addons: dict[str, Annotated[str, Field(pattern=patterns.ADDON_VERSION)]] = Field(
         default_factory=dict, description="Add-on name -> pinned version (vX.Y.Z-eksbuild.N)."
     )
@@ -198,6 +225,7 @@ class EksConfig(_Model):
         default="none", description="The AWS side of the in-cluster autoscaler for managed node groups (Auto Mode scales natively)."
     )
     pod_identities: tuple[PodIdentityConfig, ...] = ()
+    """IAM roles for service accounts, through EKS Pod Identity."""
 
     @field_validator("version", mode="before")
     @classmethod

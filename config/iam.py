@@ -4,23 +4,24 @@ from __future__ import annotations
 
 import re
 
-from pydantic import ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
-from config.errors import CrossCheckedModel, Problem, ProblemsError
+from config.errors import Problem, ProblemsError
+from config.types import ConfigModel
 
 _ACTION = re.compile(r"^[a-z0-9-]+:[A-Za-z0-9*]+$")
 _SECRET_ARN = re.compile(r"^arn:[a-z-]+:secretsmanager:[a-z0-9-]*:\d*:secret:")
 _SECRET_SUFFIX = re.compile(r"-[A-Za-z0-9]{6}$")
 
 
-class Permission(CrossCheckedModel):
+class Permission(ConfigModel):
     """One identity-policy statement. Least privilege is checked here: no `*` action, no
     whole-service wildcard, ARNs only, and a written reason for any wildcard resource."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
-
     actions: tuple[str, ...] = Field(min_length=1)
+    """IAM actions, e.g. s3:GetObject (no `*`, no whole-service wildcard)."""
     resources: tuple[str, ...] = Field(min_length=1)
+    """Resource ARNs the actions apply to."""
     wildcard_reason: str | None = Field(
         default=None,
         min_length=20,

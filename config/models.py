@@ -18,7 +18,7 @@ from pydantic import ConfigDict, Field, ValidationInfo, field_validator, model_v
 
 from config import patterns
 from config.eks_models import EksConfig
-from config.errors import CrossCheckedModel, Problem, ProblemsError, run_checks
+from config.errors import Problem, ProblemsError, run_checks
 from config.iam import Permission
 from config.limits import (
     ANY_ZONE_LETTER,
@@ -33,48 +33,40 @@ from config.limits import (
     instance_type,
     unknown_instance_type,
 )
+from config.types import Architecture, ConfigModel, Name, Percent, Provider, RetentionDays
 
-Name = Annotated[
-    str,
-    Field(
-        pattern=patterns.NAME,
-        description="Lower-case letters, digits and hyphens; 2-32 characters; starts with a letter.",
-    ),
-]
-RetentionDays = Literal[1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653]
-Architecture = Literal["x86_64", "arm64"]
-Provider = Literal["FARGATE", "FARGATE_SPOT", "EC2"]
 # Warnings an environment can accept (config/warnings.py says what each means).
 WarningCode = Literal["other-account", "other-region", "overlapping-cidr", "other-environment-name", "spot-single-type"]
-Percent = Annotated[int, Field(ge=1, le=100)]
 
 _SECRET_NAME_HINT = re.compile(r"(PASSWORD|PASSWD|SECRET|TOKEN|PRIVATE_KEY|API_KEY|ACCESS_KEY|CREDENTIAL)", re.I)
 
 
-class Model(CrossCheckedModel):
-    """Base for every config model: immutable, and unknown fields are errors (typos)."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
-
-
-class Tags(Model):
+class Tags(ConfigModel):
     """Cost-allocation tags put on every resource. Extra tags go in `extra`."""
 
     project: str = Field(min_length=1, max_length=256)
+    """The project tag on every resource (cost allocation)."""
     environment: str = Field(min_length=1, max_length=256)
+    """The environment tag on every resource; usually the environment's name."""
     owner: str = Field(min_length=1, max_length=256)
+    """The owning team, tagged on every resource: who to ask about it."""
     cost_center: str | None = Field(default=None, min_length=1, max_length=256)
+    """The cost center tag, when the organization charges back by it."""
     extra: dict[str, str] = Field(default_factory=dict)
+    """Further tags, key -> value, on every taggable resource."""
 
 
-class NetworkConfig(Model):
+class NetworkConfig(ConfigModel):
     """VPC sizing. One public and one private (egress through NAT) subnet per AZ."""
 
     cidr: IPv4Network = Field(description="VPC CIDR block, /16 to /24.")
     public_subnet_mask: int = Field(default=24, ge=16, le=28)
+    """Prefix length of each public subnet (load balancers and NAT gateways only)."""
     private_subnet_mask: int = Field(default=20, ge=16, le=28)
+    """Prefix length of each private subnet (tasks, nodes, endpoints: one address each)."""
     nat_gateways: int = Field(ge=1, le=6, description="1 saves cost (dev); one per AZ survives an AZ outage (prod).")
     flow_log_retention_days: RetentionDays = 90
+    """Days CloudWatch Logs keeps the VPC flow logs."""
     interface_endpoints: tuple[str, ...] = Field(
         default=(
             "ecr.api",
@@ -138,13 +130,14 @@ class NetworkConfig(Model):
         return self
 
 
-class AlarmsConfig(Model):
+class AlarmsConfig(ConfigModel):
     """Where alarms go: one KMS-encrypted SNS topic per environment."""
 
     email_subscriptions: tuple[Annotated[str, Field(pattern=patterns.EMAIL)], ...] = ()
+    """E-mail addresses subscribed to the alarm topic (each confirms once by e-mail)."""
 
 
-class AmiConfig(Model):
+class AmiConfig(ConfigModel):
     """The AMI of the container instances: pinned by id, or tracked as an explicit choice.
 
     Tracking resolves AWS's recommended ECS-optimized image through an SSM parameter at
@@ -153,7 +146,9 @@ class AmiConfig(Model):
     """
 
     id: str | None = Field(default=None, pattern=patterns.AMI_ID)
+    """A pinned AMI id for the container instances: a new image is a reviewed change of this line."""
     track_latest: bool = False
+    """Track AWS's recommended ECS-optimized image instead of pinning one; each release replaces every instance at the next deploy."""
 
     @model_validator(mode="after")
     def _one_choice(self) -> AmiConfig:
@@ -162,17 +157,23 @@ class AmiConfig(Model):
         return self
 
 
-class Ec2CapacityConfig(Model):
+class Ec2CapacityConfig(ConfigModel):
     """The Auto Scaling group capacity provider: container instances running the ECS agent."""
 
     os: Literal["al2023", "bottlerocket"] = "al2023"
+    """al2023 (ECS-optimized Amazon Linux 2023) or bottlerocket."""
     ami: AmiConfig
+    """Which AMI the container instances run: pinned by id, or tracked."""
     instance_type: str = Field(description="An EC2 instance type such as m7g.large.")
     min_capacity: int = Field(ge=0, le=1000)
+    """Fewest container instances in the Auto Scaling group."""
     max_capacity: int = Field(ge=1, le=1000)
+    """Most container instances in the Auto Scaling group."""
     root_volume_gib: int = Field(default=30, ge=8, le=16384, description="OS volume (AL2023) or the data volume (Bottlerocket).")
     target_capacity_percent: Percent = 90
+    """Managed scaling's target: the share of instance capacity tasks may use before it adds instances."""
     instance_warmup_seconds: int = Field(default=180, ge=0, le=10000)
+    """Seconds before a new instance counts in scaling metrics and in an instance refresh."""
 
     @property
     def architecture(self) -> str:
@@ -200,18 +201,21 @@ class Ec2CapacityConfig(Model):
         return self
 
 
-class ExecConfig(Model):
+class ExecConfig(ConfigModel):
     """ECS Exec on the cluster: sessions are encrypted with the platform key and logged."""
 
     log_retention_days: RetentionDays = 365
+    """Days the ECS Exec audit log (every session's commands) is kept."""
 
 
-class EcsClusterConfig(Model):
+class EcsClusterConfig(ConfigModel):
     ec2_capacity: Ec2CapacityConfig
+    """The EC2 capacity provider's container instances."""
     exec: ExecConfig = ExecConfig()
+    """ECS Exec's session encryption and audit log."""
 
 
-class ImageConfig(Model):
+class ImageConfig(ConfigModel):
     """A container image by tag or (better) by digest.
 
     An ECR repository URI lets berth grant the execution role pull access to that
@@ -219,8 +223,11 @@ class ImageConfig(Model):
     """
 
     repository: str = Field(pattern=patterns.IMAGE_REPOSITORY)
+    """The image repository, e.g. an ECR URI 111111111111.dkr.ecr.eu-west-1.amazonaws.com/app."""
     tag: str | None = Field(default=None, pattern=patterns.IMAGE_TAG)
+    """An image tag; set this or `digest`."""
     digest: str | None = Field(default=None, pattern=patterns.IMAGE_DIGEST)
+    """An image digest (sha256:...), immutable: preferred over a tag."""
 
     @model_validator(mode="after")
     def _one_reference(self) -> ImageConfig:
@@ -229,12 +236,15 @@ class ImageConfig(Model):
         return self
 
 
-class SecretRef(Model):
+class SecretRef(ConfigModel):
     """A secret injected by ECS at start: from Secrets Manager (optionally one JSON key) or SSM."""
 
     secrets_manager_arn: str | None = Field(default=None, pattern=patterns.SECRET_ARN)
+    """The complete ARN of a Secrets Manager secret (with its six-character suffix)."""
     json_key: str | None = None
+    """One key of a JSON secret, instead of the whole secret string."""
     ssm_parameter: str | None = Field(default=None, pattern=patterns.SSM_PARAMETER)
+    """The name of an SSM SecureString parameter, e.g. /app/token."""
 
     @model_validator(mode="after")
     def _one_source(self) -> SecretRef:
@@ -247,26 +257,35 @@ class SecretRef(Model):
         return self
 
 
-class HealthCheckConfig(Model):
+class HealthCheckConfig(ConfigModel):
     """The container's own health check (Docker HEALTHCHECK semantics)."""
 
     command: tuple[str, ...] = Field(
         min_length=1, description='e.g. ["CMD", "/app/healthcheck"] or ["CMD-SHELL", "curl -f localhost:8080/health"]'
     )
     interval_seconds: int = Field(default=30, ge=5, le=300)
+    """Seconds between health checks."""
     timeout_seconds: int = Field(default=5, ge=2, le=120)
+    """Seconds a check may take before it counts as failed."""
     retries: int = Field(default=3, ge=1, le=10)
+    """Failed checks in a row before the container is unhealthy."""
     start_period_seconds: int = Field(default=30, ge=0, le=300)
+    """Grace period after start during which failures do not count."""
 
 
-class ContainerConfig(Model):
+class ContainerConfig(ConfigModel):
     image: ImageConfig
+    """The container image."""
     port: int | None = Field(default=None, ge=1, le=65535)
+    """The container port, for a load balancer or callers; none for a worker."""
     command: tuple[str, ...] | None = None
+    """Overrides the image's command."""
     user: str = Field(default="1000:1000", pattern=patterns.USER, description="Non-root user (uid[:gid]).")
     environment: dict[str, str] = Field(default_factory=dict, description="Plain, non-secret values only.")
     secrets: dict[str, SecretRef] = Field(default_factory=dict)
+    """Environment variable name -> secret, injected by ECS at start (never in the task definition)."""
     health_check: HealthCheckConfig
+    """How ECS tells the container is healthy."""
 
     @field_validator("user")
     @classmethod
@@ -287,37 +306,52 @@ class ContainerConfig(Model):
         return value
 
 
-class TaskConfig(Model):
+class TaskConfig(ConfigModel):
     """A task definition: one application container plus its size and identity."""
 
     cpu: int = Field(description="Task CPU units (Fargate sizes: 256, 512, 1024, 2048, 4096, 8192, 16384).")
     memory_mib: int = Field(ge=128)
+    """Task memory in MiB (Fargate accepts fixed pairs with cpu)."""
     architecture: Architecture = "x86_64"
+    """x86_64, or arm64 (Graviton)."""
     container: ContainerConfig
+    """The application container."""
     permissions: tuple[Permission, ...] = Field(default=(), description="What the workload may do: its task role, nothing more.")
     log_retention_days: RetentionDays = 90
+    """Days the container's log group keeps its logs."""
 
 
-class CapacityProviderItem(Model):
+class CapacityProviderItem(ConfigModel):
     provider: Provider
+    """FARGATE, FARGATE_SPOT, or EC2 (the cluster's container instances)."""
     base: int = Field(default=0, ge=0, le=100000)
+    """Tasks placed on this provider first, before the weights apply."""
     weight: int = Field(default=1, ge=0, le=1000)
+    """This provider's share of the tasks beyond the base."""
 
 
-class ScheduledScaling(Model):
+class ScheduledScaling(ConfigModel):
     name: Name
+    """The scheduled action's name."""
     schedule: str = Field(pattern=patterns.CRON, description="cron(min hour day month weekday year), UTC.")
     min_tasks: int = Field(ge=0)
+    """Fewest tasks while this schedule applies."""
     max_tasks: int = Field(ge=0)
+    """Most tasks while this schedule applies."""
 
 
-class AutoscalingConfig(Model):
+class AutoscalingConfig(ConfigModel):
     min_tasks: int = Field(ge=0, le=5000)
+    """Fewest tasks autoscaling keeps."""
     max_tasks: int = Field(ge=1, le=5000)
+    """Most tasks autoscaling adds."""
     cpu_target_percent: Percent | None = 70
+    """Target-tracking on average CPU; null turns it off."""
     memory_target_percent: Percent | None = 80
+    """Target-tracking on average memory; null turns it off."""
     requests_per_target: int | None = Field(default=None, ge=1, description="ALB requests per target per minute (web services only).")
     schedules: tuple[ScheduledScaling, ...] = ()
+    """Scheduled ranges (e.g. fewer tasks at night)."""
 
     @model_validator(mode="after")
     def _ranges(self) -> AutoscalingConfig:
@@ -334,17 +368,23 @@ class AutoscalingConfig(Model):
         return self
 
 
-class LoadBalancerConfig(Model):
+class LoadBalancerConfig(ConfigModel):
     """A public Application Load Balancer in front of a web service."""
 
     certificate_arn: str | None = Field(default=None, pattern=patterns.CERTIFICATE_ARN)
+    """An ACM certificate ARN: HTTPS on 443, and port 80 redirects to it."""
     allow_plain_http: bool = Field(default=False, description="Serve HTTP without TLS. An explicit dev-only choice.")
     ingress_cidrs: tuple[IPv4Network, ...] = Field(default=(IPv4Network("0.0.0.0/0"),), min_length=1)
+    """Who may reach the load balancer's listeners."""
     health_check_path: str = Field(default="/health", pattern=patterns.URL_PATH)
+    """The target group's HTTP health-check path."""
     deletion_protection: bool = True
+    """Refuse to delete the load balancer (turn off to tear an environment down)."""
     idle_timeout_seconds: int = Field(default=60, ge=1, le=4000)
+    """Seconds an idle connection stays open."""
     waf: bool = Field(default=True, description="An AWS WAF web ACL (managed rule groups, per-IP rate limit) in front of the ALB.")
     waf_log_retention_days: RetentionDays = 90
+    """Days the web ACL's log group keeps its logs."""
 
     @model_validator(mode="after")
     def _tls(self) -> LoadBalancerConfig:
@@ -384,11 +424,13 @@ def _fits_on(task: TaskConfig, host: InstanceType, field: str) -> list[Problem]:
     return problems
 
 
-class Workload(Model):
+class Workload(ConfigModel):
     """What every ECS workload has: a name, a task and where it runs."""
 
     name: Name
+    """The workload's name: its ECS service name and part of every resource name."""
     task: TaskConfig
+    """The task definition: its container, size and permissions."""
     capacity_provider_strategy: tuple[CapacityProviderItem, ...] = Field(
         min_length=1, description="FARGATE / FARGATE_SPOT (base and weights), or EC2 alone."
     )
@@ -432,8 +474,11 @@ class ServiceConfig(Workload):
     """A long-running ECS service: a web service (with `load_balancer`) or a worker."""
 
     desired_count: int = Field(ge=0, le=5000)
+    """Tasks at the first deploy (autoscaling moves it afterwards)."""
     autoscaling: AutoscalingConfig
+    """Task-count scaling."""
     load_balancer: LoadBalancerConfig | None = None
+    """A public load balancer in front: makes this a web service."""
     enable_execute_command: bool = Field(
         default=False, description="ECS Exec for this service (mounts the agent's paths; root stays read-only)."
     )
@@ -470,10 +515,13 @@ class ScheduledTaskConfig(Workload):
     schedule: str = Field(pattern=patterns.SCHEDULE, description="cron(...) or rate(...) expression, UTC.")
 
 
-class EcsConfig(Model):
+class EcsConfig(ConfigModel):
     cluster: EcsClusterConfig
+    """The ECS cluster and its EC2 capacity."""
     services: tuple[ServiceConfig, ...] = Field(min_length=1)
+    """Long-running services: web services and workers."""
     scheduled_tasks: tuple[ScheduledTaskConfig, ...] = ()
+    """Tasks EventBridge runs on a schedule."""
 
     @model_validator(mode="after")
     def _across_workloads(self) -> EcsConfig:
@@ -498,7 +546,7 @@ class EcsConfig(Model):
         return self
 
 
-class PlatformConfig(Model):
+class PlatformConfig(ConfigModel):
     """One environment of the berth platform (dev, prod, ...)."""
 
     model_config = ConfigDict(title="berth environment", frozen=True, extra="forbid", str_strip_whitespace=True)
@@ -506,6 +554,7 @@ class PlatformConfig(Model):
     name: Name = Field(description="Environment name; prefixes stack names.")
     account: str = Field(pattern=patterns.ACCOUNT, description="12-digit AWS account id (quoted in YAML).")
     region: str = Field(pattern=patterns.REGION)
+    """The AWS region, e.g. eu-west-1."""
     availability_zones: tuple[str, ...] = Field(min_length=2, max_length=6, description="Explicit AZs: synth never looks them up.")
     removal_policy: Literal["retain", "destroy"] = Field(
         default="retain", description="What happens to keys, log groups and buckets when their stack is deleted."
@@ -519,9 +568,13 @@ class PlatformConfig(Model):
         default=(), description="Warnings this environment means to have (e.g. other-account for a cross-account admin role)."
     )
     tags: Tags
+    """Cost-allocation tags on every resource."""
     network: NetworkConfig
+    """The VPC."""
     alarms: AlarmsConfig = AlarmsConfig()
+    """Where alarms go."""
     ecs: EcsConfig
+    """The ECS platform."""
     eks: EksConfig | None = Field(default=None, description="An EKS cluster for this environment (optional).")
 
     @field_validator("region")

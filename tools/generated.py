@@ -9,6 +9,7 @@ What is committed, and why (the rest, review.md and cdk.out/, is build output an
   assertions;
 - COMPLIANCE.md: every acknowledged finding with its reason, for auditors who read the repo;
 - docs/architecture.md: the picture of each environment (GitHub renders its Mermaid);
+- docs/configuration.md: every field of an environment file, with its description;
 - config/schema/environment.schema.json: editors validate environment files against it;
 - config/data/aws.json: the AWS facts config validation reads offline;
 - the README's safe-changes table.
@@ -80,6 +81,15 @@ def _architecture(outdirs: dict[str, Path]) -> Generated:
     return Generated(ARCHITECTURE, render(outdirs))
 
 
+def _configuration(outdirs: dict[str, Path]) -> Generated:
+    import json  # noqa: PLC0415
+
+    from config.schema import render_schema  # noqa: PLC0415
+    from tools.config_reference import REFERENCE, render  # noqa: PLC0415
+
+    return Generated(REFERENCE, render(json.loads(render_schema())))
+
+
 def snapshots(outdirs: dict[str, Path]) -> list[Generated]:
     out = []
     for outdir in outdirs.values():
@@ -89,7 +99,7 @@ def snapshots(outdirs: dict[str, Path]) -> list[Generated]:
     return out
 
 
-GENERATORS: tuple[Callable[[dict[str, Path]], Generated], ...] = (_schema, _aws_data, _compliance, _architecture, _readme)
+GENERATORS: tuple[Callable[[dict[str, Path]], Generated], ...] = (_schema, _aws_data, _compliance, _architecture, _configuration, _readme)
 
 
 def expected(outdirs: dict[str, Path]) -> list[Generated]:

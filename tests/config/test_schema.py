@@ -28,3 +28,12 @@ def test_every_field_format_is_explained_in_words() -> None:
     patterns = _patterns(json.loads(render_schema()))
     assert len(patterns) > 15
     assert patterns <= set(PATTERN_WORDS), patterns - set(PATTERN_WORDS)
+
+
+def test_every_field_has_a_description() -> None:
+    """The configuration reference (docs/configuration.md) says what each field is."""
+    from tools.config_reference import fields  # noqa: PLC0415
+
+    rows = list(fields(json.loads(render_schema())))
+    assert len(rows) > 150
+    assert [r.path for r in rows if not r.description] == []
