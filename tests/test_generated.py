@@ -1,7 +1,7 @@
 """Every committed generated file is what the code, the config and the pins make it.
 
 One test for all of them (snapshots, COMPLIANCE.md, docs/architecture.md, the schema, the AWS
-data, the README's safe-changes table), from the session's assemblies; its message names the
+data, docs/safe-changes.md, docs/configuration.md), from the session's assemblies; its message names the
 one command that rewrites them, and shows the start of each stale file's diff.
 """
 

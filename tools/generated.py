@@ -12,7 +12,7 @@ What is committed, and why (the rest, review.md and cdk.out/, is build output an
 - docs/configuration.md: every field of an environment file, with its description;
 - config/schema/environment.schema.json: editors validate environment files against it;
 - config/data/aws.json: the AWS facts config validation reads offline;
-- the README's safe-changes table.
+- docs/safe-changes.md: what each config change does at deploy time.
 Each is a pure function of the code, the config and the pins, so a config-only change is
 followed by `make regenerate` and its diff is part of the change. Every test that finds one
 stale names this command.
@@ -50,11 +50,11 @@ class Generated:
         return self.path.read_text(encoding="utf-8") if self.path.exists() else None
 
 
-def _readme(outdirs: dict[str, Path]) -> Generated:
-    from tools.safe_changes import README, current_section, render  # noqa: PLC0415 - cfn-lint's schemas load on use
+def _safe_changes(outdirs: dict[str, Path]) -> Generated:
+    from tools.safe_changes import PAGE, current_section, render  # noqa: PLC0415 - cfn-lint's schemas load on use
 
-    text = README.read_text(encoding="utf-8")
-    return Generated(README, text.replace(current_section(), render(list(outdirs.values()))))
+    text = PAGE.read_text(encoding="utf-8")
+    return Generated(PAGE, text.replace(current_section(), render(list(outdirs.values()))))
 
 
 def _schema(outdirs: dict[str, Path]) -> Generated:
@@ -99,7 +99,14 @@ def snapshots(outdirs: dict[str, Path]) -> list[Generated]:
     return out
 
 
-GENERATORS: tuple[Callable[[dict[str, Path]], Generated], ...] = (_schema, _aws_data, _compliance, _architecture, _configuration, _readme)
+GENERATORS: tuple[Callable[[dict[str, Path]], Generated], ...] = (
+    _schema,
+    _aws_data,
+    _compliance,
+    _architecture,
+    _configuration,
+    _safe_changes,
+)
 
 
 def expected(outdirs: dict[str, Path]) -> list[Generated]:

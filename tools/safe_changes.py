@@ -1,8 +1,8 @@
-"""The README's "safe changes" table, from the CloudFormation resource schemas cfn-lint ships.
+"""docs/safe-changes.md's tables, from the CloudFormation resource schemas cfn-lint ships.
 
 For every resource type berth emits it lists the create-only properties (a change replaces
 the resource); for the config fields people change most, what CloudFormation will do.
-`make regenerate` rewrites the README section between the markers; a test fails while
+`make regenerate` rewrites the page's section between the markers; a test fails while
 it is stale.
 """
 
@@ -14,7 +14,7 @@ from pathlib import Path
 from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
 
 ROOT = Path(__file__).resolve().parent.parent
-README = ROOT / "README.md"
+PAGE = ROOT / "docs" / "safe-changes.md"
 START = "<!-- safe-changes:start -->"
 END = "<!-- safe-changes:end -->"
 REGION = "eu-west-1"
@@ -125,5 +125,5 @@ def render(outdirs: list[Path]) -> str:
 
 
 def current_section() -> str:
-    text = README.read_text(encoding="utf-8")
+    text = PAGE.read_text(encoding="utf-8")
     return text[text.index(START) : text.index(END) + len(END)]
