@@ -24,6 +24,7 @@ from cdk_constructs.task_definition import EXEC_AGENT_PATHS, WorkloadTaskDefinit
 from config import load_config
 from config.models import TaskConfig
 from stacks.platform import build_app, project_context
+from stacks.props import task_props
 from tests.assembly import Assembly
 from tests.nag_support import assert_no_findings
 
@@ -155,7 +156,7 @@ def _task_mounts(tmp_path: Path, *, fargate: bool) -> list[str]:
         stack,
         "Worker",
         workload="worker",
-        config=task,
+        props=task_props(task),
         fargate=fargate,
         key=kms.Key(stack, "Key"),
         removal_policy=RemovalPolicy.DESTROY,

@@ -37,3 +37,10 @@ def test_every_field_has_a_description() -> None:
     rows = list(fields(json.loads(render_schema())))
     assert len(rows) > 150
     assert [r.path for r in rows if not r.description] == []
+
+
+def test_the_reference_example_is_a_valid_environment() -> None:
+    from config import load_config  # noqa: PLC0415
+    from tools.config_reference import EXAMPLE  # noqa: PLC0415
+
+    assert load_config(config_path=str(EXAMPLE)).name == "example"
