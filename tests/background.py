@@ -83,8 +83,9 @@ def start_cli_synth(tmp_path: Path, *args: str) -> CliSynth:
 
 def start_config_change_loop(tmp_path: Path) -> tuple[Path, subprocess.Popen[str]]:
     """The pull-request loop for the most common change, in a clone of this repository: edit
-    only dev.yaml (a second NAT gateway), `make regenerate`, the staleness check every test of
-    generated files runs, then `make review` against the clone's HEAD."""
+    only dev.yaml (a second NAT gateway), `make regenerate`, then `make review` against the
+    clone's HEAD, which runs the staleness check of tests/test_generated.py (the same
+    function) on what it synthesized and says at its top when a generated file is stale."""
     clone = tmp_path / "repo"
     subprocess.run(["git", "clone", "--quiet", "--local", str(ROOT), str(clone)], check=True)
     for shared in ("node_modules", ".venv"):
