@@ -25,6 +25,17 @@ def acknowledge(construct: IConstruct, rule: str, reason: str) -> None:
     Validations.of(construct).acknowledge(Acknowledgment(id=AWS_SOLUTIONS + rule, reason=reason))
 
 
+def acknowledge_managed_policy(construct: IConstruct, policy: str, reason: str) -> None:
+    """Acknowledge AwsSolutions-IAM4 for one AWS-managed policy (e.g. "AmazonEKSClusterPolicy",
+    "service-role/AWSLambdaVPCAccessExecutionRole") on a role, with why that policy is needed."""
+    acknowledge(construct, f"IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/{policy}]", reason)
+
+
+def default_policy(role: IConstruct) -> IConstruct | None:
+    """The inline policy aws-cdk-lib adds to a role on its first grant, if it has one yet."""
+    return role.node.try_find_child("DefaultPolicy")
+
+
 def acknowledge_compliance(construct: IConstruct, rule: str, reason: str, *, packs: tuple[str, ...] = COMPLIANCE_PACKS) -> None:
     """Acknowledge one rule of the compliance packs (e.g. "S3DefaultEncryptionKMS") on `construct`."""
     for pack in packs:

@@ -26,7 +26,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import custom_resources as cr
 from constructs import Construct, IConstruct
 
-from cdk_constructs.acknowledgments import acknowledge, acknowledge_compliance, nag_ref
+from cdk_constructs.acknowledgments import acknowledge, acknowledge_compliance, acknowledge_managed_policy, nag_ref
 from cdk_constructs.checkov import skip_checkov
 from cdk_constructs.log_group import encrypted_log_group
 from cdk_constructs.principals import own_arn, service_principal
@@ -98,9 +98,9 @@ class ForceDeleteGroupOnTeardown(Construct):
         }
 
     def _explain(self, role: iam.Role, auto_scaling_group: autoscaling.AutoScalingGroup) -> None:
-        acknowledge(
+        acknowledge_managed_policy(
             role,
-            "IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]",
+            "service-role/AWSLambdaVPCAccessExecutionRole",
             "AWS's policy for a Lambda function in a VPC: log delivery and the ENI calls, which support no resource scoping.",
         )
         policy = self.resource.node.find_child("CustomResourcePolicy")

@@ -20,7 +20,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
-from cdk_constructs.acknowledgments import acknowledge
+from cdk_constructs.acknowledgments import acknowledge, acknowledge_managed_policy, default_policy
 from cdk_constructs.asg_teardown import ForceDeleteGroupOnTeardown
 from cdk_constructs.checkov import skip_checkov
 from cdk_constructs.instance_refresh import RefreshInstancesOnLaunchTemplateChange
@@ -164,7 +164,7 @@ class ContainerInstanceCapacity(Construct):
         self._acknowledge(is_bottlerocket)
 
     def _acknowledge(self, is_bottlerocket: bool) -> None:
-        policy = self.role.node.try_find_child("DefaultPolicy")
+        policy = default_policy(self.role)
         if policy is not None:
             skip_checkov(
                 policy,
@@ -185,13 +185,13 @@ class ContainerInstanceCapacity(Construct):
                 "resource-level permissions (AWS Service Authorization Reference).",
             )
         if is_bottlerocket:
-            acknowledge(
+            acknowledge_managed_policy(
                 self.role,
-                "IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role]",
+                "service-role/AmazonEC2ContainerServiceforEC2Role",
                 "AWS's documented policy for the ECS agent on Bottlerocket; aws-cdk-lib attaches it for that AMI family.",
             )
-            acknowledge(
+            acknowledge_managed_policy(
                 self.role,
-                "IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonSSMManagedInstanceCore]",
+                "AmazonSSMManagedInstanceCore",
                 "Bottlerocket's control container is reached through SSM (no SSH, no open ports); AWS documents this policy for it.",
             )

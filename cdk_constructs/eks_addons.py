@@ -13,7 +13,7 @@ from aws_cdk import aws_eks_v2 as eks
 from aws_cdk import aws_iam as iam
 from constructs import Construct, IConstruct
 
-from cdk_constructs.acknowledgments import acknowledge
+from cdk_constructs.acknowledgments import acknowledge_managed_policy
 from cdk_constructs.pod_identity import PodIdentityRole
 
 
@@ -64,7 +64,7 @@ class ManagedAddons(Construct):
                     associate=False,
                 )
                 identity.role.add_managed_policy(iam.ManagedPolicy.from_aws_managed_policy_name(spec.managed_policy))
-                acknowledge(identity.role, f"IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/{spec.managed_policy}]", spec.reason)
+                acknowledge_managed_policy(identity.role, spec.managed_policy, spec.reason)
                 associations = [
                     eks_l1.CfnAddon.PodIdentityAssociationProperty(role_arn=identity.role.role_arn, service_account=spec.service_account)
                 ]

@@ -12,7 +12,7 @@ from aws_cdk import aws_eks_v2 as eks
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
-from cdk_constructs.acknowledgments import acknowledge
+from cdk_constructs.acknowledgments import acknowledge_managed_policy
 from cdk_constructs.eks_node_groups import AUTO_MODE_NODE_POLICIES, node_role
 from cdk_constructs.errors import cfn_child
 from cdk_constructs.log_group import encrypted_log_group
@@ -125,9 +125,9 @@ class PlatformEksCluster(Construct):
             self._grant(f"Admin{i}", arn, ADMIN_POLICY)
         for i, arn in enumerate(props.viewers):
             self._grant(f"Viewer{i}", arn, VIEW_POLICY)
-        acknowledge(
+        acknowledge_managed_policy(
             self.cluster.role,
-            "IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonEKSClusterPolicy]",
+            "AmazonEKSClusterPolicy",
             "The EKS service role policy AWS requires for the control plane; AWS maintains it as EKS adds features.",
         )
         if auto:
@@ -137,9 +137,9 @@ class PlatformEksCluster(Construct):
                 "AmazonEKSLoadBalancingPolicy",
                 "AmazonEKSNetworkingPolicy",
             ):
-                acknowledge(
+                acknowledge_managed_policy(
                     self.cluster.role,
-                    f"IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/{policy}]",
+                    policy,
                     "Required by EKS Auto Mode, which manages compute, storage, load balancing and networking for the cluster.",
                 )
 

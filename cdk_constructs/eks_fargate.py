@@ -10,7 +10,7 @@ from aws_cdk import aws_eks_v2 as eks
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from cdk_constructs.acknowledgments import acknowledge
+from cdk_constructs.acknowledgments import acknowledge_managed_policy
 from cdk_constructs.principals import own_arn, service_principal
 
 
@@ -49,9 +49,9 @@ class FargateProfile(Construct):
             managed_policies=[iam.ManagedPolicy.from_aws_managed_policy_name("AmazonEKSFargatePodExecutionRolePolicy")],
             description=f"Fargate profile {props.name}: pull images, write logs",
         )
-        acknowledge(
+        acknowledge_managed_policy(
             self.role,
-            "IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonEKSFargatePodExecutionRolePolicy]",
+            "AmazonEKSFargatePodExecutionRolePolicy",
             "AWS's documented pod execution policy (ECR pull); the trust policy limits it to this cluster's Fargate profiles.",
         )
         self.profile = eks.FargateProfile(

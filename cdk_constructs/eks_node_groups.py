@@ -16,7 +16,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
-from cdk_constructs.acknowledgments import acknowledge
+from cdk_constructs.acknowledgments import acknowledge_managed_policy
 from cdk_constructs.node_volumes import encrypted_node_volumes
 
 _TAINT_EFFECT = {
@@ -83,7 +83,7 @@ def node_role(scope: Construct, construct_id: str, *, policies: dict[str, str], 
     role = iam.Role(scope, construct_id, assumed_by=iam.ServicePrincipal("ec2.amazonaws.com"), description=description)
     for name, reason in policies.items():
         role.add_managed_policy(iam.ManagedPolicy.from_aws_managed_policy_name(name))
-        acknowledge(role, f"IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/{name}]", reason)
+        acknowledge_managed_policy(role, name, reason)
     return role
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from aws_cdk import aws_iam as iam
 
-from cdk_constructs.acknowledgments import acknowledge
+from cdk_constructs.acknowledgments import acknowledge, default_policy
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -23,7 +23,7 @@ def grant_permissions(role: iam.Role, permissions: tuple[Permission, ...]) -> No
     """One statement per permission; each wildcard resource acknowledged with its reason."""
     for statement in permissions:
         role.add_to_principal_policy(iam.PolicyStatement(actions=list(statement.actions), resources=list(statement.resources)))
-    policy = role.node.try_find_child("DefaultPolicy")
+    policy = default_policy(role)
     for statement in permissions:
         for resource in statement.resources:
             if "*" in resource and policy is not None and statement.wildcard_reason:

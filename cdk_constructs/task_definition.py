@@ -20,7 +20,7 @@ from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
-from cdk_constructs.acknowledgments import acknowledge
+from cdk_constructs.acknowledgments import acknowledge, default_policy
 from cdk_constructs.errors import ConstructError
 from cdk_constructs.grants import Permission, grant_permissions
 from cdk_constructs.log_group import encrypted_log_group
@@ -228,7 +228,7 @@ class WorkloadTaskDefinition(Construct):
                 "Plain environment values are non-secret settings; berth's config refuses secret-looking names and "
                 "injects secrets from Secrets Manager or SSM SecureString instead.",
             )
-        policy = self.execution_role.node.try_find_child("DefaultPolicy")
+        policy = default_policy(self.execution_role)
         if policy is not None:
             acknowledge(
                 policy,

@@ -15,7 +15,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
-from cdk_constructs.acknowledgments import acknowledge, nag_ref
+from cdk_constructs.acknowledgments import acknowledge, default_policy, nag_ref
 from cdk_constructs.load_balancer import LoadBalancerProps, PublicLoadBalancer
 from cdk_constructs.principals import own_arn
 from cdk_constructs.service_alarms import ServiceAlarms
@@ -195,7 +195,7 @@ class WorkloadService(Construct):
 
     @staticmethod
     def _acknowledge_exec(task: WorkloadTaskDefinition, exec_logs: logs.ILogGroup) -> None:
-        policy = task.task_role.node.try_find_child("DefaultPolicy")
+        policy = default_policy(task.task_role)
         if policy is None:
             return
         acknowledge(

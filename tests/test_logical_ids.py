@@ -10,19 +10,17 @@ from __future__ import annotations
 import pytest
 
 from tests.assembly import Assembly
+from tools.safe_changes import STATEFUL
 
-PINNED_TYPES = {
-    "AWS::KMS::Key",
-    "AWS::Logs::LogGroup",
-    "AWS::S3::Bucket",
-    "AWS::SQS::Queue",
-    "AWS::ECS::Cluster",
-    "AWS::ECS::Service",
-    "AWS::AutoScaling::AutoScalingGroup",
-    "AWS::EKS::Cluster",
-    "AWS::EKS::Nodegroup",
+PINNED_TYPES = set(STATEFUL)  # the one list of stateful types
+
+NETWORK = {
+    "NetworkVpc7FB7348F",
+    "NetworkVpcprivateSubnet1Subnet9EC58498",
+    "NetworkVpcprivateSubnet2Subnet6E5E8804",
+    "NetworkVpcpublicSubnet1Subnet00617657",
+    "NetworkVpcpublicSubnet2SubnetDCAA7C9A",
 }
-
 COMMON_ECS = {
     "Ec2CapacityGroupASGC037394E",
     "Ec2CapacityTeardownLogs27FAB511",
@@ -37,10 +35,16 @@ COMMON_ECS = {
     "WorkerTaskLogs85FC2155",
 }
 PINNED = {
-    ("dev", "network"): {"Key9BCD29C7", "NetworkFlowLogs2BEC3212"},
+    ("dev", "network"): {"Key9BCD29C7", "NetworkFlowLogs2BEC3212", *NETWORK},
     ("dev", "ecs"): COMMON_ECS,
     ("dev", "eks"): {"EksClusterB2BDED5B", "EksControlPlaneLogsDB7AEF19", "Key9BCD29C7"},
-    ("prod", "network"): {"Key9BCD29C7", "NetworkFlowLogs2BEC3212"},
+    ("prod", "network"): {
+        "Key9BCD29C7",
+        "NetworkFlowLogs2BEC3212",
+        *NETWORK,
+        "NetworkVpcprivateSubnet3SubnetC252FE86",
+        "NetworkVpcpublicSubnet3SubnetB6CE113A",
+    },
     ("prod", "ecs"): COMMON_ECS | {"WebServiceIngressWafLogsD773AE7E"},
     ("prod", "eks"): {
         "EksClusterB2BDED5B",

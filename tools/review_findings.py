@@ -205,7 +205,8 @@ def review_stack(old: dict[str, Any], new: dict[str, Any], region: str | None = 
     for logical in sorted(set(old_res) - set(new_res)):
         kind = old_res[logical]["Type"]
         stateful = kind in STATEFUL and old_res[logical].get("DeletionPolicy") not in {"Retain", "RetainExceptOnCreate"}
-        risk = " **data-loss risk**" if stateful else " (retained: the resource stays, outside the stack)" if kind in STATEFUL else ""
+        lost = f" **data-loss risk**: loses {STATEFUL[kind]}" if stateful else ""
+        risk = lost or (" (retained: the resource stays, outside the stack)" if kind in STATEFUL else "")
         out.add(Kind.REPLACED, f"deleted {name(logical)} ({kind}){risk}", urgent=kind in STATEFUL)
     for logical in sorted(set(new_res) - set(old_res)):
         _added(out, logical, new_res[logical], name)
@@ -341,7 +342,7 @@ def _compare_resource(out: StackReview, logical: str, old: dict[str, Any], new: 
     replacing = [p for p in changed if any(p == c or p.startswith(f"{c}/") for c in create_only(kind))] if kind.startswith("AWS::") else []
     if replacing:
         stateful = kind in STATEFUL
-        risk = " **data-loss risk**" if stateful else ""
+        risk = f" **data-loss risk**: loses {STATEFUL[kind]}" if stateful else ""
         out.add(Kind.REPLACED, f"{label} ({kind}) is **replaced**: {', '.join(replacing)} changed{risk}", urgent=stateful)
     for attribute in attributes:
         weakened = attribute in _RETENTION and new.get(attribute) in {None, "Delete"}

@@ -19,17 +19,21 @@ START = "<!-- safe-changes:start -->"
 END = "<!-- safe-changes:end -->"
 REGION = "eu-west-1"
 
-# Resources whose replacement loses data or identity (a new key, an empty log group, a new cluster).
-STATEFUL = {
-    "AWS::KMS::Key",
-    "AWS::Logs::LogGroup",
-    "AWS::S3::Bucket",
-    "AWS::SQS::Queue",
-    "AWS::EKS::Cluster",
-    "AWS::EKS::Nodegroup",
-    "AWS::ECS::Cluster",
-    "AWS::EC2::VPC",
-    "AWS::EC2::Subnet",
+# The one list of stateful types: what a replacement (or a deletion) of each loses. The
+# review marks them as a data-loss risk, the safe-changes table as stateful, and
+# tests/test_logical_ids.py pins their logical ids (a renamed id means a replacement).
+STATEFUL: dict[str, str] = {
+    "AWS::KMS::Key": "the key, and with it whatever it encrypted",
+    "AWS::Logs::LogGroup": "its logs",
+    "AWS::S3::Bucket": "its objects",
+    "AWS::SQS::Queue": "its messages",
+    "AWS::EKS::Cluster": "the cluster and every workload in it",
+    "AWS::EKS::Nodegroup": "its nodes (every pod on them is evicted)",
+    "AWS::ECS::Cluster": "the cluster its services run in",
+    "AWS::ECS::Service": "its running tasks (a fixed-name service cannot be replaced at all)",
+    "AWS::AutoScaling::AutoScalingGroup": "its container instances",
+    "AWS::EC2::VPC": "the network every stack runs in",
+    "AWS::EC2::Subnet": "every network interface in it",
 }
 
 # Config field -> the resource property it sets (the ones teams change; others follow the
