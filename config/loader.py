@@ -16,8 +16,10 @@ from config.yaml_reading import ambiguities
 ENVIRONMENTS_DIR = Path(__file__).resolve().parent / "environments"
 
 
-def available_environments() -> list[str]:
-    return sorted(p.stem for p in ENVIRONMENTS_DIR.glob("*.yaml"))
+def available_environments(checkout: Path | None = None) -> list[str]:
+    """The environments of this checkout (or of another one, e.g. the review's base commit)."""
+    directory = ENVIRONMENTS_DIR if checkout is None else checkout / ENVIRONMENTS_DIR.relative_to(ENVIRONMENTS_DIR.parents[1])
+    return sorted(p.stem for p in directory.glob("*.yaml"))
 
 
 def resolve_config_path(env: str | None, config_path: str | None) -> tuple[Path, str | None]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -17,12 +16,6 @@ from stacks.eks_stack import EksStack
 from stacks.network_stack import NetworkStack
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def project_context() -> dict[str, Any]:
-    """cdk.json's context (feature flags). Apps built outside the CLI (tests, benchmarks)
-    must pass it: a bare App ignores cdk.json, and the flags change the templates."""
-    return dict(json.loads((ROOT / "cdk.json").read_text(encoding="utf-8"))["context"])
 
 
 def new_app(*, outdir: str | None = None, context: dict[str, Any] | None = None) -> App:

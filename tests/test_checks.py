@@ -15,7 +15,8 @@ import pytest
 from aws_cdk import aws_ec2 as ec2
 
 from config import load_config
-from stacks.platform import build_app, project_context
+from stacks.context import project_context
+from stacks.platform import build_app
 from tests.assembly import Assembly
 from tests.nag_support import assert_acknowledgments_finding_level_with_reasons, assert_every_acknowledgment_used, assert_no_findings
 

@@ -23,7 +23,8 @@ from aws_cdk import aws_kms as kms
 from cdk_constructs.task_definition import EXEC_AGENT_PATHS, WorkloadTaskDefinition
 from config import load_config
 from config.models import TaskConfig
-from stacks.platform import build_app, project_context
+from stacks.context import project_context
+from stacks.platform import build_app
 from stacks.props import task_props
 from tests.assembly import Assembly
 from tests.nag_support import assert_no_findings

@@ -15,7 +15,7 @@ import app as berth_app
 from config import load_config
 from config.models import PlatformConfig
 from stacks import synthesis
-from stacks.platform import project_context
+from stacks.context import project_context
 
 ASSEMBLY = ("manifest.json", "berth-prod-eks.template.json", "berth-dev-ecs.template.json")
 

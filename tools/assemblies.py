@@ -40,7 +40,8 @@ def synthesize_all(workdir: Path, only: list[str] | None = None) -> dict[str, Pa
     this process exactly as app.py builds it: one jsii start for every environment."""
     from config import load_config  # noqa: PLC0415 - jsii starts only when a tool runs
     from config.loader import available_environments  # noqa: PLC0415
-    from stacks.platform import build_app, project_context  # noqa: PLC0415
+    from stacks.context import project_context  # noqa: PLC0415
+    from stacks.platform import build_app  # noqa: PLC0415
 
     outdirs = {}
     for env in [e for e in available_environments() if not only or e in only]:
@@ -67,8 +68,11 @@ def synthesize_checkout(
 ) -> dict[str, Path]:
     """Every environment (or those in `only`) of `checkout` through its own app.py, with this
     checkout's venv; `extra_context` as `-c KEY=VALUE` would give it."""
-    context = json.loads((checkout / "cdk.json").read_text())["context"]
-    envs = sorted(p.stem for p in (checkout / "config" / "environments").glob("*.yaml") if not only or p.stem in only)
+    from config.loader import available_environments  # noqa: PLC0415
+    from stacks.context import project_context  # noqa: PLC0415
+
+    context = project_context(checkout)
+    envs = [env for env in available_environments(checkout) if not only or env in only]
     outdirs = {}
     for env in envs:
         outdir = workdir / env

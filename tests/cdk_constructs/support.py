@@ -15,7 +15,7 @@ from aws_cdk.assertions import Template
 
 from cdk_constructs.ec2_capacity import ContainerInstanceCapacity, Ec2CapacityProps
 from cdk_constructs.task_definition import HealthCheckProps, ImageRef, TaskProps
-from stacks.platform import project_context
+from stacks.context import project_context
 
 ZONES = ["eu-west-1a", "eu-west-1b"]
 HEALTH = HealthCheckProps(command=("CMD", "/app/health"))

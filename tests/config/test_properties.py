@@ -19,7 +19,8 @@ from hypothesis import strategies as st
 from config import ConfigError, PlatformConfig, load_config
 from config.limits import FARGATE_MEMORY_BY_CPU
 from config.loader import ENVIRONMENTS_DIR
-from stacks.platform import build_app, project_context
+from stacks.context import project_context
+from stacks.platform import build_app
 from tests.assembly import Assembly
 from tests.nag_support import assert_no_findings
 

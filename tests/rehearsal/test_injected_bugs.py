@@ -19,7 +19,8 @@ from typing import Any
 import pytest
 
 from config import load_config
-from stacks.platform import build_app, project_context
+from stacks.context import project_context
+from stacks.platform import build_app
 from tools.rehearsal import run
 
 pytestmark = pytest.mark.rehearsal

@@ -10,7 +10,8 @@ from aws_cdk.assertions import Match
 
 from config import load_config
 from config.eks_models import EndpointConfig
-from stacks.platform import build_app, project_context
+from stacks.context import project_context
+from stacks.platform import build_app
 from tests.assembly import Assembly
 
 

@@ -9,7 +9,8 @@ import pytest
 
 from config import load_config
 from config.eks_models import EndpointConfig
-from stacks.platform import build_app, project_context
+from stacks.context import project_context
+from stacks.platform import build_app
 from tests.assembly import Assembly
 from tools.review import render
 
