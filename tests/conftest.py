@@ -22,6 +22,7 @@ from stacks.context import project_context  # noqa: E402
 from stacks.platform import build_app  # noqa: E402
 from tests.assembly import Assembly  # noqa: E402
 from tests.background import CliSynth, start_checks, start_cli_synth, start_config_change_loop  # noqa: E402
+from tests.factories import environment  # noqa: E402
 
 ENVIRONMENTS = available_environments()
 
@@ -59,14 +60,7 @@ def assemblies(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Assembly]:
 @pytest.fixture(scope="session")
 def karpenter(tmp_path_factory: pytest.TempPathFactory) -> Assembly:
     """prod with the other choices: Karpenter as the autoscaler and a permissions boundary."""
-    prod = load_config("prod")
-    assert prod.eks is not None
-    config = prod.model_copy(
-        update={
-            "eks": prod.eks.model_copy(update={"autoscaler": "karpenter"}),
-            "permissions_boundary": "arn:aws:iam::222222222222:policy/berth-boundary",
-        }
-    )
+    config = environment("prod", {"eks.autoscaler": "karpenter", "permissions_boundary": "arn:aws:iam::222222222222:policy/berth-boundary"})
     outdir = tmp_path_factory.mktemp("cdk-prod-karpenter")
     build_app(config, outdir=str(outdir), context=project_context()).synth()
     start_checks(outdir, region=config.region)

@@ -8,11 +8,10 @@ from typing import Any
 
 from aws_cdk.assertions import Match
 
-from config import load_config
-from config.eks_models import EndpointConfig
 from stacks.context import project_context
 from stacks.platform import build_app
 from tests.assembly import Assembly
+from tests.factories import environment
 
 
 def _cluster(assembly: Assembly) -> dict[str, Any]:
@@ -276,10 +275,8 @@ def test_eks_stack_deploys_after_network(assembly: Assembly) -> None:
 
 
 def test_endpoint_open_to_the_internet_needs_both_flags_and_is_acknowledged(tmp_path: Path) -> None:
-    dev = load_config("dev")
-    assert dev.eks is not None
-    endpoint = EndpointConfig(public_access=True, public_access_cidrs=("0.0.0.0/0",), allow_public_internet=True)
-    config = dev.model_copy(update={"eks": dev.eks.model_copy(update={"endpoint": endpoint})})
+    endpoint = {"public_access": True, "public_access_cidrs": ["0.0.0.0/0"], "allow_public_internet": True}
+    config = environment("dev", {"eks.endpoint": endpoint})
     build_app(config, outdir=str(tmp_path), context=project_context()).synth()
     metadata = json.loads((tmp_path / "berth-dev-eks.metadata.json").read_text())
     acks = {rule for entries in metadata.values() for e in entries if e["type"] == "aws:cdk:acknowledged-rules" for rule in e["data"]}

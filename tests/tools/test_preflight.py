@@ -23,6 +23,7 @@ from moto import mock_aws
 
 from config import load_config
 from config.models import PlatformConfig
+from tests.factories import environment
 from tools import bootstrap, preflight
 from tools.aws_account import account_mismatch, service_linked_roles
 from tools.preflight import BLOCKER, OK, UNVERIFIED, Clients, Finding
@@ -69,12 +70,7 @@ def _ready(aws: Clients, config: PlatformConfig) -> PlatformConfig:
 
 
 def _with_secret(config: PlatformConfig, arn: str) -> PlatformConfig:
-    web = config.ecs.services[0]
-    container = web.task.container
-    secrets = {"DATABASE_PASSWORD": container.secrets["DATABASE_PASSWORD"].model_copy(update={"secrets_manager_arn": arn})}
-    task = web.task.model_copy(update={"container": container.model_copy(update={"secrets": secrets})})
-    services = (web.model_copy(update={"task": task}), *config.ecs.services[1:])
-    return config.model_copy(update={"ecs": config.ecs.model_copy(update={"services": services})})
+    return environment(config.name, {"ecs.services[web].task.container.secrets.DATABASE_PASSWORD.secrets_manager_arn": arn})
 
 
 def _by_check(findings: list[Finding], check: str) -> list[Finding]:
@@ -103,23 +99,21 @@ def test_an_empty_account_has_a_blocker_and_a_line_of_help_for_each(aws: Clients
 
 
 def test_credentials_of_another_account(aws: Clients, monkeypatch: pytest.MonkeyPatch) -> None:
-    other = DEV.model_copy(update={"account": "999999999999"})
+    other = environment("dev", {"account": "999999999999"})
     (finding,) = list(preflight.check_account(other, aws))
     assert finding.status == BLOCKER
     assert "the credentials are for account 111111111111" in finding.help
 
 
 def test_principal_in_another_account_cannot_be_verified(aws: Clients) -> None:
-    assert DEV.eks is not None
-    access = DEV.eks.access.model_copy(update={"admins": ("arn:aws:iam::999999999999:role/admin",)})
-    config = DEV.model_copy(update={"eks": DEV.eks.model_copy(update={"access": access})})
+    config = environment("dev", {"eks.access.admins": ["arn:aws:iam::999999999999:role/admin"], "accept_warnings": ["other-account"]})
     findings = list(preflight.check_principals(config, aws))
     assert findings[0].status == UNVERIFIED
 
 
 def test_permissions_boundary(aws: Clients) -> None:
     arn = f"arn:aws:iam::{DEV.account}:policy/berth-boundary"
-    config = DEV.model_copy(update={"permissions_boundary": arn})
+    config = environment("dev", {"permissions_boundary": arn})
     assert _statuses(list(preflight.check_principals(config, aws)), "permissions boundary") == {BLOCKER}
     aws("iam").create_policy(
         PolicyName="berth-boundary",
@@ -129,16 +123,13 @@ def test_permissions_boundary(aws: Clients) -> None:
 
 
 def test_availability_zone_the_account_does_not_have(aws: Clients) -> None:
-    config = DEV.model_copy(update={"availability_zones": ("eu-west-1a", "eu-west-1d")})
+    config = environment("dev", {"availability_zones": ["eu-west-1a", "eu-west-1d"]})
     findings = {f.subject: f.status for f in preflight.check_zones(config, aws)}
     assert findings == {"eu-west-1a": OK, "eu-west-1d": BLOCKER}
 
 
 def _pinned(ami: str) -> PlatformConfig:
-    capacity = DEV.ecs.cluster.ec2_capacity
-    pinned = capacity.model_copy(update={"ami": capacity.ami.model_copy(update={"id": ami, "track_latest": False})})
-    cluster = DEV.ecs.cluster.model_copy(update={"ec2_capacity": pinned})
-    return DEV.model_copy(update={"ecs": DEV.ecs.model_copy(update={"cluster": cluster})})
+    return environment("dev", {"ecs.cluster.ec2_capacity.ami": {"id": ami}})
 
 
 def _image(aws: Clients, architecture: str) -> str:
@@ -192,11 +183,7 @@ def _self_signed(domain: str) -> tuple[bytes, bytes]:
 
 
 def _with_certificate(config: PlatformConfig, arn: str) -> PlatformConfig:
-    web = config.ecs.services[0]
-    assert web.load_balancer is not None
-    lb = web.load_balancer.model_copy(update={"certificate_arn": arn})
-    services = (web.model_copy(update={"load_balancer": lb}), *config.ecs.services[1:])
-    return config.model_copy(update={"ecs": config.ecs.model_copy(update={"services": services})})
+    return environment(config.name, {"ecs.services[web].load_balancer.certificate_arn": arn})
 
 
 def test_certificate_must_be_issued_in_the_region(aws: Clients, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -220,12 +207,8 @@ def test_certificate_must_be_issued_in_the_region(aws: Clients, monkeypatch: pyt
 def test_image_tag_must_be_in_the_repository(aws: Clients) -> None:
     _ready(aws, DEV)
     assert {f.status for f in preflight.check_images(DEV, aws)} == {OK}
-    web = DEV.ecs.services[0]
-    image = web.task.container.image.model_copy(update={"tag": "9.9.9"})
-    task = web.task.model_copy(update={"container": web.task.container.model_copy(update={"image": image})})
-    config = DEV.model_copy(
-        update={"ecs": DEV.ecs.model_copy(update={"services": (web.model_copy(update={"task": task}), *DEV.ecs.services[1:])})}
-    )
+    config = environment("dev", {"ecs.services[web].task.container.image.tag": "9.9.9"})
+    image = config.ecs.services[0].task.container.image
     statuses = {f.subject: f.status for f in preflight.check_images(config, aws)}
     assert statuses[f"ecs.services[web] {image.repository}"] == BLOCKER
 

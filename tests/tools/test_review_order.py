@@ -2,29 +2,23 @@
 
 from __future__ import annotations
 
-from ipaddress import IPv4Network
 from pathlib import Path
 
 import pytest
 
-from config import load_config
-from config.eks_models import EndpointConfig
 from stacks.context import project_context
 from stacks.platform import build_app
 from tests.assembly import Assembly
+from tests.factories import environment
 from tools.review import render
 
 
 @pytest.fixture(scope="module")
 def public_prod_and_staging(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """prod with its API endpoint public from one address, and a new environment."""
-    prod = load_config("prod")
-    assert prod.eks is not None
-    endpoint = EndpointConfig(public_access=True, public_access_cidrs=(IPv4Network("198.51.100.7/32"),))
-    dev = load_config("dev")
     configs = {
-        "prod": prod.model_copy(update={"eks": prod.eks.model_copy(update={"endpoint": endpoint})}),
-        "staging": dev.model_copy(update={"name": "staging"}),
+        "prod": environment("prod", {"eks.endpoint": {"public_access": True, "public_access_cidrs": ["198.51.100.7/32"]}}),
+        "staging": environment("dev", {"name": "staging", "tags.environment": "staging", "network.cidr": "10.30.0.0/16"}),
     }
     outdirs = {}
     for env, config in configs.items():
