@@ -6,6 +6,7 @@ import json
 
 from aws_cdk.assertions import Match
 
+from cdk_constructs.ec2_capacity import Ec2CapacityProps
 from tests.cdk_constructs.support import bare
 
 
@@ -56,3 +57,9 @@ def test_managed_scaling_uses_the_given_target_and_warmup() -> None:
             )
         },
     )
+
+
+def test_the_defaults_are_the_documented_ones() -> None:
+    props = Ec2CapacityProps(instance_type="m7g.large", architecture="arm64", min_capacity=1, max_capacity=2)
+    assert (props.os, props.ami_id, props.root_volume_gib, props.target_capacity_percent) == ("al2023", None, 30, 90)
+    assert (props.instance_warmup_seconds, props.teardown_log_retention_days) == (180, 365)

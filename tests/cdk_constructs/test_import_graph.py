@@ -40,3 +40,21 @@ def test_config_imports_no_cdk() -> None:
 def test_the_check_finds_an_import() -> None:
     """The graph is read, not assumed: stacks do import config."""
     assert "config" in imports("stacks")["stacks/props.py"]
+
+
+def test_every_construct_module_has_tests_of_its_own() -> None:
+    """A module that defines a Construct is imported by a test module in tests/cdk_constructs/."""
+    defining = {
+        f"cdk_constructs.{path.stem}"
+        for path in (ROOT / "cdk_constructs").glob("*.py")
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.ClassDef) and any(getattr(base, "id", "") == "Construct" for base in node.bases)
+    }
+    tested = {
+        node.module
+        for path in (ROOT / "tests" / "cdk_constructs").glob("test_*.py")
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.ImportFrom) and node.module
+    }
+    assert len(defining) > 15
+    assert sorted(defining - tested) == []
