@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from config import patterns
-from config.errors import Problem, ProblemsError, run_checks
+from config.errors import Problem, ProblemsError, duplicate_names, range_problems, run_checks
 from config.iam import Permission
 from config.limits import (
     AUTO_MODE_MIN_VERSION,
@@ -129,8 +129,8 @@ class NodeGroupConfig(ConfigModel):
                     "AMI without the drivers: choose a type without accelerators (accelerated node groups are not supported yet)"
                 )
                 problems.append(Problem(f"instance_types[{i}]", message, name, True))
-        if self.min_size > self.max_size:
-            problems.append(Problem("min_size", f"min_size ({self.min_size}) is greater than max_size ({self.max_size})"))
+        if ranged := range_problems(self, "min_size", "max_size"):
+            problems += ranged
         elif not self.min_size <= self.desired_size <= self.max_size:
             allowed = f"[min_size, max_size] = [{self.min_size}, {self.max_size}]"
             problems.append(Problem("desired_size", f"desired_size must be within {allowed}", self.desired_size, True))
@@ -296,8 +296,4 @@ def _autoscaler_has_groups(e: EksConfig) -> list[Problem]:
 
 
 def _unique_groups(e: EksConfig) -> list[Problem]:
-    names = [g.name for g in e.node_groups]
-    return [
-        Problem("node_groups", f"node group name '{name}' is used more than once")
-        for name in sorted({n for n in names if names.count(n) > 1})
-    ]
+    return duplicate_names("node_groups", "node group", [g.name for g in e.node_groups])

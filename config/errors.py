@@ -250,3 +250,16 @@ def _partial_cross_checks(cls: type[BaseModel], data: Any, exc: ValidationError)
     finally:
         _PARTIAL.reset(token)
     return found
+
+
+def range_problems(model: object, low: str, high: str, prefix: str = "") -> list[Problem]:
+    """The one min/max check: `low` above `high` on `model` is a problem named at `prefix + low`."""
+    low_value, high_value = getattr(model, low), getattr(model, high)
+    if low_value <= high_value:
+        return []
+    return [Problem(f"{prefix}{low}", f"{low} ({low_value}) is greater than {high} ({high_value})")]
+
+
+def duplicate_names(field: str, kind: str, names: list[str]) -> list[Problem]:
+    """The one duplicate-name check: each name used more than once, once, at `field`."""
+    return [Problem(field, f"{kind} name '{name}' is used more than once") for name in sorted({n for n in names if names.count(n) > 1})]

@@ -18,7 +18,7 @@ from pydantic import ConfigDict, Field, ValidationInfo, field_validator, model_v
 
 from config import patterns
 from config.eks_models import EksConfig
-from config.errors import Problem, ProblemsError, run_checks
+from config.errors import Problem, ProblemsError, duplicate_names, range_problems, run_checks
 from config.iam import Permission
 from config.limits import (
     ANY_ZONE_LETTER,
@@ -194,10 +194,8 @@ class Ec2CapacityConfig(ConfigModel):
 
     @model_validator(mode="after")
     def _range(self) -> Ec2CapacityConfig:
-        if self.min_capacity > self.max_capacity:
-            raise ProblemsError(
-                [Problem("min_capacity", f"min_capacity ({self.min_capacity}) is greater than max_capacity ({self.max_capacity})")]
-            )
+        if problems := range_problems(self, "min_capacity", "max_capacity"):
+            raise ProblemsError(problems)
         return self
 
 
@@ -355,14 +353,9 @@ class AutoscalingConfig(ConfigModel):
 
     @model_validator(mode="after")
     def _ranges(self) -> AutoscalingConfig:
-        problems: list[Problem] = []
-        if self.min_tasks > self.max_tasks:
-            problems.append(Problem("min_tasks", f"min_tasks ({self.min_tasks}) is greater than max_tasks ({self.max_tasks})"))
+        problems = range_problems(self, "min_tasks", "max_tasks")
         for i, s in enumerate(self.schedules):
-            if s.min_tasks > s.max_tasks:
-                problems.append(
-                    Problem(f"schedules[{i}].min_tasks", f"min_tasks ({s.min_tasks}) is greater than max_tasks ({s.max_tasks})")
-                )
+            problems += range_problems(s, "min_tasks", "max_tasks", f"schedules[{i}].")
         if problems:
             raise ProblemsError(problems)
         return self
@@ -525,10 +518,7 @@ class EcsConfig(ConfigModel):
 
     @model_validator(mode="after")
     def _across_workloads(self) -> EcsConfig:
-        problems: list[Problem] = []
-        names = [w.name for w in (*self.services, *self.scheduled_tasks)]
-        for name in sorted({n for n in names if names.count(n) > 1}):
-            problems.append(Problem("services", f"workload name '{name}' is used more than once"))
+        problems = duplicate_names("services", "workload", [w.name for w in (*self.services, *self.scheduled_tasks)])
         capacity = self.cluster.ec2_capacity
         host = instance_type(capacity.instance_type)
         assert host is not None  # the capacity's validator refuses unknown types
