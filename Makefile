@@ -23,7 +23,7 @@ PY_STAMP := $(VENV)/.berth-installed
 CHECKOV_STAMP := $(CHECKOV_VENV)/.berth-installed
 NODE_STAMP := node_modules/.berth-installed
 
-.PHONY: help setup synth-setup synth synth-all bench review rehearse rehearse-test test lint format regenerate snapshot-diff diff preflight deploy first-deploy destroy bootstrap clean
+.PHONY: help setup synth-setup synth synth-all bench review rehearse rehearse-test test lint format regenerate guard snapshot-diff diff preflight deploy first-deploy destroy bootstrap clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | sort
@@ -86,6 +86,9 @@ rehearse-test: setup $(REHEARSE_STAMP) ## the rehearsal's own tests: bugs inject
 
 regenerate: synth-setup ## rewrite every committed generated file (snapshots, COMPLIANCE.md, docs/architecture.md, schema, AWS data, README table)
 	$(PY) -m tools.generated
+
+guard: synth-setup ## AWS Control Tower's proactive controls (cfn-guard) on ENV; exit 1 on an unacknowledged finding (~7 s more than a synth)
+	$(PY) -m tools.guard --env $(ENV)
 
 bench: setup ## benchmark synth and tests (median of 5 interleaved rounds); writes benchmarks/results/latest.json
 	$(PY) benchmarks/bench.py $(BENCH_ARGS)

@@ -36,6 +36,16 @@ def default_policy(role: IConstruct) -> IConstruct | None:
     return role.node.try_find_child("DefaultPolicy")
 
 
+# The namespace of AWS Control Tower's proactive-control rules, as cdklabs' cfn-guard
+# validator reports them (tools/guard.py runs it).
+GUARD = "cdk-validator-cfnguard"
+
+
+def acknowledge_guard(construct: IConstruct, rule: str, reason: str) -> None:
+    """Acknowledge one cfn-guard rule (e.g. "lambda_inside_vpc_check") on `construct`."""
+    Validations.of(construct).acknowledge(Acknowledgment(id=f"{GUARD}::{rule}", reason=reason))
+
+
 def acknowledge_compliance(construct: IConstruct, rule: str, reason: str, *, packs: tuple[str, ...] = COMPLIANCE_PACKS) -> None:
     """Acknowledge one rule of the compliance packs (e.g. "S3DefaultEncryptionKMS") on `construct`."""
     for pack in packs:

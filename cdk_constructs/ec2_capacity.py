@@ -20,7 +20,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
-from cdk_constructs.acknowledgments import acknowledge, acknowledge_managed_policy, default_policy
+from cdk_constructs.acknowledgments import acknowledge, acknowledge_guard, acknowledge_managed_policy, default_policy
 from cdk_constructs.asg_teardown import ForceDeleteGroupOnTeardown
 from cdk_constructs.checkov import skip_checkov
 from cdk_constructs.instance_refresh import RefreshInstancesOnLaunchTemplateChange
@@ -129,6 +129,18 @@ class ContainerInstanceCapacity(Construct):
             max_capacity=props.max_capacity,
             notifications=[autoscaling.NotificationConfiguration(topic=notifications)],
             default_instance_warmup=Duration.seconds(props.instance_warmup_seconds),
+        )
+        acknowledge_guard(
+            self.auto_scaling_group,
+            "autoscaling_multiple_az_check",
+            "The group spans a private subnet in each of the environment's availability zones (at least two; config refuses "
+            "fewer), through VPCZoneIdentifier, read from the network stack's SSM parameters at deploy time.",
+        )
+        acknowledge_guard(
+            self.auto_scaling_group,
+            "autoscaling_mixed_instances_policy_multiple_instance_types_check",
+            "One On-Demand instance type by design: ECS managed scaling sizes the group by it, and tasks are placed by its "
+            "architecture; Spot diversification is Fargate Spot's job in this platform.",
         )
         self.capacity_provider = ecs.AsgCapacityProvider(
             self,

@@ -8,6 +8,7 @@ from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
+from cdk_constructs.acknowledgments import acknowledge_guard
 from cdk_constructs.log_group import encrypted_log_group
 
 
@@ -46,4 +47,10 @@ class PlatformCluster(Construct):
                     cloud_watch_encryption_enabled=True,
                 ),
             ),
+        )
+        acknowledge_guard(
+            self.cluster,
+            "ecs_container_insights_enabled_check",
+            "Container Insights is on, as 'enhanced' (enhanced observability, a superset of 'enabled'); the rule accepts "
+            "only the literal 'enabled'.",
         )

@@ -12,7 +12,7 @@ from aws_cdk import aws_eks_v2 as eks
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
-from cdk_constructs.acknowledgments import acknowledge_managed_policy
+from cdk_constructs.acknowledgments import acknowledge_guard, acknowledge_managed_policy
 from cdk_constructs.eks_node_groups import AUTO_MODE_NODE_POLICIES, node_role
 from cdk_constructs.errors import cfn_child
 from cdk_constructs.log_group import encrypted_log_group
@@ -120,6 +120,13 @@ class PlatformEksCluster(Construct):
                     id="Berth::Berth-EKS1",
                     reason="The environment's config opts in to a public API endpoint open to 0.0.0.0/0 (allow_public_internet: true).",
                 )
+            )
+        if props.public_access_cidrs:
+            acknowledge_guard(
+                self.cluster,
+                "eks_endpoint_no_public_access_check",
+                "The environment's config opts in to a public API endpoint, reachable only from "
+                f"{', '.join(props.public_access_cidrs)} (public_access_cidrs); the private endpoint stays on for the nodes.",
             )
         for i, arn in enumerate(props.admins):
             self._grant(f"Admin{i}", arn, ADMIN_POLICY)

@@ -109,6 +109,9 @@ class ManagedNodeGroup(Construct):
             http_tokens=ec2.LaunchTemplateHttpTokens.REQUIRED,
             http_endpoint=True,
             http_put_response_hop_limit=1,
+            # One-minute instance metrics, as the ECS container instances have (AWS Control
+            # Tower's CT.EC2.PR.10).
+            detailed_monitoring=True,
         )
         self.nodegroup = cluster.add_nodegroup_capacity(
             construct_id,

@@ -13,7 +13,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from cdk_constructs.acknowledgments import acknowledge, acknowledge_compliance
+from cdk_constructs.acknowledgments import acknowledge, acknowledge_compliance, acknowledge_guard
 from cdk_constructs.checkov import skip_checkov
 from cdk_constructs.removal import RETAIN
 from cdk_constructs.web_acl import LoadBalancerWebAcl
@@ -105,6 +105,25 @@ class PublicLoadBalancer(Construct):
         acknowledge(self.log_bucket, "S1", sink)
         skip_checkov(self.log_bucket, "CKV_AWS_18", sink)
         acknowledge_compliance(self.log_bucket, "S3BucketLoggingEnabled", sink)
+        acknowledge_guard(self.log_bucket, "s3_bucket_logging_enabled_check", sink)
+        acknowledge_guard(
+            self.log_bucket,
+            "s3_bucket_default_encryption_kms_check",
+            "ALB access logs can only be delivered to a bucket encrypted with S3-managed keys (SSE-S3); AWS documents "
+            "that SSE-KMS is not supported for this destination.",
+        )
+        acknowledge_guard(
+            self.log_bucket,
+            "s3_event_notifications_enabled_check",
+            "Nothing consumes these objects as they arrive: access logs are read when someone investigates, by query.",
+        )
+        acknowledge_guard(
+            self.log_bucket,
+            "s3_bucket_object_lock_enabled_check",
+            "Not yet verified that Elastic Load Balancing delivers access logs into an Object Lock bucket (S3 requires an "
+            "integrity header on writes there); until it is, the logs are versioned and kept a year, and deleting them "
+            "needs s3:DeleteObjectVersion, which no role berth creates holds.",
+        )
         acknowledge_compliance(
             self.log_bucket,
             "S3DefaultEncryptionKMS",
@@ -150,10 +169,16 @@ class PublicLoadBalancer(Construct):
             skip_checkov(self.listener, "CKV_AWS_2", plain)
             skip_checkov(self.listener, "CKV_AWS_103", plain)
             acknowledge_compliance(self.load_balancer, "ALBHttpToHttpsRedirection", plain)
+            acknowledge_guard(self.listener, "alb_http_to_https_redirection_check", plain)
         if not props.deletion_protection:
             acknowledge_compliance(
                 self.load_balancer,
                 "ELBDeletionProtectionEnabled",
+                "The environment's config turns deletion protection off (deletion_protection: false) so that it can be torn down.",
+            )
+            acknowledge_guard(
+                self.load_balancer,
+                "elbv2_deletion_protection_enabled_check",
                 "The environment's config turns deletion protection off (deletion_protection: false) so that it can be torn down.",
             )
         if props.waf:

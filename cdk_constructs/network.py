@@ -10,7 +10,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
-from cdk_constructs.acknowledgments import acknowledge_compliance
+from cdk_constructs.acknowledgments import acknowledge_compliance, acknowledge_guard
 from cdk_constructs.checkov import skip_checkov
 from cdk_constructs.log_group import encrypted_log_group
 from cdk_constructs.principals import own_arn, service_principal
@@ -132,6 +132,7 @@ class PlatformNetwork(Construct):
             handler, "CKV_AWS_116", f"{once}, synchronously for CloudFormation, which reports its failure; a DLQ would get nothing."
         )
         skip_checkov(handler, "CKV_AWS_117", f"{once} and only calls the EC2 API; it needs no VPC access.")
+        acknowledge_guard(handler, "lambda_inside_vpc_check", f"{once} and only calls the EC2 API; it needs no VPC access.")
 
     def tag_for_kubernetes_load_balancers(self) -> None:
         """The subnet tags EKS load balancing (Auto Mode, AWS Load Balancer Controller) discovers."""

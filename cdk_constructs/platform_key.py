@@ -42,6 +42,18 @@ class PlatformKey(Construct):
                 conditions={"ArnLike": {"kms:EncryptionContext:aws:logs:arn": own_arn(self, "logs", "log-group:*")}},
             )
         )
+        # Grants only for AWS services (EC2 for encrypted volumes, EKS for secrets, ...):
+        # AWS Control Tower's CT.KMS.PR.3, as its own documentation words the statement.
+        self.key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="DenyGrantsExceptThroughAwsServices",
+                effect=iam.Effect.DENY,
+                principals=[iam.AnyPrincipal()],
+                actions=["kms:CreateGrant"],
+                resources=["*"],
+                conditions={"BoolIfExists": {"kms:GrantIsForAWSResource": "false", "aws:PrincipalIsAWSService": "false"}},
+            )
+        )
 
     def allow_service_to_encrypt(self, service_principal: str, *, sid: str) -> None:
         """A service that writes into a topic or queue encrypted with this key, for this account only."""

@@ -162,6 +162,9 @@ class WorkloadTaskDefinition(Construct):
             container_name=workload,
             image=self._image(c.image),
             essential=True,
+            # A container hard limit as well as the task's (AWS Control Tower CT.ECS.PR.7):
+            # on EC2 a container cannot take the whole instance's memory.
+            memory_limit_mib=props.memory_mib,
             command=list(c.command) if c.command else None,
             user=c.user,
             readonly_root_filesystem=True,

@@ -23,6 +23,7 @@ from stacks.platform import build_app  # noqa: E402
 from tests.assembly import Assembly  # noqa: E402
 from tests.background import CliSynth, start_checks, start_cli_synth, start_config_change_loop  # noqa: E402
 from tests.factories import environment  # noqa: E402
+from tools.guard import add_guard  # noqa: E402
 
 ENVIRONMENTS = available_environments()
 
@@ -51,7 +52,9 @@ def assemblies(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Assembly]:
     for env in ENVIRONMENTS:
         outdir = tmp_path_factory.mktemp(f"cdk-{env}")
         config = load_config(env)
-        build_app(config, outdir=str(outdir), context=project_context()).synth()
+        app = build_app(config, outdir=str(outdir), context=project_context())
+        add_guard(app)  # AWS Control Tower's rules too (tests/test_guard.py)
+        app.synth()
         out[env] = Assembly(outdir)
         start_checks(outdir, region=config.region)
     return out
