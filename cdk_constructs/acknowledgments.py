@@ -41,6 +41,11 @@ def default_policy(role: IConstruct) -> IConstruct | None:
 GUARD = "cdk-validator-cfnguard"
 
 
+def acknowledge_berth(construct: IConstruct, rule: str, reason: str) -> None:
+    """Acknowledge one of berth's own rules (e.g. "SG1") on `construct`."""
+    Validations.of(construct).acknowledge(Acknowledgment(id=f"Berth::Berth-{rule}", reason=reason))
+
+
 def acknowledge_guard(construct: IConstruct, rule: str, reason: str) -> None:
     """Acknowledge one cfn-guard rule (e.g. "lambda_inside_vpc_check") on `construct`."""
     Validations.of(construct).acknowledge(Acknowledgment(id=f"{GUARD}::{rule}", reason=reason))

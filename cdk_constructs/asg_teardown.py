@@ -28,6 +28,7 @@ from constructs import Construct, IConstruct
 
 from cdk_constructs.acknowledgments import acknowledge, acknowledge_compliance, acknowledge_guard, acknowledge_managed_policy, nag_ref
 from cdk_constructs.checkov import skip_checkov
+from cdk_constructs.egress import HTTPS_TO_AWS, limit_egress_of
 from cdk_constructs.log_group import encrypted_log_group
 from cdk_constructs.principals import own_arn, service_principal
 
@@ -113,6 +114,8 @@ class ForceDeleteGroupOnTeardown(Construct):
         # AwsCustomResource does not expose its function: it is a stack-level singleton under
         # this fixed id (aws-cdk-lib's PROVIDER_FUNCTION_UUID).
         function = Stack.of(self).node.find_child(_PROVIDER_FUNCTION_ID)
+        # The function calls the Auto Scaling and EC2 APIs only: HTTPS.
+        limit_egress_of(function.node.find_child("SecurityGroup"), (HTTPS_TO_AWS,))
         once = (
             "The function runs only for this stack's CloudFormation events (a read on create, an instance refresh when the "
             "launch template changes, a force-delete on stack deletion), synchronously for CloudFormation, which reports a failure"

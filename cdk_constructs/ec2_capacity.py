@@ -23,6 +23,7 @@ from constructs import Construct
 from cdk_constructs.acknowledgments import acknowledge, acknowledge_guard, acknowledge_managed_policy, default_policy
 from cdk_constructs.asg_teardown import ForceDeleteGroupOnTeardown
 from cdk_constructs.checkov import skip_checkov
+from cdk_constructs.egress import workload_security_group
 from cdk_constructs.instance_refresh import RefreshInstancesOnLaunchTemplateChange
 from cdk_constructs.node_volumes import encrypted_node_volumes
 
@@ -87,12 +88,9 @@ class ContainerInstanceCapacity(Construct):
         removal_policy: RemovalPolicy,
     ) -> None:
         super().__init__(scope, construct_id)
-        self.security_group = ec2.SecurityGroup(
-            self,
-            "SecurityGroup",
-            vpc=cluster.vpc,
-            description="ECS container instances: no inbound, tasks use awsvpc",
-            allow_all_outbound=True,
+        # The ECS agent, ECR, CloudWatch and SSM are all HTTPS; tasks have their own groups (awsvpc).
+        self.security_group = workload_security_group(
+            self, "SecurityGroup", vpc=cluster.vpc, description="ECS container instances: no inbound, tasks use awsvpc"
         )
         self.role = iam.Role(
             self,

@@ -13,6 +13,7 @@ from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from cdk_constructs.acknowledgments import acknowledge_guard, acknowledge_managed_policy
+from cdk_constructs.egress import EgressRule, limit_egress_of
 from cdk_constructs.eks_node_groups import AUTO_MODE_NODE_POLICIES, node_role
 from cdk_constructs.errors import cfn_child
 from cdk_constructs.log_group import encrypted_log_group
@@ -112,6 +113,7 @@ class PlatformEksCluster(Construct):
         self.cluster.node.add_dependency(self.log_group)
         # Escape hatch: aws_eks_v2.Cluster has no upgradePolicy property. Written even for
         # EKS's default (EXTENDED) so the template, and the review, say which one applies.
+        self._limit_control_plane_egress(vpc)
         cfn_cluster = cfn_child(self.cluster, eks.CfnCluster)
         cfn_cluster.upgrade_policy = eks.CfnCluster.UpgradePolicyProperty(support_type=props.support)
         if props.public_internet_acknowledged:
@@ -149,6 +151,19 @@ class PlatformEksCluster(Construct):
                     policy,
                     "Required by EKS Auto Mode, which manages compute, storage, load balancing and networking for the cluster.",
                 )
+
+    def _limit_control_plane_egress(self, vpc: ec2.IVpc) -> None:
+        """The security group berth's control plane gets besides the one EKS creates: out to
+        the nodes' kubelets and webhooks on 443 and 10250, and DNS, in the VPC only (the
+        minimum of the EKS user guide's "security group requirements"). EKS's own cluster
+        security group, on the same network interfaces, keeps its default rules."""
+        rules = (
+            EgressRule(cidr=vpc.vpc_cidr_block, port=443, description="HTTPS to nodes and pods (webhooks) in the VPC"),
+            EgressRule(cidr=vpc.vpc_cidr_block, port=10250, description="the kubelet on every node"),
+            EgressRule(cidr=vpc.vpc_cidr_block, port=53, description="DNS (CoreDNS) in the VPC"),
+            EgressRule(cidr=vpc.vpc_cidr_block, port=53, protocol="udp", description="DNS (CoreDNS) in the VPC"),
+        )
+        limit_egress_of(self.cluster.node.find_child("ControlPlaneSecurityGroup"), rules)
 
     def _grant(self, construct_id: str, principal_arn: str, policy: str) -> None:
         eks.AccessEntry(

@@ -12,7 +12,8 @@ from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from cdk_constructs.acknowledgments import acknowledge, nag_ref
+from cdk_constructs.acknowledgments import acknowledge, acknowledge_berth, nag_ref
+from cdk_constructs.egress import EgressRule, workload_security_group
 from cdk_constructs.errors import cfn_child
 from cdk_constructs.principals import own_arn, service_principal
 from cdk_constructs.task_definition import WorkloadTaskDefinition
@@ -26,11 +27,15 @@ class ScheduledTaskProps:
     | `name` | (required) | the workload's name, in descriptions |
     | `schedule` | (required) | an EventBridge `cron(...)` or `rate(...)` expression, UTC |
     | `capacity_provider_strategy` | one Fargate Spot share | where the task runs; a batch job tolerates Spot's interruptions |
+    | `egress` | () | what the task calls besides AWS's APIs (`EgressRule`s) |
+    | `open_egress_reason` | None | all egress allowed, for this reason (acknowledges Berth-SG1) |
     """
 
     name: str
     schedule: str
     capacity_provider_strategy: tuple[CapacityShare, ...] = (CapacityShare(provider="FARGATE_SPOT"),)
+    egress: tuple[EgressRule, ...] = ()
+    open_egress_reason: str | None = None
 
 
 class ScheduledTask(Construct):
@@ -45,9 +50,16 @@ class ScheduledTask(Construct):
         task: WorkloadTaskDefinition,
     ) -> None:
         super().__init__(scope, construct_id)
-        self.security_group = ec2.SecurityGroup(
-            self, "SecurityGroup", vpc=cluster.vpc, description=f"{props.name} tasks", allow_all_outbound=True
+        self.security_group = workload_security_group(
+            self,
+            "SecurityGroup",
+            vpc=cluster.vpc,
+            description=f"{props.name} tasks",
+            rules=props.egress,
+            open_egress=props.open_egress_reason is not None,
         )
+        if props.open_egress_reason is not None:
+            acknowledge_berth(self.security_group, "SG1", props.open_egress_reason)
         stack = Stack.of(self)
         # Our own role (aws-cdk-lib's default one trusts events.amazonaws.com unconditionally):
         # only this account's EventBridge rules may assume it.

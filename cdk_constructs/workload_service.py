@@ -15,7 +15,8 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
-from cdk_constructs.acknowledgments import acknowledge, default_policy, nag_ref
+from cdk_constructs.acknowledgments import acknowledge, acknowledge_berth, default_policy, nag_ref
+from cdk_constructs.egress import EgressRule, workload_security_group
 from cdk_constructs.load_balancer import LoadBalancerProps, PublicLoadBalancer
 from cdk_constructs.principals import own_arn
 from cdk_constructs.service_alarms import ServiceAlarms
@@ -56,6 +57,8 @@ class ServiceProps:
     | `load_balancer` | None | `LoadBalancerProps`: a public ALB in front (a web service); None for a worker |
     | `health_check_path` | "/health" | the target group's health check (web services) |
     | `enable_execute_command` | False | ECS Exec for this service |
+    | `egress` | () | what the tasks call besides AWS's APIs (`EgressRule`s: a database, another service) |
+    | `open_egress_reason` | None | all egress allowed, for this reason (acknowledges Berth-SG1); None: HTTPS to AWS and `egress` only |
     """
 
     name: str
@@ -65,6 +68,8 @@ class ServiceProps:
     load_balancer: LoadBalancerProps | None = None
     health_check_path: str = "/health"
     enable_execute_command: bool = False
+    egress: tuple[EgressRule, ...] = ()
+    open_egress_reason: str | None = None
 
     @property
     def on_ec2(self) -> bool:
@@ -108,9 +113,16 @@ class WorkloadService(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         name = f"berth-{environment}-{props.name}"  # load balancer, WAF and alarm names
-        self.security_group = ec2.SecurityGroup(
-            self, "SecurityGroup", vpc=cluster.vpc, description=f"{props.name} tasks", allow_all_outbound=True
+        self.security_group = workload_security_group(
+            self,
+            "SecurityGroup",
+            vpc=cluster.vpc,
+            description=f"{props.name} tasks",
+            rules=props.egress,
+            open_egress=props.open_egress_reason is not None,
         )
+        if props.open_egress_reason is not None:
+            acknowledge_berth(self.security_group, "SG1", props.open_egress_reason)
         common = {
             "cluster": cluster,
             "task_definition": task.task_definition,

@@ -417,6 +417,19 @@ def _fits_on(task: TaskConfig, host: InstanceType, field: str) -> list[Problem]:
     return problems
 
 
+class EgressConfig(ConfigModel):
+    """One destination a workload calls: a network and a port."""
+
+    cidr: IPv4Network
+    """The destination network, e.g. a database subnet 10.0.32.0/20."""
+    port: int = Field(ge=1, le=65535)
+    """The destination port."""
+    protocol: Literal["tcp", "udp"] = "tcp"
+    """tcp or udp."""
+    description: str = Field(min_length=3, max_length=255)
+    """What is called there, e.g. "orders database (PostgreSQL)": shown in the security group rule."""
+
+
 class Workload(ConfigModel):
     """What every ECS workload has: a name, a task and where it runs."""
 
@@ -427,6 +440,11 @@ class Workload(ConfigModel):
     capacity_provider_strategy: tuple[CapacityProviderItem, ...] = Field(
         min_length=1, description="FARGATE / FARGATE_SPOT (base and weights), or EC2 alone."
     )
+    egress: tuple[EgressConfig, ...] = ()
+    """What the tasks call besides AWS's APIs (HTTPS to AWS is always allowed): one rule each."""
+    open_egress_reason: str | None = Field(default=None, min_length=20)
+    """Allow all outbound traffic, for this reason (it lands in COMPLIANCE.md); unset, the tasks
+    may reach only AWS's APIs over HTTPS and what `egress` lists."""
 
     @property
     def on_ec2(self) -> bool:

@@ -8,6 +8,7 @@ stack calls them and composes the constructs.
 from __future__ import annotations
 
 from cdk_constructs.ec2_capacity import Ec2CapacityProps
+from cdk_constructs.egress import EgressRule
 from cdk_constructs.eks_cluster import EksClusterProps
 from cdk_constructs.eks_fargate import FargateProfileProps, FargateSelector
 from cdk_constructs.eks_node_groups import NodeGroupProps, Taint
@@ -22,6 +23,7 @@ from config.iam import Permission as ConfigPermission
 from config.models import (
     CapacityProviderItem,
     Ec2CapacityConfig,
+    EgressConfig,
     LoadBalancerConfig,
     NetworkConfig,
     ScheduledTaskConfig,
@@ -103,6 +105,10 @@ def load_balancer_props(lb: LoadBalancerConfig) -> LoadBalancerProps:
     )
 
 
+def egress_rules(items: tuple[EgressConfig, ...]) -> tuple[EgressRule, ...]:
+    return tuple(EgressRule(cidr=str(e.cidr), port=e.port, protocol=e.protocol, description=e.description) for e in items)
+
+
 def service_props(service: ServiceConfig) -> ServiceProps:
     a = service.autoscaling
     return ServiceProps(
@@ -120,12 +126,18 @@ def service_props(service: ServiceConfig) -> ServiceProps:
         load_balancer=load_balancer_props(service.load_balancer) if service.load_balancer else None,
         health_check_path=service.load_balancer.health_check_path if service.load_balancer else "/health",
         enable_execute_command=service.enable_execute_command,
+        egress=egress_rules(service.egress),
+        open_egress_reason=service.open_egress_reason,
     )
 
 
 def scheduled_task_props(task: ScheduledTaskConfig) -> ScheduledTaskProps:
     return ScheduledTaskProps(
-        name=task.name, schedule=task.schedule, capacity_provider_strategy=capacity_shares(task.capacity_provider_strategy)
+        name=task.name,
+        schedule=task.schedule,
+        capacity_provider_strategy=capacity_shares(task.capacity_provider_strategy),
+        egress=egress_rules(task.egress),
+        open_egress_reason=task.open_egress_reason,
     )
 
 

@@ -87,3 +87,14 @@ def test_permissions_boundary_on_every_role_when_configured(karpenter: Assembly,
     for role in roles:
         assert role["Properties"]["PermissionsBoundary"] == "arn:aws:iam::222222222222:policy/berth-boundary"
     assert all("PermissionsBoundary" not in r["Properties"] for _, _, r in _resources(prod) if r["Type"] == "AWS::IAM::Role")
+
+
+def test_no_security_group_allows_all_egress(assembly: Assembly) -> None:
+    """Deny by default (NIST SC-7(5)): every group berth creates allows out HTTPS to AWS and
+    what its workload declares; none in the shipped environments opts in to open egress."""
+    for stack in assembly.stack_names:
+        for name, group in assembly.template_json(stack)["Resources"].items():
+            if group["Type"] != "AWS::EC2::SecurityGroup":
+                continue
+            for rule in group["Properties"].get("SecurityGroupEgress", []):
+                assert str(rule.get("IpProtocol")) != "-1", f"{stack}/{name} allows all egress"

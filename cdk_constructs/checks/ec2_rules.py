@@ -6,7 +6,8 @@ from typing import Any
 
 from aws_cdk import CfnResource
 
-from cdk_constructs.checks.rule import BerthRule
+from cdk_constructs.checks.rule import BerthRule, TemplateRule
+from cdk_constructs.checks.template import StackTemplate
 
 
 class LaunchTemplateImdsv2HopLimit(BerthRule):
@@ -39,3 +40,21 @@ class LaunchTemplateEncryptedVolumes(BerthRule):
 
 
 RULES: tuple[BerthRule, ...] = (LaunchTemplateImdsv2HopLimit(), LaunchTemplateEncryptedVolumes())
+
+
+class SecurityGroupOpenEgress(TemplateRule):
+    rule_id = "SG1"
+    resource_type = "AWS::EC2::SecurityGroup"
+    info = "The security group allows all egress (every protocol) to 0.0.0.0/0 or ::/0."
+    explanation = (
+        "Deny by default (NIST 800-53 SC-7(5)): a workload allows out only what it needs (HTTPS to AWS, what it "
+        "declares it calls), so a compromised task cannot reach anything else. A workload that needs the open internet "
+        "says so in config with a reason, which acknowledges this finding."
+    )
+
+    def check_template(self, logical_id: str, template: StackTemplate) -> bool:
+        rules = template.resources.get(logical_id, {}).get("Properties", {}).get("SecurityGroupEgress", [])
+        return not any(str(r.get("IpProtocol")) == "-1" and (r.get("CidrIp") == "0.0.0.0/0" or r.get("CidrIpv6") == "::/0") for r in rules)
+
+
+RULES = (*RULES, SecurityGroupOpenEgress())

@@ -196,6 +196,11 @@ def _task_definition(stack: Stack, *, compatibility: str, mount: str) -> None:
     )
 
 
+def _security_group(stack: Stack, *, protocol: str) -> None:
+    egress = [ec2.CfnSecurityGroup.EgressProperty(ip_protocol=protocol, cidr_ip="0.0.0.0/0", from_port=443, to_port=443)]
+    ec2.CfnSecurityGroup(stack, "Group", group_description="tasks", vpc_id="vpc-1", security_group_egress=egress)
+
+
 CASES: list[tuple[str, Callable[[Stack], None], Callable[[Stack], None]]] = [
     (
         "EKS1",
@@ -214,6 +219,7 @@ CASES: list[tuple[str, Callable[[Stack], None], Callable[[Stack], None]]] = [
     ("EKS5", _nodegroup, lambda s: _nodegroup(s, launch_template=None)),
     ("EC21", _launch_template, lambda s: _launch_template(s, hops=2)),
     ("EC22", _launch_template, lambda s: _launch_template(s, encrypted=None)),
+    ("SG1", lambda s: _security_group(s, protocol="tcp"), lambda s: _security_group(s, protocol="-1")),
     ("DR1", lambda s: _topic_with_alarm(s, allow_cloudwatch=True), lambda s: _topic_with_alarm(s, allow_cloudwatch=False)),
     ("DR2", lambda s: _queue_with_rule(s, policy=True), lambda s: _queue_with_rule(s, policy=False)),
     (

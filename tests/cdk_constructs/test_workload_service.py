@@ -6,6 +6,7 @@ from aws_cdk import RemovalPolicy
 from aws_cdk import aws_logs as logs
 from aws_cdk.assertions import Match, Template
 
+from cdk_constructs.egress import EgressRule
 from cdk_constructs.load_balancer import LoadBalancerProps
 from cdk_constructs.task_definition import WorkloadTaskDefinition
 from cdk_constructs.workload_service import AutoscalingProps, CapacityShare, ServiceProps, WorkloadService
@@ -105,3 +106,56 @@ def test_scheduled_scaling_and_no_memory_tracking_when_turned_off() -> None:
             ]
         },
     )
+
+
+def _egress(template: Template) -> list[dict]:
+    (group,) = [
+        g for g in template.find_resources("AWS::EC2::SecurityGroup").values() if g["Properties"]["GroupDescription"] == "worker tasks"
+    ]
+    return group["Properties"]["SecurityGroupEgress"]
+
+
+def test_tasks_may_reach_aws_over_https_and_only_what_they_declare() -> None:
+    database = EgressRule(cidr="10.0.32.0/20", port=5432, description="orders database")
+    props = ServiceProps(
+        name="worker",
+        desired_count=1,
+        autoscaling=SCALE,
+        capacity_provider_strategy=(CapacityShare(provider="FARGATE"),),
+        egress=(database,),
+    )
+    rules = {(r["IpProtocol"], r["FromPort"], r["CidrIp"]) for r in _egress(_service(props))}
+    assert rules == {("tcp", 443, "0.0.0.0/0"), ("tcp", 5432, "10.0.32.0/20")}
+
+
+def test_open_egress_needs_a_reason_which_acknowledges_the_rule() -> None:
+    reason = "Calls partner webhooks on arbitrary ports across the internet."
+    props = ServiceProps(
+        name="worker",
+        desired_count=1,
+        autoscaling=SCALE,
+        capacity_provider_strategy=(CapacityShare(provider="FARGATE"),),
+        open_egress_reason=reason,
+    )
+    b = bare()
+    cluster = b.cluster()
+    capacity = b.capacity(cluster)
+    task = WorkloadTaskDefinition(
+        b.stack, "Task", workload="worker", props=task_props(), fargate=True, key=b.key, removal_policy=RemovalPolicy.DESTROY
+    )
+    service = WorkloadService(
+        b.stack,
+        "Service",
+        props=props,
+        environment="test",
+        cluster=cluster,
+        ec2_provider=capacity.capacity_provider,
+        task=task,
+        alarm_topic=b.topic,
+        cluster_exec_logs=logs.LogGroup(b.stack, "ExecLogs"),
+        key=b.key,
+        removal_policy=RemovalPolicy.DESTROY,
+    )
+    assert _egress(b.template()) == [{"CidrIp": "0.0.0.0/0", "Description": "Allow all outbound traffic by default", "IpProtocol": "-1"}]
+    acks = [m.data for m in service.security_group.node.metadata if m.type == "aws:cdk:acknowledged-rules"]
+    assert {"Berth::Berth-SG1": reason} in acks
