@@ -16,7 +16,11 @@ against AWS's documentation:
 - a service uses a customer-managed key only if the key policy lets it:
   https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-services.html
 - on EC2 the ECS agent mounts ECS Exec's log directory itself (amazon-ecs-agent
-  agent/engine/execcmd/manager_init_task_linux.go).
+  agent/engine/execcmd/manager_init_task_linux.go);
+- with egress denied by default, a task, node or function whose security group does not
+  allow HTTPS out cannot pull images, deliver logs or call AWS at all (Amazon ECS task
+  networking: the task ENI carries the image pull and log traffic on Fargate platform 1.4;
+  Lambda in a VPC reaches AWS only through its ENI).
 """
 
 from __future__ import annotations
@@ -272,6 +276,49 @@ class ExecLogMountOnEc2(TemplateRule):
         return not any(m.get("ContainerPath") == EXEC_LOG_PATH for c in containers for m in as_list(c.get("MountPoints")))
 
 
+# Resources that run code and reach AWS through their security groups, with the property
+# naming those groups.
+_GROUP_USERS = (
+    ("AWS::ECS::Service", "NetworkConfiguration"),
+    ("AWS::Events::Rule", "Targets"),
+    ("AWS::Lambda::Function", "VpcConfig"),
+    ("AWS::EC2::LaunchTemplate", "LaunchTemplateData"),
+)
+
+
+def _allows_https(rule: dict[str, Any]) -> bool:
+    protocol = str(rule.get("IpProtocol"))
+    if protocol == "-1":
+        return True
+    low, high = rule.get("FromPort"), rule.get("ToPort")
+    return protocol in {"tcp", "6"} and isinstance(low, int) and isinstance(high, int) and low <= 443 <= high
+
+
+class WorkloadGroupAllowsHttps(TemplateRule):
+    rule_id = "DR8"
+    resource_type = "AWS::EC2::SecurityGroup"
+    info = "A security group of a task, node or function allows no HTTPS out: it cannot pull images, write logs or call AWS."
+    explanation = (
+        "Egress is denied by default; what every workload needs is HTTPS to AWS's APIs (ECR, CloudWatch Logs, Secrets "
+        "Manager, the ECS agent's endpoints). A group that tasks, container instances or a Lambda function use without "
+        "an HTTPS egress rule deploys cleanly and then fails at run time, with image pull or log delivery errors."
+    )
+
+    def check_template(self, logical_id: str, template: StackTemplate) -> bool:
+        used = any(
+            refers_to(resource.get("Properties", {}).get(prop), logical_id)
+            for type_, prop in _GROUP_USERS
+            for _, resource in template.of_type(type_)
+        )
+        if not used:
+            return True
+        rules = as_list(template.props(logical_id).get("SecurityGroupEgress"))
+        return any(_allows_https(r) for r in rules) or any(
+            refers_to(r.get("Properties", {}).get("GroupId"), logical_id) and _allows_https(r.get("Properties", {}))
+            for _, r in template.of_type("AWS::EC2::SecurityGroupEgress")
+        )
+
+
 RULES: tuple[TemplateRule, ...] = (
     TopicPolicyAllowsPublishers(),
     QueuePolicyAllowsPublishers(),
@@ -280,4 +327,5 @@ RULES: tuple[TemplateRule, ...] = (
     MovingAmiHasReplacement(),
     KeyPolicyAllowsServiceUsers(),
     ExecLogMountOnEc2(),
+    WorkloadGroupAllowsHttps(),
 )

@@ -20,6 +20,7 @@ from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_eks as eks
 from aws_cdk import aws_events as events
 from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
@@ -201,6 +202,20 @@ def _security_group(stack: Stack, *, protocol: str) -> None:
     ec2.CfnSecurityGroup(stack, "Group", group_description="tasks", vpc_id="vpc-1", security_group_egress=egress)
 
 
+def _function_in_group(stack: Stack, *, port: int) -> None:
+    egress = [ec2.CfnSecurityGroup.EgressProperty(ip_protocol="tcp", cidr_ip="10.0.0.0/16", from_port=port, to_port=port)]
+    group = ec2.CfnSecurityGroup(stack, "Group", group_description="function", vpc_id="vpc-1", security_group_egress=egress)
+    lambda_.CfnFunction(
+        stack,
+        "Function",
+        role="arn:aws:iam::111111111111:role/f",
+        code=lambda_.CfnFunction.CodeProperty(zip_file="def handler(e, c): pass"),
+        handler="index.handler",
+        runtime="python3.12",
+        vpc_config=lambda_.CfnFunction.VpcConfigProperty(security_group_ids=[group.attr_group_id], subnet_ids=["subnet-1"]),
+    )
+
+
 CASES: list[tuple[str, Callable[[Stack], None], Callable[[Stack], None]]] = [
     (
         "EKS1",
@@ -220,6 +235,7 @@ CASES: list[tuple[str, Callable[[Stack], None], Callable[[Stack], None]]] = [
     ("EC21", _launch_template, lambda s: _launch_template(s, hops=2)),
     ("EC22", _launch_template, lambda s: _launch_template(s, encrypted=None)),
     ("SG1", lambda s: _security_group(s, protocol="tcp"), lambda s: _security_group(s, protocol="-1")),
+    ("DR8", lambda s: _function_in_group(s, port=443), lambda s: _function_in_group(s, port=5432)),
     ("DR1", lambda s: _topic_with_alarm(s, allow_cloudwatch=True), lambda s: _topic_with_alarm(s, allow_cloudwatch=False)),
     ("DR2", lambda s: _queue_with_rule(s, policy=True), lambda s: _queue_with_rule(s, policy=False)),
     (
