@@ -128,7 +128,9 @@ def _cli(*args: str) -> list[str]:
 
 
 def _context() -> str:
-    from stacks.context import project_context  # noqa: PLC0415 - the benchmark runs from the checkout
+    if str(ROOT) not in sys.path:  # run as a script, the checkout is not on the path
+        sys.path.insert(0, str(ROOT))
+    from stacks.context import project_context  # noqa: PLC0415
 
     return json.dumps(project_context(ROOT))
 
