@@ -20,6 +20,7 @@ from typing import Literal
 from aws_cdk import aws_ec2 as ec2
 from constructs import Construct
 
+from cdk_constructs.acknowledgments import acknowledge_berth
 from cdk_constructs.errors import cfn_child
 
 
@@ -56,15 +57,17 @@ def workload_security_group(
     vpc: ec2.IVpc,
     description: str,
     rules: tuple[EgressRule, ...] = (),
-    open_egress: bool = False,
+    open_egress_reason: str | None = None,
 ) -> ec2.SecurityGroup:
-    """A security group that allows out HTTPS to AWS and `rules`, or everything when
-    `open_egress` (the caller acknowledges Berth-SG1 with the reason)."""
-    group = ec2.SecurityGroup(scope, construct_id, vpc=vpc, description=description, allow_all_outbound=open_egress)
-    if not open_egress:
-        for rule in (HTTPS_TO_AWS, *rules):
-            port = ec2.Port.tcp(rule.port) if rule.protocol == "tcp" else ec2.Port.udp(rule.port)
-            group.add_egress_rule(ec2.Peer.ipv4(rule.cidr), port, rule.description)
+    """A security group that allows out HTTPS to AWS and `rules`; or everything, when there
+    is an `open_egress_reason`, which acknowledges Berth-SG1 on the group."""
+    group = ec2.SecurityGroup(scope, construct_id, vpc=vpc, description=description, allow_all_outbound=open_egress_reason is not None)
+    if open_egress_reason is not None:
+        acknowledge_berth(group, "SG1", open_egress_reason)
+        return group
+    for rule in (HTTPS_TO_AWS, *rules):
+        port = ec2.Port.tcp(rule.port) if rule.protocol == "tcp" else ec2.Port.udp(rule.port)
+        group.add_egress_rule(ec2.Peer.ipv4(rule.cidr), port, rule.description)
     return group
 
 

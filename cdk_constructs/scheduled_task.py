@@ -12,7 +12,7 @@ from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from cdk_constructs.acknowledgments import acknowledge, acknowledge_berth, nag_ref
+from cdk_constructs.acknowledgments import acknowledge, nag_ref
 from cdk_constructs.egress import EgressRule, workload_security_group
 from cdk_constructs.errors import cfn_child
 from cdk_constructs.principals import own_arn, service_principal
@@ -56,10 +56,8 @@ class ScheduledTask(Construct):
             vpc=cluster.vpc,
             description=f"{props.name} tasks",
             rules=props.egress,
-            open_egress=props.open_egress_reason is not None,
+            open_egress_reason=props.open_egress_reason,
         )
-        if props.open_egress_reason is not None:
-            acknowledge_berth(self.security_group, "SG1", props.open_egress_reason)
         stack = Stack.of(self)
         # Our own role (aws-cdk-lib's default one trusts events.amazonaws.com unconditionally):
         # only this account's EventBridge rules may assume it.

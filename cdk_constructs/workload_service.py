@@ -15,7 +15,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
-from cdk_constructs.acknowledgments import acknowledge, acknowledge_berth, default_policy, nag_ref
+from cdk_constructs.acknowledgments import acknowledge, default_policy, nag_ref
 from cdk_constructs.egress import EgressRule, workload_security_group
 from cdk_constructs.load_balancer import LoadBalancerProps, PublicLoadBalancer
 from cdk_constructs.principals import own_arn
@@ -119,10 +119,8 @@ class WorkloadService(Construct):
             vpc=cluster.vpc,
             description=f"{props.name} tasks",
             rules=props.egress,
-            open_egress=props.open_egress_reason is not None,
+            open_egress_reason=props.open_egress_reason,
         )
-        if props.open_egress_reason is not None:
-            acknowledge_berth(self.security_group, "SG1", props.open_egress_reason)
         common = {
             "cluster": cluster,
             "task_definition": task.task_definition,

@@ -14,6 +14,10 @@ from tests.cdk_constructs.support import bare, task_props
 
 
 def _service(props: ServiceProps, *, on_ec2: bool = False) -> Template:
+    return _build(props, on_ec2=on_ec2)[0]
+
+
+def _build(props: ServiceProps, *, on_ec2: bool = False) -> tuple[Template, WorkloadService]:
     b = bare()
     cluster = b.cluster()
     capacity = b.capacity(cluster, instance_type="m7i.large", architecture="x86_64")
@@ -27,7 +31,7 @@ def _service(props: ServiceProps, *, on_ec2: bool = False) -> Template:
         removal_policy=RemovalPolicy.DESTROY,
         enable_exec=props.enable_execute_command,
     )
-    WorkloadService(
+    service = WorkloadService(
         b.stack,
         "Service",
         props=props,
@@ -40,7 +44,7 @@ def _service(props: ServiceProps, *, on_ec2: bool = False) -> Template:
         key=b.key,
         removal_policy=RemovalPolicy.DESTROY,
     )
-    return b.template()
+    return b.template(), service
 
 
 SCALE = AutoscalingProps(min_tasks=1, max_tasks=4)
@@ -137,25 +141,7 @@ def test_open_egress_needs_a_reason_which_acknowledges_the_rule() -> None:
         capacity_provider_strategy=(CapacityShare(provider="FARGATE"),),
         open_egress_reason=reason,
     )
-    b = bare()
-    cluster = b.cluster()
-    capacity = b.capacity(cluster)
-    task = WorkloadTaskDefinition(
-        b.stack, "Task", workload="worker", props=task_props(), fargate=True, key=b.key, removal_policy=RemovalPolicy.DESTROY
-    )
-    service = WorkloadService(
-        b.stack,
-        "Service",
-        props=props,
-        environment="test",
-        cluster=cluster,
-        ec2_provider=capacity.capacity_provider,
-        task=task,
-        alarm_topic=b.topic,
-        cluster_exec_logs=logs.LogGroup(b.stack, "ExecLogs"),
-        key=b.key,
-        removal_policy=RemovalPolicy.DESTROY,
-    )
-    assert _egress(b.template()) == [{"CidrIp": "0.0.0.0/0", "Description": "Allow all outbound traffic by default", "IpProtocol": "-1"}]
+    template, service = _build(props)
+    assert _egress(template) == [{"CidrIp": "0.0.0.0/0", "Description": "Allow all outbound traffic by default", "IpProtocol": "-1"}]
     acks = [m.data for m in service.security_group.node.metadata if m.type == "aws:cdk:acknowledged-rules"]
     assert {"Berth::Berth-SG1": reason} in acks
