@@ -81,6 +81,7 @@ class TaskProps:
     | `port` | None | the container port, for a load balancer or callers |
     | `command` | None | the image's own command |
     | `user` | "1000:1000" | a non-root user |
+    | `scratch_paths` | () | writable task-scoped directories (e.g. /tmp) under the read-only root |
     | `environment` | {} | plain, non-secret values |
     | `secrets` | {} | name -> `SecretSource`, injected by ECS |
     | `permissions` | () | the task role's statements (`grants.Permission`): nothing else |
@@ -95,6 +96,7 @@ class TaskProps:
     port: int | None = None
     command: tuple[str, ...] | None = None
     user: str = "1000:1000"
+    scratch_paths: tuple[str, ...] = ()
     environment: dict[str, str] = field(default_factory=dict)
     secrets: dict[str, SecretSource] = field(default_factory=dict)
     permissions: tuple[Permission, ...] = ()
@@ -186,8 +188,11 @@ class WorkloadTaskDefinition(Construct):
             ),
             linux_parameters=ecs.LinuxParameters(self, "LinuxParameters", init_process_enabled=True),
         )
-        if enable_exec:
-            self._mount_exec_paths(EXEC_AGENT_PATHS if fargate else EXEC_AGENT_PATHS_EC2)
+        exec_paths = (EXEC_AGENT_PATHS if fargate else EXEC_AGENT_PATHS_EC2) if enable_exec else ()
+        if set(props.scratch_paths) & set(exec_paths):
+            raise ConstructError(self, f"scratch paths {sorted(set(props.scratch_paths) & set(exec_paths))} are ECS Exec's own")
+        self._mount_writable("exec", exec_paths)
+        self._mount_writable("scratch", props.scratch_paths)
         self._acknowledge()
 
     def _image(self, image: ImageRef) -> ecs.ContainerImage:
@@ -217,9 +222,10 @@ class WorkloadTaskDefinition(Construct):
         parameter = ssm.StringParameter.from_secure_string_parameter_attributes(self, f"Parameter-{name}", parameter_name=ref.ssm_parameter)
         return ecs.Secret.from_ssm_parameter(parameter)
 
-    def _mount_exec_paths(self, paths: tuple[str, ...]) -> None:
+    def _mount_writable(self, prefix: str, paths: tuple[str, ...]) -> None:
+        """Each path a task-scoped (bind-mount) volume: empty at start, writable, gone with the task."""
         for path in paths:
-            volume = "exec" + path.replace("/", "-")
+            volume = prefix + path.replace("/", "-")
             self.task_definition.add_volume(name=volume)
             self.container.add_mount_points(ecs.MountPoint(container_path=path, source_volume=volume, read_only=False))
 

@@ -279,11 +279,21 @@ class ContainerConfig(ConfigModel):
     command: tuple[str, ...] | None = None
     """Overrides the image's command."""
     user: str = Field(default="1000:1000", pattern=patterns.USER, description="Non-root user (uid[:gid]).")
+    scratch_paths: tuple[Annotated[str, Field(pattern=patterns.CONTAINER_PATH)], ...] = ()
+    """Writable, empty directories for a read-only root filesystem (e.g. /tmp), each a task-scoped
+    volume that lives as long as the task."""
     environment: dict[str, str] = Field(default_factory=dict, description="Plain, non-secret values only.")
     secrets: dict[str, SecretRef] = Field(default_factory=dict)
     """Environment variable name -> secret, injected by ECS at start (never in the task definition)."""
     health_check: HealthCheckConfig
     """How ECS tells the container is healthy."""
+
+    @field_validator("scratch_paths")
+    @classmethod
+    def _unique_paths(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if len(set(value)) != len(value):
+            raise ValueError("a scratch path is listed twice")
+        return value
 
     @field_validator("user")
     @classmethod

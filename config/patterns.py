@@ -52,6 +52,10 @@ CERTIFICATE_ARN = described(
     r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f-]+$",
     "an ACM certificate ARN: arn:aws:acm:<region>:<account>:certificate/<id>",
 )
+CONTAINER_PATH = described(
+    r"^/[A-Za-z0-9_.\-]+(/[A-Za-z0-9_.\-]+)*$",
+    "an absolute path inside the container such as /tmp (letters, digits, '_', '.', '-', '/'; not / itself)",
+)
 URL_PATH = described(r"^/\S*$", "a URL path starting with / and without spaces")
 ACCOUNT = described(r"^\d{12}$", 'a 12-digit AWS account id, quoted so YAML keeps its leading zeros ("012345678901")')
 REGION = described(r"^[a-z]{2}(-[a-z]+)+-\d$", "an AWS region name such as eu-west-1")

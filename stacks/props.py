@@ -80,6 +80,7 @@ def task_props(task: TaskConfig) -> TaskProps:
         port=c.port,
         command=c.command,
         user=c.user,
+        scratch_paths=c.scratch_paths,
         environment=dict(c.environment),
         secrets={
             name: SecretSource(secrets_manager_arn=s.secrets_manager_arn, json_key=s.json_key, ssm_parameter=s.ssm_parameter)

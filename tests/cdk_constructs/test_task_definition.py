@@ -76,3 +76,17 @@ def test_the_task_role_holds_only_the_permissions_given() -> None:
     assert task_policy["Properties"]["PolicyDocument"]["Statement"] == [
         {"Action": "s3:GetObject", "Effect": "Allow", "Resource": "arn:aws:s3:::bucket/*"}
     ]
+
+
+def test_scratch_paths_are_writable_volumes_under_the_read_only_root() -> None:
+    task, container = _container(task_props(scratch_paths=("/tmp", "/app/cache")))
+    assert container["ReadonlyRootFilesystem"] is True
+    mounts = {m["ContainerPath"]: m for m in container["MountPoints"]}
+    assert set(mounts) == {"/tmp", "/app/cache"}
+    assert all(m["ReadOnly"] is False for m in mounts.values())
+    assert {v["Name"] for v in task["Volumes"]} == {"scratch-tmp", "scratch-app-cache"}
+
+
+def test_a_scratch_path_of_exec_is_refused() -> None:
+    with pytest.raises(ConstructError, match="ECS Exec's own"):
+        _container(task_props(scratch_paths=("/managed-agents",)), exec_=True)
