@@ -11,11 +11,6 @@ from constructs import Construct
 from config.models import PlatformConfig
 
 
-def pascal(name: str) -> str:
-    """ "nightly-report" -> "NightlyReport", for construct ids."""
-    return "".join(part.capitalize() for part in name.split("-"))
-
-
 class BerthStack(Stack):
     """A stack pinned to the config's account and region, with the config's AZs.
 

@@ -10,10 +10,14 @@ the review and the diagrams read to name resources as the config does.
 from __future__ import annotations
 
 from config.models import PlatformConfig
-from stacks.base import pascal
 
 # The metadata type on a construct: its data is the config field, e.g. "ecs.services[web]".
 CONFIG_METADATA = "berth:config"
+
+
+def pascal(name: str) -> str:
+    """ "nightly-report" -> "NightlyReport", for construct ids."""
+    return "".join(part.capitalize() for part in name.split("-"))
 
 
 def config_field(path: str, config: PlatformConfig) -> str | None:

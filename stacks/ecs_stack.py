@@ -18,7 +18,8 @@ from cdk_constructs.shared_vpc import import_vpc
 from cdk_constructs.task_definition import WorkloadTaskDefinition
 from cdk_constructs.workload_service import WorkloadService
 from config.models import PlatformConfig, Workload
-from stacks.base import BerthStack, pascal
+from stacks.base import BerthStack
+from stacks.config_paths import pascal
 from stacks.props import ec2_capacity_props, scheduled_task_props, service_props, task_props
 
 

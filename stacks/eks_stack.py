@@ -19,7 +19,8 @@ from cdk_constructs.pod_identity import WorkloadIdentity
 from cdk_constructs.removal import removal_policy
 from cdk_constructs.shared_vpc import import_vpc
 from config.models import PlatformConfig
-from stacks.base import BerthStack, pascal
+from stacks.base import BerthStack
+from stacks.config_paths import pascal
 from stacks.props import eks_cluster_props, fargate_profile_props, node_group_props, permissions
 
 

@@ -15,7 +15,8 @@ import re
 from functools import cache
 from pathlib import Path
 
-CONFIG_METADATA = "berth:config"  # stacks.config_paths.CONFIG_METADATA, without importing the stacks
+from stacks.config_paths import CONFIG_METADATA  # no CDK import: config models and names only
+
 # Construct ids that say nothing to a reader, and the singleton aws-cdk-lib gives
 # AwsCustomResource's function (a fixed id with a UUID in it).
 _SILENT = {"Resource", "Default"}
