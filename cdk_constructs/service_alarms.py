@@ -30,7 +30,8 @@ class ServiceAlarms(Construct):
 
     Metrics name the service by its literal name (not a reference), so the service can depend
     on its deployment alarms without a dependency cycle. Web services roll back on 5xx and
-    unhealthy targets; workers, which have no load balancer, on CPU or memory saturation.
+    unhealthy targets; workers, which have no load balancer, on CPU or memory saturation. The
+    load balancer's own 5xx alarm is here only for a load balancer of the service's own.
     """
 
     def __init__(
@@ -60,7 +61,7 @@ class ServiceAlarms(Construct):
             period=_PERIOD,
             label="tasks missing",
         )
-        web = target_group is not None and load_balancer is not None
+        web = target_group is not None
         specs = [
             _Spec("CpuSaturation", "cpu-saturation", metric("AWS/ECS", "CPUUtilization"), 90, 5, "CPU above 90 % for 5 minutes", not web),
             _Spec(
@@ -82,8 +83,8 @@ class ServiceAlarms(Construct):
                 False,
             ),
         ]
-        if target_group is not None and load_balancer is not None:
-            specs += [
+        if target_group is not None:
+            specs.append(
                 _Spec(
                     "Target5xx",
                     "target-5xx",
@@ -92,7 +93,10 @@ class ServiceAlarms(Construct):
                     3,
                     "10+ target 5xx responses a minute for 3 minutes",
                     True,
-                ),
+                )
+            )
+        if target_group is not None and load_balancer is not None:
+            specs.append(
                 _Spec(
                     "Elb5xx",
                     "alb-5xx",
@@ -101,7 +105,10 @@ class ServiceAlarms(Construct):
                     3,
                     "10+ load balancer 5xx responses a minute for 3 minutes",
                     False,
-                ),
+                )
+            )
+        if target_group is not None:
+            specs.append(
                 _Spec(
                     "UnhealthyTargets",
                     "unhealthy-targets",
@@ -110,8 +117,8 @@ class ServiceAlarms(Construct):
                     3,
                     "unhealthy targets for 3 minutes",
                     True,
-                ),
-            ]
+                )
+            )
         self.alarms: dict[str, cw.Alarm] = {}
         self.deployment_alarms: list[cw.Alarm] = []
         self.deployment_alarm_names: list[str] = []

@@ -12,12 +12,14 @@ from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_route53 as route53
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from cdk_constructs.acknowledgments import acknowledge, default_policy, nag_ref
 from cdk_constructs.egress import EgressRule, workload_security_group
-from cdk_constructs.load_balancer import LoadBalancerProps, PublicLoadBalancer
+from cdk_constructs.errors import ConstructError
+from cdk_constructs.load_balancer import ApplicationIngress, LoadBalancerProps
 from cdk_constructs.principals import own_arn
 from cdk_constructs.service_alarms import ServiceAlarms
 from cdk_constructs.task_definition import WorkloadTaskDefinition
@@ -47,6 +49,17 @@ class AutoscalingProps:
 
 
 @dataclass(frozen=True, kw_only=True)
+class RouteProps:
+    """A listener rule on a shared load balancer: requests for any of `hosts` (when given) and
+    any of `paths` (when given) go to this service; rules are evaluated by `priority`, lowest
+    first."""
+
+    priority: int
+    hosts: tuple[str, ...] = ()
+    paths: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
 class ServiceProps:
     """| prop | default | why |
     | --- | --- | --- |
@@ -54,7 +67,8 @@ class ServiceProps:
     | `desired_count` | (required) | tasks at the first deploy |
     | `autoscaling` | (required) | `AutoscalingProps` |
     | `capacity_provider_strategy` | (required) | `CapacityShare`s: Fargate and Fargate Spot, or EC2 alone |
-    | `load_balancer` | None | `LoadBalancerProps`: a public ALB in front (a web service); None for a worker |
+    | `load_balancer` | None | `LoadBalancerProps`: a public ALB of its own in front (a web service) |
+    | `route` | None | `RouteProps`: a listener rule on the shared load balancer passed as `shared_ingress` instead |
     | `health_check_path` | "/health" | the target group's health check (web services) |
     | `enable_execute_command` | False | ECS Exec for this service |
     | `egress` | () | what the tasks call besides AWS's APIs (`EgressRule`s: a database, another service) |
@@ -66,6 +80,7 @@ class ServiceProps:
     autoscaling: AutoscalingProps
     capacity_provider_strategy: tuple[CapacityShare, ...]
     load_balancer: LoadBalancerProps | None = None
+    route: RouteProps | None = None
     health_check_path: str = "/health"
     enable_execute_command: bool = False
     egress: tuple[EgressRule, ...] = ()
@@ -93,7 +108,9 @@ def capacity_provider_strategies(
 class WorkloadService(Construct):
     """Circuit breaker with rollback, alarm-based rollback, 100/200 % deployments, capacity
     providers as given, AZ spread then memory binpack on EC2, target-tracking and
-    scheduled scaling, and (for web services) a public ALB in front.
+    scheduled scaling, and (for web services) a public ALB of its own in front, or a
+    listener rule on a shared one (`shared_ingress`). A shared load balancer's own 5xx
+    answers are not this service's alarms: they are the ingress's.
     """
 
     def __init__(
@@ -110,8 +127,14 @@ class WorkloadService(Construct):
         cluster_exec_logs: logs.ILogGroup,
         key: kms.IKey,
         removal_policy: RemovalPolicy,
+        shared_ingress: ApplicationIngress | None = None,
+        zone: route53.IHostedZone | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
+        if props.route is not None and shared_ingress is None:
+            raise ConstructError(self, "a route needs the shared load balancer (shared_ingress)")
+        if props.route is not None and props.load_balancer is not None:
+            raise ConstructError(self, "a service has its own load balancer or a route on a shared one, not both")
         name = f"berth-{environment}-{props.name}"  # load balancer, WAF and alarm names
         self.security_group = workload_security_group(
             self,
@@ -150,10 +173,22 @@ class WorkloadService(Construct):
         else:
             self.service = ecs.FargateService(self, "Service", assign_public_ip=False, **common)
 
-        self.load_balancer: PublicLoadBalancer | None = None
+        self.load_balancer: ApplicationIngress | None = None
         target_group: elbv2.ApplicationTargetGroup | None = None
+        web = props.load_balancer is not None or props.route is not None
+        targets = (
+            {
+                "port": task.props.port,
+                "protocol": elbv2.ApplicationProtocol.HTTP,
+                "targets": [self.service.load_balancer_target(container_name=task.container_name, container_port=task.props.port)],
+                "health_check": elbv2.HealthCheck(path=props.health_check_path, healthy_threshold_count=2, interval=Duration.seconds(15)),
+                "deregistration_delay": Duration.seconds(30),
+            }
+            if web
+            else {}
+        )
         if props.load_balancer is not None:
-            self.load_balancer = PublicLoadBalancer(
+            self.load_balancer = ApplicationIngress(
                 self,
                 "Ingress",
                 name=name,
@@ -161,14 +196,23 @@ class WorkloadService(Construct):
                 props=props.load_balancer,
                 key=key,
                 removal_policy=removal_policy,
+                zone=zone,
             )
-            target_group = self.load_balancer.listener.add_targets(
-                "Targets",
-                port=task.props.port,
-                protocol=elbv2.ApplicationProtocol.HTTP,
-                targets=[self.service.load_balancer_target(container_name=task.container_name, container_port=task.props.port)],
-                health_check=elbv2.HealthCheck(path=props.health_check_path, healthy_threshold_count=2, interval=Duration.seconds(15)),
-                deregistration_delay=Duration.seconds(30),
+            target_group = self.load_balancer.listener.add_targets("Targets", **targets)
+        elif props.route is not None and shared_ingress is not None:
+            target_group = elbv2.ApplicationTargetGroup(self, "Targets", vpc=cluster.vpc, **targets)
+            conditions = []
+            if props.route.hosts:
+                conditions.append(elbv2.ListenerCondition.host_headers(list(props.route.hosts)))
+            if props.route.paths:
+                conditions.append(elbv2.ListenerCondition.path_patterns(list(props.route.paths)))
+            elbv2.ApplicationListenerRule(
+                self,
+                "Route",
+                listener=shared_ingress.listener,
+                priority=props.route.priority,
+                conditions=conditions,
+                target_groups=[target_group],
             )
 
         self.alarms = ServiceAlarms(

@@ -93,10 +93,13 @@ def for_first_deploy(config: PlatformConfig) -> PlatformConfig:
     retry can start from. `make first-deploy` deploys this variant, then the real config,
     whose second deploy only turns the protection on (an in-place attribute update).
     """
+    unprotected = {"deletion_protection": False}
     services = tuple(
-        s.model_copy(update={"load_balancer": s.load_balancer.model_copy(update={"deletion_protection": False})})
-        if s.load_balancer is not None
-        else s
+        s.model_copy(update={"load_balancer": s.load_balancer.model_copy(update=unprotected)}) if s.load_balancer is not None else s
         for s in config.ecs.services
     )
-    return config.model_copy(update={"ecs": config.ecs.model_copy(update={"services": services})})
+    shared = config.ecs.ingress
+    ingress = shared.model_copy(
+        update={name: lb.model_copy(update=unprotected) for name, lb in (("public", shared.public), ("internal", shared.internal)) if lb}
+    )
+    return config.model_copy(update={"ecs": config.ecs.model_copy(update={"services": services, "ingress": ingress})})

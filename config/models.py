@@ -20,6 +20,7 @@ from config import patterns
 from config.eks_models import EksConfig
 from config.errors import Problem, ProblemsError, duplicate_names, range_problems, run_checks
 from config.iam import Permission
+from config.ingress_models import DomainConfig, IngressesConfig, LoadBalancerConfig, RouteConfig, ingress_problems
 from config.limits import (
     ANY_ZONE_LETTER,
     ECS_PLACEABLE_MEMORY_SHARE,
@@ -371,35 +372,6 @@ class AutoscalingConfig(ConfigModel):
         return self
 
 
-class LoadBalancerConfig(ConfigModel):
-    """A public Application Load Balancer in front of a web service."""
-
-    certificate_arn: str | None = Field(default=None, pattern=patterns.CERTIFICATE_ARN)
-    """An ACM certificate ARN: HTTPS on 443, and port 80 redirects to it."""
-    allow_plain_http: bool = Field(default=False, description="Serve HTTP without TLS. An explicit dev-only choice.")
-    ingress_cidrs: tuple[IPv4Network, ...] = Field(default=(IPv4Network("0.0.0.0/0"),), min_length=1)
-    """Who may reach the load balancer's listeners."""
-    health_check_path: str = Field(default="/health", pattern=patterns.URL_PATH)
-    """The target group's HTTP health-check path."""
-    deletion_protection: bool = True
-    """Refuse to delete the load balancer (turn off to tear an environment down)."""
-    idle_timeout_seconds: int = Field(default=60, ge=1, le=4000)
-    """Seconds an idle connection stays open."""
-    waf: bool = Field(default=True, description="An AWS WAF web ACL (managed rule groups, per-IP rate limit) in front of the ALB.")
-    waf_log_retention_days: RetentionDays = 90
-    """Days the web ACL's log group keeps its logs."""
-
-    @model_validator(mode="after")
-    def _tls(self) -> LoadBalancerConfig:
-        if self.certificate_arn is None and not self.allow_plain_http:
-            raise ProblemsError(
-                [Problem("certificate_arn", "a web service needs an ACM certificate ARN for HTTPS, or 'allow_plain_http: true' (dev only)")]
-            )
-        if self.certificate_arn is not None and self.allow_plain_http:
-            raise ProblemsError([Problem("allow_plain_http", "with a certificate, HTTP only redirects to HTTPS; remove allow_plain_http")])
-        return self
-
-
 def _fargate_size_problems(task: TaskConfig) -> list[Problem]:
     if task.cpu not in FARGATE_MEMORY_BY_CPU:
         allowed = ", ".join(str(c) for c in FARGATE_MEMORY_BY_CPU)
@@ -499,15 +471,22 @@ class ServiceConfig(Workload):
     autoscaling: AutoscalingConfig
     """Task-count scaling."""
     load_balancer: LoadBalancerConfig | None = None
-    """A public load balancer in front: makes this a web service."""
+    """A public load balancer of its own in front: makes this a web service."""
+    route: RouteConfig | None = None
+    """A listener rule on a shared load balancer (`ecs.ingress`) instead: makes this a web service."""
     enable_execute_command: bool = Field(
         default=False, description="ECS Exec for this service (mounts the agent's paths; root stays read-only)."
     )
 
     @model_validator(mode="after")
     def _consistent(self) -> ServiceConfig:
-        run_checks(self, _desired_within_autoscaling, _request_scaling_needs_load_balancer, _load_balancer_needs_port)
+        run_checks(self, _desired_within_autoscaling, _one_way_in, _request_scaling_needs_load_balancer, _load_balancer_needs_port)
         return self
+
+    @property
+    def web(self) -> bool:
+        """Behind a load balancer, its own or a shared one."""
+        return self.load_balancer is not None or self.route is not None
 
 
 def _desired_within_autoscaling(s: ServiceConfig) -> list[Problem]:
@@ -518,14 +497,20 @@ def _desired_within_autoscaling(s: ServiceConfig) -> list[Problem]:
     return [Problem("desired_count", f"desired_count must be within autoscaling {allowed}", s.desired_count, True)]
 
 
+def _one_way_in(s: ServiceConfig) -> list[Problem]:
+    if s.load_balancer is not None and s.route is not None:
+        return [Problem("route", "a service has its own load_balancer or a route on a shared one, not both")]
+    return []
+
+
 def _request_scaling_needs_load_balancer(s: ServiceConfig) -> list[Problem]:
-    if s.autoscaling.requests_per_target is not None and s.load_balancer is None:
-        return [Problem("autoscaling.requests_per_target", "request-count scaling needs a load_balancer (web services only)")]
+    if s.autoscaling.requests_per_target is not None and not s.web:
+        return [Problem("autoscaling.requests_per_target", "request-count scaling needs a load_balancer or a route (web services only)")]
     return []
 
 
 def _load_balancer_needs_port(s: ServiceConfig) -> list[Problem]:
-    if s.load_balancer is not None and s.task.container.port is None:
+    if s.web and s.task.container.port is None:
         return [Problem("task.container.port", "a web service behind a load balancer needs a container port")]
     return []
 
@@ -539,6 +524,10 @@ class ScheduledTaskConfig(Workload):
 class EcsConfig(ConfigModel):
     cluster: EcsClusterConfig
     """The ECS cluster and its EC2 capacity."""
+    domain: DomainConfig | None = None
+    """The Route 53 hosted zone of the services' host names (certificates and alias records)."""
+    ingress: IngressesConfig = IngressesConfig()
+    """Load balancers shared by services through listener rules (a service's `route`)."""
     services: tuple[ServiceConfig, ...] = Field(min_length=1)
     """Long-running services: web services and workers."""
     scheduled_tasks: tuple[ScheduledTaskConfig, ...] = ()
@@ -547,6 +536,7 @@ class EcsConfig(ConfigModel):
     @model_validator(mode="after")
     def _across_workloads(self) -> EcsConfig:
         problems = duplicate_names("services", "workload", [w.name for w in (*self.services, *self.scheduled_tasks)])
+        problems += ingress_problems(self.ingress, self.domain, self.services)
         capacity = self.cluster.ec2_capacity
         host = instance_type(capacity.instance_type)
         assert host is not None  # the capacity's validator refuses unknown types

@@ -62,3 +62,16 @@ REGION = described(r"^[a-z]{2}(-[a-z]+)+-\d$", "an AWS region name such as eu-we
 POLICY_ARN = described(
     r"^arn:aws[a-z-]*:iam::(\d{12}|aws):policy/[\w+=,.@/-]+$", "a managed policy ARN: arn:aws:iam::<12-digit account>:policy/<name>"
 )
+HOSTED_ZONE_ID = described(r"^[A-Z0-9]{2,32}$", "a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ (upper-case letters and digits)")
+DNS_NAME = described(
+    r"^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$",
+    "a lower-case DNS name such as example.com, without a trailing dot",
+)
+HOST_NAME = described(
+    r"^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$",
+    "a lower-case host name such as app.example.com, or a wildcard such as *.example.com (only as the first label)",
+)
+PATH_PATTERN = described(
+    r"^/[A-Za-z0-9_\-.$/~\"'@:+&()!,;=*?]{0,127}$",
+    "an ALB path pattern such as /api/* (up to 128 characters, starting with /; * and ? are wildcards)",
+)

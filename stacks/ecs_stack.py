@@ -8,8 +8,10 @@ from aws_cdk import AspectPriority, Aspects, CfnOutput, RemovalPolicy
 from constructs import Construct
 
 from cdk_constructs.alarm_topic import AlarmTopic
+from cdk_constructs.domain import import_zone
 from cdk_constructs.ec2_capacity import ContainerInstanceCapacity
 from cdk_constructs.ecs_cluster import PlatformCluster
+from cdk_constructs.load_balancer import ApplicationIngress
 from cdk_constructs.ordering import AfterCapacityProviderAssociation
 from cdk_constructs.platform_key import PlatformKey
 from cdk_constructs.removal import removal_policy
@@ -17,10 +19,11 @@ from cdk_constructs.scheduled_task import ScheduledTask
 from cdk_constructs.shared_vpc import import_vpc
 from cdk_constructs.task_definition import WorkloadTaskDefinition
 from cdk_constructs.workload_service import WorkloadService
+from config.ingress_models import route_priorities
 from config.models import PlatformConfig, Workload
 from stacks.base import BerthStack
 from stacks.config_paths import pascal
-from stacks.props import ec2_capacity_props, scheduled_task_props, service_props, task_props
+from stacks.props import ec2_capacity_props, scheduled_task_props, service_props, shared_ingress_props, task_props
 
 
 class EcsStack(BerthStack):
@@ -65,13 +68,33 @@ class EcsStack(BerthStack):
         CfnOutput(self, "ClusterName", value=cluster.cluster_name)
         CfnOutput(self, "ClusterArn", value=cluster.cluster_arn)
 
+        domain = config.ecs.domain
+        zone = import_zone(self, "Zone", hosted_zone_id=domain.hosted_zone_id, zone_name=domain.zone_name) if domain else None
+        shared: dict[str, ApplicationIngress] = {}
+        for ingress_name, settings in (("public", config.ecs.ingress.public), ("internal", config.ecs.ingress.internal)):
+            if settings is None:
+                continue
+            shared[ingress_name] = ApplicationIngress(
+                self,
+                f"{pascal(ingress_name)}Ingress",
+                name=f"berth-{env}-{ingress_name}",
+                vpc=vpc,
+                props=shared_ingress_props(config.ecs, ingress_name, settings, vpc_cidr=str(config.network.cidr)),
+                key=key.key,
+                removal_policy=removal,
+                zone=zone,
+                alarm_topic=alarms.topic,
+            )
+            CfnOutput(self, f"{pascal(ingress_name)}LoadBalancerDns", value=shared[ingress_name].load_balancer.load_balancer_dns_name)
+        priorities = route_priorities(config.ecs.services)
+
         for service in config.ecs.services:
             name = pascal(service.name)
             task = self._task_definition(service, key=key, removal=removal, enable_exec=service.enable_execute_command)
             workload = WorkloadService(
                 self,
                 f"{name}Service",
-                props=service_props(service),
+                props=service_props(service, priority=priorities.get(service.name)),
                 environment=env,
                 cluster=cluster,
                 ec2_provider=capacity.capacity_provider,
@@ -80,6 +103,8 @@ class EcsStack(BerthStack):
                 cluster_exec_logs=platform.exec_log_group,
                 key=key.key,
                 removal_policy=removal,
+                shared_ingress=shared[service.route.ingress] if service.route else None,
+                zone=zone,
             )
             CfnOutput(self, f"{name}ServiceName", value=workload.service.service_name)
             if workload.load_balancer is not None:

@@ -17,12 +17,14 @@ from cdk_constructs.load_balancer import LoadBalancerProps
 from cdk_constructs.network import NetworkProps
 from cdk_constructs.scheduled_task import ScheduledTaskProps
 from cdk_constructs.task_definition import HealthCheckProps, ImageRef, SecretSource, TaskProps
-from cdk_constructs.workload_service import AutoscalingProps, CapacityShare, ServiceProps
+from cdk_constructs.workload_service import AutoscalingProps, CapacityShare, RouteProps, ServiceProps
 from config.eks_models import EksConfig, FargateProfileConfig, NodeGroupConfig
 from config.iam import Permission as ConfigPermission
+from config.ingress_models import SharedIngressConfig
 from config.models import (
     CapacityProviderItem,
     Ec2CapacityConfig,
+    EcsConfig,
     EgressConfig,
     LoadBalancerConfig,
     NetworkConfig,
@@ -98,7 +100,27 @@ def capacity_shares(items: tuple[CapacityProviderItem, ...]) -> tuple[CapacitySh
 def load_balancer_props(lb: LoadBalancerConfig) -> LoadBalancerProps:
     return LoadBalancerProps(
         certificate_arn=lb.certificate_arn,
+        hosts=lb.hosts,
+        plain_http=lb.allow_plain_http,
         ingress_cidrs=tuple(str(c) for c in lb.ingress_cidrs),
+        deletion_protection=lb.deletion_protection,
+        idle_timeout_seconds=lb.idle_timeout_seconds,
+        waf=lb.waf,
+        waf_log_retention_days=lb.waf_log_retention_days,
+    )
+
+
+def shared_ingress_props(ecs: EcsConfig, name: str, lb: SharedIngressConfig, *, vpc_cidr: str) -> LoadBalancerProps:
+    """A shared load balancer: certificates for every host its routes name, in order of first use."""
+    routes = [s.route for s in ecs.services if s.route is not None and s.route.ingress == name]
+    public = name == "public"
+    return LoadBalancerProps(
+        certificate_arn=lb.certificate_arn,
+        hosts=tuple(dict.fromkeys(h for r in routes for h in r.hosts)) if ecs.domain else (),
+        plain_http=lb.allow_plain_http,
+        internet_facing=public,
+        shared=True,
+        ingress_cidrs=tuple(str(c) for c in lb.ingress_cidrs) if lb.ingress_cidrs else ("0.0.0.0/0" if public else vpc_cidr,),
         deletion_protection=lb.deletion_protection,
         idle_timeout_seconds=lb.idle_timeout_seconds,
         waf=lb.waf,
@@ -110,8 +132,10 @@ def egress_rules(items: tuple[EgressConfig, ...]) -> tuple[EgressRule, ...]:
     return tuple(EgressRule(cidr=str(e.cidr), port=e.port, protocol=e.protocol, description=e.description) for e in items)
 
 
-def service_props(service: ServiceConfig) -> ServiceProps:
+def service_props(service: ServiceConfig, *, priority: int | None = None) -> ServiceProps:
+    """`priority`: the route's rule priority (`route_priorities`), for a service with a route."""
     a = service.autoscaling
+    r = service.route
     return ServiceProps(
         name=service.name,
         desired_count=service.desired_count,
@@ -125,7 +149,8 @@ def service_props(service: ServiceConfig) -> ServiceProps:
         ),
         capacity_provider_strategy=capacity_shares(service.capacity_provider_strategy),
         load_balancer=load_balancer_props(service.load_balancer) if service.load_balancer else None,
-        health_check_path=service.load_balancer.health_check_path if service.load_balancer else "/health",
+        route=RouteProps(priority=priority, hosts=r.hosts, paths=r.paths) if r and priority is not None else None,
+        health_check_path=service.load_balancer.health_check_path if service.load_balancer else r.health_check_path if r else "/health",
         enable_execute_command=service.enable_execute_command,
         egress=egress_rules(service.egress),
         open_egress_reason=service.open_egress_reason,

@@ -28,6 +28,11 @@ class Assembly:
     def stack_names(self) -> list[str]:
         return sorted(a for a, art in self.manifest["artifacts"].items() if art["type"] == "aws:cloudformation:stack")
 
+    @property
+    def env(self) -> str:
+        """The environment's name: the stacks are named berth-<env>-<suffix>."""
+        return self.stack_names[0].split("-")[1]
+
     def stack(self, suffix: str) -> str:
         """The full stack name ending in `-suffix` (network, ecs)."""
         (name,) = [n for n in self.stack_names if n.endswith(f"-{suffix}")]

@@ -29,14 +29,22 @@ COMMON_ECS = {
     "PlatformCluster6842C9C4",
     "PlatformExecLogsFF3A2BD5",
     "WebService5EA589E6",
-    "WebServiceIngressAccessLogs0A103C78",
     "WebTaskLogs827BAE3D",
     "WorkerService2180CF14",
     "WorkerTaskLogs85FC2155",
 }
 PINNED = {
     ("dev", "network"): {"Key9BCD29C7", "NetworkFlowLogs2BEC3212", *NETWORK},
-    ("dev", "ecs"): COMMON_ECS,
+    # dev's services share two load balancers (ecs.ingress); prod's web has its own.
+    ("dev", "ecs"): COMMON_ECS
+    | {
+        "ApiService199661B5",
+        "ApiTaskLogs3926C368",
+        "InternalIngressAccessLogs8F3B0AD7",
+        "LedgerServiceBB20B955",
+        "LedgerTaskLogs48831971",
+        "PublicIngressAccessLogs33006C50",
+    },
     ("dev", "eks"): {"EksClusterB2BDED5B", "EksControlPlaneLogsDB7AEF19", "Key9BCD29C7"},
     ("prod", "network"): {
         "Key9BCD29C7",
@@ -45,7 +53,7 @@ PINNED = {
         "NetworkVpcprivateSubnet3SubnetC252FE86",
         "NetworkVpcpublicSubnet3SubnetB6CE113A",
     },
-    ("prod", "ecs"): COMMON_ECS | {"WebServiceIngressWafLogsD773AE7E"},
+    ("prod", "ecs"): COMMON_ECS | {"WebServiceIngressAccessLogs0A103C78", "WebServiceIngressWafLogsD773AE7E"},
     ("prod", "eks"): {
         "EksClusterB2BDED5B",
         "EksClusterNodegroupGeneralSpotE71CD495",

@@ -61,7 +61,7 @@ _SPOT = ServiceLinkedRole("spot.amazonaws.com", "AWSServiceRoleForEC2Spot", "Spo
 def service_linked_roles(config: PlatformConfig) -> list[ServiceLinkedRole]:
     """The service-linked roles the environment's resources need, in the order to create them."""
     roles = list(_ECS)
-    if any(s.load_balancer is not None for s in config.ecs.services):
+    if any(s.web for s in config.ecs.services):
         roles.append(_LOAD_BALANCING)
     eks = config.eks
     if eks is not None:

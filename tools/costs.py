@@ -261,6 +261,48 @@ def monthly_costs(resources: dict[str, dict[str, Any]], region: str | None, tabl
     return estimates
 
 
+@dataclass(frozen=True)
+class Sharing:
+    """Services behind shared load balancers (listener rules), and what that saves a month
+    against a load balancer (and web ACL) of each one's own."""
+
+    services: int
+    load_balancers: int
+    web_acls: int  # of the shared load balancers, how many have a web ACL
+    saved: float  # load balancer hours only: LCUs and web ACLs are not in the price table
+
+    @property
+    def line(self) -> str:
+        acls = f" and {self.services - self.load_balancers} web ACLs (not priced)" if self.web_acls else ""
+        return (
+            f"sharing: {self.services} services on {self.load_balancers} shared load balancer(s) instead of one each saves "
+            f"{money(self.saved)} a month in load balancer hours{acls}; LCUs are not priced"
+        )
+
+
+def sharing(resources: dict[str, dict[str, Any]], region: str | None, table: PriceTable) -> Sharing | None:
+    """What sharing load balancers saves in this template; None when nothing shares one (or no prices)."""
+    prices = table.regions.get(region or "")
+    if prices is None:
+        return None
+
+    def of_type(kind: str) -> dict[str, dict[str, Any]]:
+        return {name: res.get("Properties", {}) for name, res in resources.items() if res.get("Type") == kind}
+
+    listener_lb = {name: _ref(p.get("LoadBalancerArn")) for name, p in of_type("AWS::ElasticLoadBalancingV2::Listener").items()}
+    routed: dict[str, int] = {}
+    for rule in of_type("AWS::ElasticLoadBalancingV2::ListenerRule").values():
+        lb = listener_lb.get(_ref(rule.get("ListenerArn")) or "")
+        if lb and any(a.get("Type") == "forward" for a in rule.get("Actions", [])):
+            routed[lb] = routed.get(lb, 0) + 1
+    if not routed:
+        return None
+    protected = {_ref(p.get("ResourceArn")) for p in of_type("AWS::WAFv2::WebACLAssociation").values()}
+    services, shared = sum(routed.values()), len(routed)
+    saved = (services - shared) * prices.application_load_balancer_hour * table.hours_per_month
+    return Sharing(services, shared, sum(1 for lb in routed if lb in protected), saved)
+
+
 def cost_change(name: str, before: Estimate | None, after: Estimate | None) -> tuple[str, tuple[float, float]]:
     """One review line for a resource (`name` as the review prints it) whose monthly cost changes, and the (low, high) delta it adds."""
     match before, after:

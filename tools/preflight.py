@@ -19,6 +19,9 @@ What is checked, and the AWS behaviour behind it:
 - secrets exist under their exact ARN (a partial ARN also resolves: the returned ARN is
   compared) and SSM parameters exist;
 - certificates are issued, in the environment's region, and not expired;
+- the hosted zone of `ecs.domain` exists under that name and is public: berth's certificates
+  are validated through it, and ACM validates through public DNS only
+  (https://docs.aws.amazon.com/acm/latest/userguide/dns-validation.html);
 - ECR repositories and image tags or digests exist;
 - pinned EKS add-on versions are offered for the cluster's Kubernetes version;
 - the CDK bootstrap stack is version 6 or later (the templates' CheckBootstrapVersion rule).
@@ -34,7 +37,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from config.limits import instance_type
-from config.models import PlatformConfig, ServiceConfig
+from config.models import PlatformConfig
 from tools.aws_account import (
     account_mismatch,
     environment_from_cli,
@@ -213,16 +216,37 @@ def check_secrets(config: PlatformConfig, aws: Clients) -> Iterator[Finding]:
                 yield _calls("SSM parameter", subject, f"{name} cannot be read", parameter)
 
 
+def check_domain(config: PlatformConfig, aws: Clients) -> Iterator[Finding]:
+    domain = config.ecs.domain
+    if domain is None:
+        return
+    subject = f"{domain.zone_name} ({domain.hosted_zone_id})"
+
+    def call() -> Finding:
+        zone = aws("route53").get_hosted_zone(Id=domain.hosted_zone_id)["HostedZone"]
+        name = zone["Name"].rstrip(".")
+        if name != domain.zone_name:
+            return Finding("hosted zone", subject, BLOCKER, f"this id is the zone {name}: fix ecs.domain")
+        if zone.get("Config", {}).get("PrivateZone"):
+            return Finding("hosted zone", subject, BLOCKER, "a private zone: ACM validates certificates through public DNS only")
+        return Finding("hosted zone", subject, OK)
+
+    yield _calls("hosted zone", subject, "no such hosted zone in this account: fix ecs.domain.hosted_zone_id", call)
+
+
 def check_certificates(config: PlatformConfig, aws: Clients) -> Iterator[Finding]:
     for service in config.ecs.services:
         arn = service.load_balancer.certificate_arn if service.load_balancer else None
         if arn is None:
             continue
-        yield _certificate(config, aws, service, arn)
+        yield _certificate(config, aws, f"ecs.services[{service.name}]", arn)
+    for name in ("public", "internal"):
+        shared = config.ecs.ingress.get(name)  # type: ignore[arg-type]
+        if shared is not None and shared.certificate_arn is not None:
+            yield _certificate(config, aws, f"ecs.ingress.{name}", shared.certificate_arn)
 
 
-def _certificate(config: PlatformConfig, aws: Clients, service: ServiceConfig, arn: str) -> Finding:
-    subject = f"ecs.services[{service.name}]"
+def _certificate(config: PlatformConfig, aws: Clients, subject: str, arn: str) -> Finding:
     region = arn.split(":")[3]
     if region != config.region:
         return Finding("certificate", subject, BLOCKER, f"in {region}; a load balancer in {config.region} needs a certificate there")
@@ -304,6 +328,7 @@ CHECKS: tuple[Callable[[PlatformConfig, Clients], Iterator[Finding]], ...] = (
     check_zones,
     check_ami,
     check_secrets,
+    check_domain,
     check_certificates,
     check_images,
     check_addons,

@@ -15,7 +15,7 @@ from enum import IntEnum
 from typing import Any
 
 from tools.assemblies import mask_asset_hashes
-from tools.costs import Cost, Estimate, NotPriced, cost_change, load_prices, monthly_costs, signed_range
+from tools.costs import Cost, Estimate, NotPriced, cost_change, load_prices, monthly_costs, sharing, signed_range
 from tools.safe_changes import STATEFUL, create_only
 
 WORLD = {"0.0.0.0/0", "::/0"}
@@ -290,6 +290,9 @@ def _costs(
     with what the net leaves out (never a "not priced" figure shown as $0.00)."""
     table = load_prices()
     before, after = monthly_costs(old_res, region, table), monthly_costs(new_res, region, table)
+    shared = sharing(new_res, region, table)
+    if shared is not None and shared != sharing(old_res, region, table):
+        out.add(Kind.COST, shared.line)
     low = high = 0.0
     left_out: dict[str, list[str]] = {}
     for logical in sorted(set(before) | set(after)):

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import pytest
 from aws_cdk import RemovalPolicy
 from aws_cdk import aws_logs as logs
 from aws_cdk.assertions import Match, Template
 
 from cdk_constructs.egress import EgressRule
-from cdk_constructs.load_balancer import LoadBalancerProps
+from cdk_constructs.errors import ConstructError
+from cdk_constructs.load_balancer import ApplicationIngress, LoadBalancerProps
 from cdk_constructs.task_definition import WorkloadTaskDefinition
-from cdk_constructs.workload_service import AutoscalingProps, CapacityShare, ServiceProps, WorkloadService
+from cdk_constructs.workload_service import AutoscalingProps, CapacityShare, RouteProps, ServiceProps, WorkloadService
 from tests.cdk_constructs.support import bare, task_props
 
 
@@ -56,7 +58,7 @@ def test_a_web_service_has_a_load_balancer_circuit_breaker_and_alarm_rollback() 
         desired_count=2,
         autoscaling=SCALE,
         capacity_provider_strategy=(CapacityShare(provider="FARGATE", base=1),),
-        load_balancer=LoadBalancerProps(waf=False),
+        load_balancer=LoadBalancerProps(plain_http=True, waf=False),
     )
     template = _service(props)
     template.has_resource_properties(
@@ -145,3 +147,81 @@ def test_open_egress_needs_a_reason_which_acknowledges_the_rule() -> None:
     assert _egress(template) == [{"CidrIp": "0.0.0.0/0", "Description": "Allow all outbound traffic by default", "IpProtocol": "-1"}]
     acks = [m.data for m in service.security_group.node.metadata if m.type == "aws:cdk:acknowledged-rules"]
     assert {"Berth::Berth-SG1": reason} in acks
+
+
+def _routed(route: RouteProps | None, *, shared: bool = True) -> Template:
+    b = bare()
+    cluster = b.cluster()
+    capacity = b.capacity(cluster, instance_type="m7i.large", architecture="x86_64")
+    ingress = ApplicationIngress(
+        b.stack,
+        "Shared",
+        name="berth-test-public",
+        vpc=b.vpc,
+        props=LoadBalancerProps(certificate_arn="arn:aws:acm:eu-west-1:111111111111:certificate/abc", shared=True, waf=False),
+        key=b.key,
+        removal_policy=RemovalPolicy.DESTROY,
+    )
+    task = WorkloadTaskDefinition(
+        b.stack, "Task", workload="api", props=task_props(), fargate=True, key=b.key, removal_policy=RemovalPolicy.DESTROY
+    )
+    WorkloadService(
+        b.stack,
+        "Service",
+        props=ServiceProps(
+            name="api",
+            desired_count=1,
+            autoscaling=AutoscalingProps(min_tasks=1, max_tasks=4, requests_per_target=100),
+            capacity_provider_strategy=(CapacityShare(provider="FARGATE"),),
+            route=route,
+            health_check_path="/ready",
+        ),
+        environment="test",
+        cluster=cluster,
+        ec2_provider=capacity.capacity_provider,
+        task=task,
+        alarm_topic=b.topic,
+        cluster_exec_logs=logs.LogGroup(b.stack, "ExecLogs"),
+        key=b.key,
+        removal_policy=RemovalPolicy.DESTROY,
+        shared_ingress=ingress if shared else None,
+    )
+    return b.template()
+
+
+def test_a_routed_service_is_a_listener_rule_on_the_shared_load_balancer() -> None:
+    template = _routed(RouteProps(priority=5, hosts=("app.example.com",), paths=("/api/*",)))
+    template.resource_count_is("AWS::ElasticLoadBalancingV2::LoadBalancer", 1)
+    template.has_resource_properties(
+        "AWS::ElasticLoadBalancingV2::ListenerRule",
+        {
+            "Priority": 5,
+            "Conditions": [
+                {"Field": "host-header", "HostHeaderConfig": {"Values": ["app.example.com"]}},
+                {"Field": "path-pattern", "PathPatternConfig": {"Values": ["/api/*"]}},
+            ],
+            "Actions": [Match.object_like({"Type": "forward"})],
+        },
+    )
+    template.has_resource_properties("AWS::ElasticLoadBalancingV2::TargetGroup", {"HealthCheckPath": "/ready", "TargetType": "ip"})
+    # The tasks admit the shared load balancer's security group on the container port, nothing else.
+    (ingress,) = template.find_resources("AWS::EC2::SecurityGroupIngress").values()
+    assert ingress["Properties"]["FromPort"] == 8080
+    assert "SourceSecurityGroupId" in ingress["Properties"]
+    # Request-count scaling works through the shared load balancer; the LB-wide 5xx alarm is not the service's.
+    template.has_resource_properties(
+        "AWS::ApplicationAutoScaling::ScalingPolicy",
+        {
+            "TargetTrackingScalingPolicyConfiguration": Match.object_like(
+                {"PredefinedMetricSpecification": Match.object_like({"PredefinedMetricType": "ALBRequestCountPerTarget"})}
+            )
+        },
+    )
+    names = {a["Properties"]["AlarmName"] for a in template.find_resources("AWS::CloudWatch::Alarm").values()}
+    assert "berth-test-api-target-5xx" in names
+    assert "berth-test-api-alb-5xx" not in names
+
+
+def test_a_route_without_the_shared_load_balancer_is_refused() -> None:
+    with pytest.raises(ConstructError, match="needs the shared load balancer"):
+        _routed(RouteProps(priority=5, paths=("/api/*",)), shared=False)

@@ -137,9 +137,9 @@ CASES = [
         id="unexplained-wildcard-resource",
     ),
     pytest.param(
-        {"ecs__services__0__load_balancer__allow_plain_http": False},
-        "ecs.services[web].load_balancer.certificate_arn",
-        "needs an ACM certificate ARN",
+        {"ecs__domain": _DELETE},
+        "ecs.ingress.public.certificate_arn",
+        "needs HTTPS: routes with host names in ecs.domain, a `certificate_arn`, or 'allow_plain_http: true' (dev only)",
         id="no-tls-without-opt-in",
     ),
     pytest.param({"ecs__cluster__ec2_capacity__ami": {}}, "ecs.cluster.ec2_capacity.ami.id", "exactly one of 'id'", id="ami-not-chosen"),

@@ -169,7 +169,8 @@ def test_key_policy_lets_auto_scaling_use_key_for_ebs(assembly: Assembly) -> Non
 
 
 def test_each_workload_has_a_task_definition(assembly: Assembly) -> None:
-    assert set(_task_definitions(assembly)) == {"web", "worker", "nightly-report"}
+    routed = {"api", "ledger"} if assembly.env == "dev" else set()
+    assert set(_task_definitions(assembly)) == {"web", "worker", "nightly-report"} | routed
 
 
 def test_containers_are_hardened(assembly: Assembly) -> None:
@@ -322,30 +323,44 @@ def test_services_run_in_private_subnets_without_public_ip(assembly: Assembly) -
         assert vpc.get("AssignPublicIp", "DISABLED") == "DISABLED"
 
 
-def test_web_tasks_accept_traffic_only_from_the_load_balancer(dev: Assembly) -> None:
-    ingress = dev.resources("ecs", "AWS::EC2::SecurityGroupIngress").values()
-    (rule,) = [r for r in ingress if r["Properties"]["FromPort"] == 8080]
-    assert "SourceSecurityGroupId" in rule["Properties"]
-    assert "CidrIp" not in rule["Properties"]
+def test_web_tasks_accept_traffic_only_from_their_load_balancer(dev: Assembly) -> None:
+    ingress = dev.resources("ecs", "AWS::EC2::SecurityGroupIngress")
+    rules = {name: r["Properties"] for name, r in ingress.items() if r["Properties"]["FromPort"] == 8080}
+    # web, api (public load balancer) and ledger (internal): one rule each, from a security group.
+    assert len(rules) == 3
+    assert all("SourceSecurityGroupId" in r and "CidrIp" not in r for r in rules.values())
+    (ledger,) = [r for name, r in rules.items() if name.startswith("Ledger")]
+    assert ledger["SourceSecurityGroupId"]["Fn::GetAtt"][0].startswith("InternalIngress")
 
 
 # --- load balancer ---------------------------------------------------------------------
 
 
-def test_alb_is_public_drops_invalid_headers_and_logs_access(assembly: Assembly) -> None:
-    lb = _only(assembly.resources("ecs", "AWS::ElasticLoadBalancingV2::LoadBalancer"))["Properties"]
-    assert lb["Scheme"] == "internet-facing"
-    attributes = {a["Key"]: a["Value"] for a in lb["LoadBalancerAttributes"]}
-    assert attributes["routing.http.drop_invalid_header_fields.enabled"] == "true"
-    assert attributes["access_logs.s3.enabled"] == "true"
+def _load_balancers(assembly: Assembly) -> dict[str, dict[str, Any]]:
+    return {name: lb["Properties"] for name, lb in assembly.resources("ecs", "AWS::ElasticLoadBalancingV2::LoadBalancer").items()}
+
+
+def test_albs_drop_invalid_headers_and_log_access(assembly: Assembly) -> None:
+    schemes = {name: lb["Scheme"] for name, lb in _load_balancers(assembly).items()}
+    if assembly.env == "dev":  # shared: one internet-facing, one internal
+        assert sorted(schemes.values()) == ["internal", "internet-facing"]
+        assert schemes["InternalIngressLoadBalancer4C2D92FC"] == "internal"
+    else:  # web's own
+        assert list(schemes.values()) == ["internet-facing"]
+    for lb in _load_balancers(assembly).values():
+        attributes = {a["Key"]: a["Value"] for a in lb["LoadBalancerAttributes"]}
+        assert attributes["routing.http.drop_invalid_header_fields.enabled"] == "true"
+        assert attributes["access_logs.s3.enabled"] == "true"
 
 
 def test_deletion_protection_in_prod_only(dev: Assembly, prod: Assembly) -> None:
-    def protected(assembly: Assembly) -> str:
-        lb = _only(assembly.resources("ecs", "AWS::ElasticLoadBalancingV2::LoadBalancer"))["Properties"]
-        return {a["Key"]: a["Value"] for a in lb["LoadBalancerAttributes"]}["deletion_protection.enabled"]
+    def protected(assembly: Assembly) -> set[str]:
+        return {
+            {a["Key"]: a["Value"] for a in lb["LoadBalancerAttributes"]}["deletion_protection.enabled"]
+            for lb in _load_balancers(assembly).values()
+        }
 
-    assert (protected(dev), protected(prod)) == ("false", "true")
+    assert (protected(dev), protected(prod)) == ({"false"}, {"true"})
 
 
 def test_prod_serves_https_with_modern_tls_and_redirects_http(prod: Assembly) -> None:
@@ -362,19 +377,40 @@ def test_prod_serves_https_with_modern_tls_and_redirects_http(prod: Assembly) ->
     )
 
 
-def test_dev_plain_http_is_the_explicit_choice(dev: Assembly) -> None:
-    (listener,) = dev.resources("ecs", "AWS::ElasticLoadBalancingV2::Listener").values()
-    assert (listener["Properties"]["Port"], listener["Properties"]["Protocol"]) == (80, "HTTP")
+def test_dev_shares_load_balancers_by_host_and_path_with_issued_certificates(dev: Assembly) -> None:
+    rules = {
+        name.removesuffix(name[-8:]): (r["Properties"]["Priority"], r["Properties"]["Conditions"])
+        for name, r in dev.resources("ecs", "AWS::ElasticLoadBalancingV2::ListenerRule").items()
+    }
+    host = {"Field": "host-header", "HostHeaderConfig": {"Values": ["app.dev.berth.example.com"]}}
+    assert rules["ApiServiceRoute"] == (5, [host, {"Field": "path-pattern", "PathPatternConfig": {"Values": ["/api/*"]}}])
+    assert rules["WebServiceRoute"] == (10, [host])
+    assert rules["LedgerServiceRoute"][0] == 40
+    certificates = dev.resources("ecs", "AWS::CertificateManager::Certificate").values()
+    assert sorted(c["Properties"]["DomainName"] for c in certificates) == ["app.dev.berth.example.com", "ledger.dev.berth.example.com"]
+    records = dev.resources("ecs", "AWS::Route53::RecordSet").values()
+    assert {(r["Properties"]["Name"], r["Properties"]["HostedZoneId"]) for r in records} == {
+        ("app.dev.berth.example.com.", "Z0DEV00000000000000000"),
+        ("ledger.dev.berth.example.com.", "Z0DEV00000000000000000"),
+    }
+    listeners = [lst["Properties"] for lst in dev.resources("ecs", "AWS::ElasticLoadBalancingV2::Listener").values()]
+    assert sorted((lst["Port"], lst["Protocol"]) for lst in listeners) == [(80, "HTTP"), (80, "HTTP"), (443, "HTTPS"), (443, "HTTPS")]
+    for https in (lst for lst in listeners if lst["Port"] == 443):
+        assert https["DefaultActions"][0]["FixedResponseConfig"]["StatusCode"] == "404"
 
 
-def test_alb_access_log_bucket_is_locked_down(assembly: Assembly) -> None:
-    bucket = _only(assembly.resources("ecs", "AWS::S3::Bucket"))
-    props = bucket["Properties"]
-    assert props["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]["ServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
-    assert all(props["PublicAccessBlockConfiguration"].values())
-    assert bucket["DeletionPolicy"] == "RetainExceptOnCreate"
-    policy = _only(assembly.resources("ecs", "AWS::S3::BucketPolicy"))
-    assert "aws:SecureTransport" in str(policy)
+def test_alb_access_log_buckets_are_locked_down(assembly: Assembly) -> None:
+    buckets = assembly.resources("ecs", "AWS::S3::Bucket")
+    assert len(buckets) == (2 if assembly.env == "dev" else 1)  # one per load balancer
+    for bucket in buckets.values():
+        props = bucket["Properties"]
+        encryption = props["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]["ServerSideEncryptionByDefault"]
+        assert encryption["SSEAlgorithm"] == "AES256"
+        assert all(props["PublicAccessBlockConfiguration"].values())
+        assert bucket["DeletionPolicy"] == "RetainExceptOnCreate"
+    policies = assembly.resources("ecs", "AWS::S3::BucketPolicy").values()
+    assert len(policies) == len(buckets)
+    assert all("aws:SecureTransport" in str(p) for p in policies)
 
 
 # --- autoscaling -----------------------------------------------------------------------
@@ -428,8 +464,20 @@ def test_paging_alarms_per_service(dev: Assembly) -> None:
         "berth-dev-web-memory-saturation",
         "berth-dev-web-running-below-desired",
         "berth-dev-web-target-5xx",
-        "berth-dev-web-alb-5xx",
         "berth-dev-web-unhealthy-targets",
+        "berth-dev-api-cpu-saturation",
+        "berth-dev-api-memory-saturation",
+        "berth-dev-api-running-below-desired",
+        "berth-dev-api-target-5xx",
+        "berth-dev-api-unhealthy-targets",
+        "berth-dev-ledger-cpu-saturation",
+        "berth-dev-ledger-memory-saturation",
+        "berth-dev-ledger-running-below-desired",
+        "berth-dev-ledger-target-5xx",
+        "berth-dev-ledger-unhealthy-targets",
+        # The shared load balancers' own 5xx: once each, not once per service behind them.
+        "berth-dev-public-alb-5xx",
+        "berth-dev-internal-alb-5xx",
         "berth-dev-worker-cpu-saturation",
         "berth-dev-worker-memory-saturation",
         "berth-dev-worker-running-below-desired",
@@ -453,7 +501,9 @@ def test_key_lets_cloudwatch_publish_to_the_encrypted_topic(assembly: Assembly) 
 
 def test_outputs(dev: Assembly) -> None:
     outputs = dev.template_json(dev.stack("ecs"))["Outputs"]
-    assert {"ClusterName", "ClusterArn", "WebServiceName", "WorkerServiceName", "WebLoadBalancerDns"} <= set(outputs)
+    assert {"ClusterName", "ClusterArn", "WebServiceName", "WorkerServiceName", "PublicLoadBalancerDns", "InternalLoadBalancerDns"} <= set(
+        outputs
+    )
 
 
 def test_cost_allocation_tags_on_resources(prod: Assembly) -> None:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tools.costs import PRICES_PATH, Cost, NotPriced, cost_change, load_prices, monthly_costs
+from tools.costs import PRICES_PATH, Cost, NotPriced, cost_change, load_prices, monthly_costs, sharing
 
 TABLE = load_prices()
 HOURS = TABLE.hours_per_month
@@ -175,3 +177,16 @@ def test_the_net_line_says_what_it_leaves_out() -> None:
     net = lines[-1]
     assert net.startswith("net: +$")
     assert "not included: data: not priced (`Nat`); every task on Fargate Spot, whose prices change by the hour (`Service`)" in net
+
+
+def test_sharing_counts_routed_services_per_load_balancer_and_prices_the_load_balancers_saved() -> None:
+    snapshot = Path(__file__).resolve().parents[1] / "__snapshots__" / "templates" / "berth-dev-ecs.json"
+    resources = json.loads(snapshot.read_text())["Resources"]
+    shared = sharing(resources, "eu-west-1", TABLE)
+    # dev: web and api on the public load balancer, ledger on the internal one.
+    assert shared is not None
+    assert (shared.services, shared.load_balancers, shared.web_acls) == (3, 2, 0)
+    assert shared.saved == pytest.approx(TABLE.regions["eu-west-1"].application_load_balancer_hour * HOURS)
+    assert shared.line.startswith("sharing: 3 services on 2 shared load balancer(s) instead of one each saves $")
+    prod = json.loads((snapshot.parent / "berth-prod-ecs.json").read_text())["Resources"]
+    assert sharing(prod, "eu-west-1", TABLE) is None  # prod's web has a load balancer of its own

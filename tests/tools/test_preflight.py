@@ -66,11 +66,23 @@ def _ready(aws: Clients, config: PlatformConfig) -> PlatformConfig:
         name = image.repository.split("/", 1)[1]
         aws("ecr").create_repository(repositoryName=name)
         aws("ecr").put_image(repositoryName=name, imageManifest=manifest, imageTag=image.tag)
-    return _with_secret(config, secret_arn)
+    zone = _zone(aws, "dev.berth.example.com")
+    return environment(config.name, {_SECRET: secret_arn, "ecs.domain.hosted_zone_id": zone})
+
+
+def _zone(aws: Clients, name: str, *, private: bool = False) -> str:
+    """A hosted zone's id as berth's config writes it (moto, like AWS, picks the id)."""
+    vpc = {"VPCRegion": REGION, "VPCId": aws("ec2").create_vpc(CidrBlock="10.99.0.0/16")["Vpc"]["VpcId"]} if private else None
+    extra: dict[str, Any] = {"VPC": vpc, "HostedZoneConfig": {"PrivateZone": True}} if private else {}
+    created = aws("route53").create_hosted_zone(Name=name, CallerReference=f"{name}-{private}", **extra)
+    return created["HostedZone"]["Id"].removeprefix("/hostedzone/")
+
+
+_SECRET = "ecs.services[web].task.container.secrets.DATABASE_PASSWORD.secrets_manager_arn"
 
 
 def _with_secret(config: PlatformConfig, arn: str) -> PlatformConfig:
-    return environment(config.name, {"ecs.services[web].task.container.secrets.DATABASE_PASSWORD.secrets_manager_arn": arn})
+    return environment(config.name, {_SECRET: arn})
 
 
 def _by_check(findings: list[Finding], check: str) -> list[Finding]:
@@ -93,7 +105,7 @@ def test_a_ready_account_has_no_blocker(aws: Clients) -> None:
 def test_an_empty_account_has_a_blocker_and_a_line_of_help_for_each(aws: Clients) -> None:
     findings = preflight.preflight(DEV, aws)
     blocked = {f.check for f in findings if f.status == BLOCKER}
-    assert blocked == {"service-linked role", "access entry principal", "secret", "SSM parameter", "image", "CDK bootstrap"}
+    assert blocked == {"service-linked role", "access entry principal", "secret", "SSM parameter", "image", "hosted zone", "CDK bootstrap"}
     assert all(f.help for f in findings if f.status == BLOCKER)
     assert any("make bootstrap ENV=dev" in f.help for f in _by_check(findings, "service-linked role"))
 
@@ -202,6 +214,20 @@ def test_certificate_must_be_issued_in_the_region(aws: Clients, monkeypatch: pyt
     (finding,) = preflight.check_certificates(_with_certificate(PROD, elsewhere), aws)
     assert finding.status == BLOCKER
     assert "needs a certificate there" in finding.help
+
+
+def test_hosted_zone_must_exist_under_its_name_and_be_public(aws: Clients) -> None:
+    def finding(zone_id: str) -> Finding:
+        (found,) = preflight.check_domain(environment("dev", {"ecs.domain.hosted_zone_id": zone_id}), aws)
+        return found
+
+    assert finding(_zone(aws, "dev.berth.example.com")).status == OK
+    other = finding(_zone(aws, "staging.berth.example.com"))
+    assert (other.status, other.help) == (BLOCKER, "this id is the zone staging.berth.example.com: fix ecs.domain")
+    private = finding(_zone(aws, "dev.berth.example.com", private=True))
+    assert private.status == BLOCKER
+    assert "public DNS only" in private.help
+    assert finding("Z0MISSING00000000000000").status == BLOCKER
 
 
 def test_image_tag_must_be_in_the_repository(aws: Clients) -> None:

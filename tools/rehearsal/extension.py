@@ -27,6 +27,7 @@ import ministack.services.ecs as _ecs
 import ministack.services.eks as _eks
 import ministack.services.iam as _iam
 import ministack.services.kms as _kms
+import ministack.services.route53 as _r53
 import ministack.services.secretsmanager as _secrets
 import ministack.services.ssm as _ssm
 import ministack.services.waf as _waf
@@ -619,6 +620,45 @@ def _waf_logging_create(logical_id: str, props: dict[str, Any], stack_name: str)
     return acl, {}
 
 
+# --- ingress: listener rules, certificates, records --------------------------------------------
+
+
+# https://docs.aws.amazon.com/elasticloadbalancing/latest/application/listener-update-rules.html
+# ("Each rule has a priority ... a priority can be used by one rule of a listener").
+def _rule_priority_free(logical_id: str, props: dict[str, Any], stack_name: str) -> None:
+    listener, priority = props.get("ListenerArn", ""), str(props.get("Priority", ""))
+    for rule in _alb._rules.values():
+        if rule.get("ListenerArn") == listener and str(rule.get("Priority")) == priority:
+            raise RefusedError(f"PriorityInUse: Priority '{priority}' is currently in use (listener {listener})")
+
+
+def _zone_holding(zone_id: str, name: str, what: str) -> None:
+    """The zone exists and `name` is in it (Route 53's own answers otherwise)."""
+    zone = _r53._zones.get(zone_id.removeprefix("/hostedzone/"))
+    if zone is None:
+        raise RefusedError(f"NoSuchHostedZone: No hosted zone found with ID: {zone_id} ({what})")
+    bare, apex = name.rstrip(".").removeprefix("*.").lower(), zone["name"].rstrip(".")
+    if bare != apex and not bare.endswith("." + apex):
+        raise RefusedError(f"InvalidChangeBatch: RRSet with DNS name {name} is not permitted in zone {zone['name']} ({what})")
+
+
+# https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/resource-record-sets-values-alias.html
+def _record_in_zone(logical_id: str, props: dict[str, Any], stack_name: str) -> None:
+    if props.get("HostedZoneId"):
+        _zone_holding(str(props["HostedZoneId"]), str(props.get("Name", "")), logical_id)
+
+
+# https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-certificatemanager-certificate.html
+# (DomainValidationOptions.HostedZoneId: CloudFormation writes each validation record there and
+# waits for the certificate; a name the zone cannot hold is never validated).
+def _certificate_validated_in_zone(logical_id: str, props: dict[str, Any], stack_name: str) -> None:
+    if props.get("ValidationMethod", "DNS") != "DNS":
+        return
+    for option in _as_list(props.get("DomainValidationOptions")):
+        if option.get("HostedZoneId"):
+            _zone_holding(str(option["HostedZoneId"]), str(option.get("DomainName", "")), f"validation of {logical_id}")
+
+
 # --- installing -------------------------------------------------------------------------------
 
 
@@ -662,6 +702,9 @@ def install(handlers: Handlers) -> list[str]:
     _wrap(handlers, "AWS::IAM::Policy", "create", _policy_fits)
     _wrap(handlers, "AWS::ECS::Service", "create", _service_providers_associated)
     _wrap(handlers, "AWS::ElasticLoadBalancingV2::LoadBalancer", "create", _access_log_bucket_allows_elb)
+    _wrap(handlers, "AWS::ElasticLoadBalancingV2::ListenerRule", "create", _rule_priority_free)
+    _wrap(handlers, "AWS::Route53::RecordSet", "create", _record_in_zone)
+    _wrap(handlers, "AWS::CertificateManager::Certificate", "create", _certificate_validated_in_zone)
     return names
 
 

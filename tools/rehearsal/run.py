@@ -64,7 +64,10 @@ def seed_for(config: Any) -> dict[str, Any]:
     capacity = config.ecs.cluster.ec2_capacity
     if capacity.ami.track_latest:
         parameters[tracked_ami_parameter(capacity.os, capacity.architecture)] = REHEARSAL_AMI
-    return {"roles": [r for r in roles if f"::{config.account}:" in r], "secrets": secrets, "parameters": parameters}
+    domain = config.ecs.domain
+    zones = {domain.hosted_zone_id: domain.zone_name} if domain else {}
+    roles = [r for r in roles if f"::{config.account}:" in r]
+    return {"roles": roles, "secrets": secrets, "parameters": parameters, "hosted_zones": zones}
 
 
 # --- the emulator -------------------------------------------------------------------------------
@@ -258,8 +261,11 @@ def rehearse(env: str, base_ref: str, workdir: Path, *, manual_teardown: bool = 
     print(f"rehearsal of {env}: base {base_ref}, working tree", flush=True)
     # The first-deploy variants differ only where something is protected; without (dev),
     # they are the same assemblies and are not synthesized twice.
-    protected = config.removal_policy == "retain" or any(
-        s.load_balancer and s.load_balancer.deletion_protection for s in config.ecs.services
+    shared = (config.ecs.ingress.public, config.ecs.ingress.internal)
+    protected = (
+        config.removal_policy == "retain"
+        or any(s.load_balancer and s.load_balancer.deletion_protection for s in config.ecs.services)
+        or any(lb and lb.deletion_protection for lb in shared)
     )
     worktree = workdir / "base-checkout"
     subprocess.run(["git", "worktree", "add", "--detach", str(worktree), base_ref], cwd=ROOT, check=True, capture_output=True)

@@ -19,6 +19,7 @@ from typing import Any
 
 def seed(data: dict[str, Any]) -> None:
     import ministack.services.iam as _iam  # noqa: PLC0415
+    import ministack.services.route53 as _r53  # noqa: PLC0415
     import ministack.services.secretsmanager as _secrets  # noqa: PLC0415
     import ministack.services.ssm as _ssm  # noqa: PLC0415
 
@@ -35,6 +36,11 @@ def seed(data: dict[str, Any]) -> None:
         name = arn.split(":secret:", 1)[1][:-7]
         _secrets._store_new_secret(name, secret_string="{}")
         _secrets._secrets[name]["ARN"] = arn  # the exact ARN the config names (AWS picks the suffix)
+    for zone_id, name in data.get("hosted_zones", {}).items():
+        # Under the id the config names (AWS picks a zone's id, as for a secret's suffix).
+        _r53._zones[zone_id] = {"id": zone_id, "name": _r53._normalise_name(name), "caller_reference": zone_id, "comment": "",
+                                "private": False, "vpcs": []}  # fmt: skip
+        _r53._records[zone_id] = _r53._default_records(_r53._normalise_name(name))
     for name, value in data.get("parameters", {}).items():
         if not name.startswith("/aws/"):
             _ssm._put_parameter({"Name": name, "Value": value, "Type": "SecureString"})
