@@ -151,12 +151,31 @@ def _log_bucket_without_elb(template: Template) -> None:
         policy["Properties"]["PolicyDocument"]["Statement"] = [s for s in statements if "156460612806" not in json.dumps(s)]
 
 
+def _two_rules_one_priority(template: Template) -> None:
+    rules = dict(_resources(template, "AWS::ElasticLoadBalancingV2::ListenerRule"))
+    rules["ApiServiceRoute035F534F"]["Properties"]["Priority"] = rules["WebServiceRouteFE1E1208"]["Properties"]["Priority"]
+
+
+def _host_outside_the_zone(template: Template) -> None:
+    for _, record in _resources(template, "AWS::Route53::RecordSet"):
+        record["Properties"]["Name"] = record["Properties"]["Name"].replace("berth.example.com", "example.org")
+
+
+def _certificate_validated_in_a_missing_zone(template: Template) -> None:
+    for _, certificate in _resources(template, "AWS::CertificateManager::Certificate"):
+        for option in certificate["Properties"]["DomainValidationOptions"]:
+            option["HostedZoneId"] = "Z0NOSUCHZONE0000000000"
+
+
 BUGS: list[tuple[str, Callable[[Template], None], str]] = [
     ("key-without-the-logs-principal", _key_without_logs, "is not allowed to be used with LogGroup"),
     ("key-naming-a-missing-principal", _key_naming_a_missing_role, "MalformedPolicyDocumentException"),
     ("typo-in-a-secret-arn", _secret_typo, "unable to retrieve secret"),
     ("inline-policy-over-10240-characters", _inline_policy_too_large, "LimitExceeded"),
     ("alb-log-bucket-policy-without-the-elb-account", _log_bucket_without_elb, "Access Denied for bucket"),
+    ("two-listener-rules-with-one-priority", _two_rules_one_priority, "PriorityInUse"),
+    ("alias-record-outside-the-hosted-zone", _host_outside_the_zone, "is not permitted in zone"),
+    ("certificate-validated-in-a-missing-zone", _certificate_validated_in_a_missing_zone, "NoSuchHostedZone"),
 ]
 
 

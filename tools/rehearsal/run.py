@@ -194,13 +194,21 @@ def inventory(aws: dict[str, str]) -> dict[str, set[str]]:
     return found
 
 
-def retained_by_design(outdir: Path) -> Counter[str]:
-    """Resources the templates keep on stack deletion, by type."""
-    kept: Counter[str] = Counter()
-    for artifact in stack_artifacts(outdir).values():
+def _retained(outdir: Path) -> dict[tuple[str, str], str]:
+    """(stack, logical id) -> type of every resource the templates keep on deletion."""
+    kept = {}
+    for stack, artifact in stack_artifacts(outdir).items():
         template = json.loads((outdir / artifact["properties"]["templateFile"]).read_text())
-        kept.update(r["Type"] for r in template["Resources"].values() if r.get("DeletionPolicy") in RETAINED)
+        kept.update({(stack, name): r["Type"] for name, r in template["Resources"].items() if r.get("DeletionPolicy") in RETAINED})
     return kept
+
+
+def retained_by_design(outdir: Path, base: Path | None = None) -> Counter[str]:
+    """Resources the templates keep on stack deletion, by type; with `base`, also those the
+    update from it removed from a template, which CloudFormation kept as it removed them."""
+    kept = _retained(outdir)
+    dropped = {key: kind for key, kind in _retained(base).items() if key not in kept} if base else {}
+    return Counter(kept.values()) + Counter(dropped.values())
 
 
 def leftovers(
@@ -292,7 +300,7 @@ def rehearse(env: str, base_ref: str, workdir: Path, *, manual_teardown: bool = 
         cdk(aws, workdir, "destroy (all but network)", "destroy", *others, "--app", str(work_first), "--force")
         by_hand = delete_retained_clusters(aws) if manual_teardown else Counter()
         cdk(aws, workdir, "destroy network", "destroy", *network, "--app", str(work_first), "--force")
-        problems, kept = leftovers(before, inventory(aws), retained_by_design(work), by_hand)
+        problems, kept = leftovers(before, inventory(aws), retained_by_design(work, base), by_hand)
     print(f"  {'total':32} {time.monotonic() - started:5.1f} s", flush=True)
     print(f"  retained by design and left: {', '.join(kept) or 'nothing'}", flush=True)
     return problems
