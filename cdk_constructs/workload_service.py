@@ -215,6 +215,7 @@ class WorkloadService(Construct):
                 target_groups=[target_group],
             )
 
+        self.target_group = target_group
         self.alarms = ServiceAlarms(
             self,
             "Alarms",

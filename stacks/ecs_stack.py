@@ -8,6 +8,7 @@ from aws_cdk import AspectPriority, Aspects, CfnOutput, RemovalPolicy
 from constructs import Construct
 
 from cdk_constructs.alarm_topic import AlarmTopic
+from cdk_constructs.dashboard import DashboardService, PlatformDashboard
 from cdk_constructs.domain import import_zone
 from cdk_constructs.ec2_capacity import ContainerInstanceCapacity
 from cdk_constructs.ecs_cluster import PlatformCluster
@@ -88,6 +89,8 @@ class EcsStack(BerthStack):
             CfnOutput(self, f"{pascal(ingress_name)}LoadBalancerDns", value=shared[ingress_name].load_balancer.load_balancer_dns_name)
         priorities = route_priorities(config.ecs.services)
 
+        on_dashboard: list[DashboardService] = []
+        balancers = [(f"{name} load balancer", ingress.load_balancer) for name, ingress in shared.items()]
         for service in config.ecs.services:
             name = pascal(service.name)
             task = self._task_definition(service, key=key, removal=removal, enable_exec=service.enable_execute_command)
@@ -107,8 +110,25 @@ class EcsStack(BerthStack):
                 zone=zone,
             )
             CfnOutput(self, f"{name}ServiceName", value=workload.service.service_name)
+            on_dashboard.append(DashboardService(name=service.name, target_group=workload.target_group))
             if workload.load_balancer is not None:
                 CfnOutput(self, f"{name}LoadBalancerDns", value=workload.load_balancer.load_balancer.load_balancer_dns_name)
+                balancers.append((f"{service.name}'s load balancer", workload.load_balancer.load_balancer))
+        PlatformDashboard(
+            self,
+            "Dashboard",
+            dashboard_name=f"berth-{env}",
+            cluster_name=cluster.cluster_name,
+            services=tuple(on_dashboard),
+            load_balancers=tuple(balancers),
+            capacity_providers=(capacity.capacity_provider.capacity_provider_name,),
+        )
+        CfnOutput(
+            self,
+            "DashboardUrl",
+            value=f"https://{config.region}.console.aws.amazon.com/cloudwatch/home?region={config.region}"
+            f"#dashboards:name=berth-{env}",
+        )
 
         for scheduled in config.ecs.scheduled_tasks:
             task = self._task_definition(scheduled, key=key, removal=removal)

@@ -590,3 +590,14 @@ def test_asg_is_force_deleted_on_teardown_after_the_capacity_provider(assembly: 
     assert teardown_id in provider["DependsOn"], "deleted only after the capacity provider"
     (function,) = assembly.resources("ecs", "AWS::Lambda::Function").values()
     assert "VpcConfig" in function["Properties"]
+
+
+def test_one_dashboard_per_environment_covers_every_service_and_is_linked(assembly: Assembly) -> None:
+    (dashboard,) = assembly.resources("ecs", "AWS::CloudWatch::Dashboard").values()
+    assert dashboard["Properties"]["DashboardName"] == f"berth-{assembly.env}"
+    body = "".join(p if isinstance(p, str) else "" for p in dashboard["Properties"]["DashboardBody"]["Fn::Join"][1])
+    services = {"web", "worker", "api", "ledger"} if assembly.env == "dev" else {"web", "worker"}
+    assert {s for s in services if f'"title":"{s}: tasks running / desired"' in body} == services
+    assert "CapacityProviderReservation" in body
+    url = assembly.template_json(assembly.stack("ecs"))["Outputs"]["DashboardUrl"]["Value"]
+    assert url.endswith(f"#dashboards:name=berth-{assembly.env}")
