@@ -126,8 +126,7 @@ class EcsStack(BerthStack):
         CfnOutput(
             self,
             "DashboardUrl",
-            value=f"https://{config.region}.console.aws.amazon.com/cloudwatch/home?region={config.region}"
-            f"#dashboards:name=berth-{env}",
+            value=f"https://{config.region}.console.aws.amazon.com/cloudwatch/home?region={config.region}#dashboards:name=berth-{env}",
         )
 
         for scheduled in config.ecs.scheduled_tasks:
