@@ -229,14 +229,25 @@ class WorkloadTaskDefinition(Construct):
             self.task_definition.add_volume(name=volume)
             self.container.add_mount_points(ecs.MountPoint(container_path=path, source_volume=volume, read_only=False))
 
+    def add_environment(self, name: str, value: str) -> None:
+        """A plain, non-secret value berth itself sets (such as the work queue's URL)."""
+        if not self.props.environment and not self._added_environment:
+            self._acknowledge_environment()
+        self._added_environment = True
+        self.container.add_environment(name, value)
+
+    def _acknowledge_environment(self) -> None:
+        acknowledge(
+            self.task_definition,
+            "ECS2",
+            "Plain environment values are non-secret settings; berth's config refuses secret-looking names and "
+            "injects secrets from Secrets Manager or SSM SecureString instead.",
+        )
+
     def _acknowledge(self) -> None:
+        self._added_environment = False
         if self.props.environment:
-            acknowledge(
-                self.task_definition,
-                "ECS2",
-                "Plain environment values are non-secret settings; berth's config refuses secret-looking names and "
-                "injects secrets from Secrets Manager or SSM SecureString instead.",
-            )
+            self._acknowledge_environment()
         policy = default_policy(self.execution_role)
         if policy is not None:
             acknowledge(

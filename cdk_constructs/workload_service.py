@@ -14,6 +14,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_route53 as route53
 from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from cdk_constructs.acknowledgments import acknowledge, default_policy, nag_ref
@@ -23,6 +24,7 @@ from cdk_constructs.load_balancer import ApplicationIngress, LoadBalancerProps
 from cdk_constructs.principals import own_arn
 from cdk_constructs.service_alarms import ServiceAlarms
 from cdk_constructs.task_definition import WorkloadTaskDefinition
+from cdk_constructs.work_queue import scale_on_backlog
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -37,14 +39,16 @@ class CapacityShare:
 
 @dataclass(frozen=True, kw_only=True)
 class AutoscalingProps:
-    """Task-count scaling: target tracking on each metric given, and scheduled ranges
-    (name, cron expression, min, max)."""
+    """Task-count scaling: target tracking on each metric given (`backlog_per_task`: messages
+    per running task of the `queue` the service is given), and scheduled ranges (name, cron
+    expression, min, max)."""
 
     min_tasks: int
     max_tasks: int
     cpu_target_percent: int | None = 70
     memory_target_percent: int | None = 80
     requests_per_target: int | None = None
+    backlog_per_task: int | None = None
     schedules: tuple[tuple[str, str, int, int], ...] = ()
 
 
@@ -129,8 +133,13 @@ class WorkloadService(Construct):
         removal_policy: RemovalPolicy,
         shared_ingress: ApplicationIngress | None = None,
         zone: route53.IHostedZone | None = None,
+        queue: sqs.IQueue | None = None,
     ) -> None:
+        """`queue`: the work queue the tasks consume (receive, delete, change visibility; its
+        URL in the container's QUEUE_URL), and scale on with `autoscaling.backlog_per_task`."""
         super().__init__(scope, construct_id)
+        if props.autoscaling.backlog_per_task is not None and queue is None:
+            raise ConstructError(self, "backlog_per_task needs the queue the service consumes")
         if props.route is not None and shared_ingress is None:
             raise ConstructError(self, "a route needs the shared load balancer (shared_ingress)")
         if props.route is not None and props.load_balancer is not None:
@@ -231,11 +240,39 @@ class WorkloadService(Construct):
         self.service.enable_deployment_alarms(self.alarms.deployment_alarm_names, behavior=ecs.AlarmBehavior.ROLLBACK_ON_ALARM)
         for alarm in self.alarms.deployment_alarms:
             self.service.node.add_dependency(alarm)
-        self._autoscale(props.autoscaling, target_group)
+        scaling = self._autoscale(props.autoscaling, target_group)
+        if queue is not None:
+            self._consume(queue, task=task, scaling=scaling, cluster_name=cluster.cluster_name, props=props, alarm_prefix=name)
         if props.enable_execute_command:
             self._acknowledge_exec(task, cluster_exec_logs)
 
-    def _autoscale(self, scale: AutoscalingProps, target_group: elbv2.ApplicationTargetGroup | None) -> None:
+    @staticmethod
+    def _consume(
+        queue: sqs.IQueue,
+        *,
+        task: WorkloadTaskDefinition,
+        scaling: ecs.ScalableTaskCount,
+        cluster_name: str,
+        props: ServiceProps,
+        alarm_prefix: str,
+    ) -> None:
+        """The tasks receive and delete the queue's messages (its URL in QUEUE_URL); scaling on its backlog."""
+        queue.grant_consume_messages(task.task_role)
+        task.add_environment("QUEUE_URL", queue.queue_url)
+        if props.autoscaling.backlog_per_task is not None:
+            target = scaling.node.find_child("Target")
+            assert isinstance(target, appscaling.ScalableTarget)
+            scale_on_backlog(
+                scaling,
+                target=target,
+                queue=queue,
+                cluster_name=cluster_name,
+                service_name=props.name,
+                backlog_per_task=props.autoscaling.backlog_per_task,
+                alarm_name=f"{alarm_prefix}-out-of-zero",
+            )
+
+    def _autoscale(self, scale: AutoscalingProps, target_group: elbv2.ApplicationTargetGroup | None) -> ecs.ScalableTaskCount:
         scaling = self.service.auto_scale_task_count(min_capacity=scale.min_tasks, max_capacity=scale.max_tasks)
         if scale.cpu_target_percent is not None:
             scaling.scale_on_cpu_utilization("Cpu", target_utilization_percent=scale.cpu_target_percent)
@@ -247,6 +284,7 @@ class WorkloadService(Construct):
             scaling.scale_on_schedule(
                 name, schedule=appscaling.Schedule.expression(expression), min_capacity=min_tasks, max_capacity=max_tasks
             )
+        return scaling
 
     @staticmethod
     def _acknowledge_exec(task: WorkloadTaskDefinition, exec_logs: logs.ILogGroup) -> None:

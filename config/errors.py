@@ -235,6 +235,8 @@ def _partial_cross_checks(cls: type[BaseModel], data: Any, exc: ValidationError)
         except ValidationError:
             continue
     partial = cls.model_construct(**good)
+    for name in failed:  # not its default: a check that reads a failed field must be skipped, not misled
+        partial.__dict__.pop(name, None)
     found: list[InitErrorDetails] = []
     token = _PARTIAL.set(True)
     try:

@@ -359,6 +359,8 @@ class AutoscalingConfig(ConfigModel):
     memory_target_percent: Percent | None = 80
     """Target-tracking on average memory; null turns it off."""
     requests_per_target: int | None = Field(default=None, ge=1, description="ALB requests per target per minute (web services only).")
+    backlog_per_task: int | None = Field(default=None, ge=1, le=100000)
+    """Target-tracking on the service's `queue`: messages waiting per running task."""
     schedules: tuple[ScheduledScaling, ...] = ()
     """Scheduled ranges (e.g. fewer tasks at night)."""
 
@@ -474,13 +476,22 @@ class ServiceConfig(Workload):
     """A public load balancer of its own in front: makes this a web service."""
     route: RouteConfig | None = None
     """A listener rule on a shared load balancer (`ecs.ingress`) instead: makes this a web service."""
+    queue: QueueConfig | None = None
+    """An SQS queue the tasks consume (a queue worker); scale on it with `autoscaling.backlog_per_task`."""
     enable_execute_command: bool = Field(
         default=False, description="ECS Exec for this service (mounts the agent's paths; root stays read-only)."
     )
 
     @model_validator(mode="after")
     def _consistent(self) -> ServiceConfig:
-        run_checks(self, _desired_within_autoscaling, _one_way_in, _request_scaling_needs_load_balancer, _load_balancer_needs_port)
+        run_checks(
+            self,
+            _desired_within_autoscaling,
+            _one_way_in,
+            _request_scaling_needs_load_balancer,
+            _load_balancer_needs_port,
+            _backlog_needs_queue,
+        )
         return self
 
     @property
@@ -509,10 +520,50 @@ def _request_scaling_needs_load_balancer(s: ServiceConfig) -> list[Problem]:
     return []
 
 
+def _backlog_needs_queue(s: ServiceConfig) -> list[Problem]:
+    problems = []
+    if s.autoscaling.backlog_per_task is not None and s.queue is None:
+        problems.append(Problem("autoscaling.backlog_per_task", "backlog scaling needs the service's `queue`"))
+    if s.queue is not None and "QUEUE_URL" in s.task.container.environment:
+        problems.append(Problem("task.container.environment", "QUEUE_URL is set by berth to the service's queue: remove it"))
+    return problems
+
+
 def _load_balancer_needs_port(s: ServiceConfig) -> list[Problem]:
     if s.web and s.task.container.port is None:
         return [Problem("task.container.port", "a web service behind a load balancer needs a container port")]
     return []
+
+
+class QueueConfig(ConfigModel):
+    """An SQS queue the service consumes: created by berth (with a dead-letter queue, the
+    environment's key, TLS only) or an existing one. Its URL is in the container's QUEUE_URL."""
+
+    existing_arn: str | None = Field(default=None, pattern=patterns.SQS_ARN)
+    """Consume this existing queue instead of creating one."""
+    existing_key_arn: str | None = Field(default=None, pattern=patterns.KMS_KEY_ARN)
+    """The existing queue's KMS key, when it is encrypted with one (the tasks need kms:Decrypt)."""
+    visibility_timeout_seconds: int = Field(default=60, ge=0, le=43200)
+    """Seconds a received message stays hidden: longer than the work on one message."""
+    retention_days: int = Field(default=4, ge=1, le=14)
+    """Days an unprocessed message is kept."""
+    max_receive_count: int = Field(default=5, ge=1, le=1000)
+    """Receives before a message moves to the dead-letter queue."""
+
+    @model_validator(mode="after")
+    def _existing(self) -> QueueConfig:
+        problems = []
+        if self.existing_key_arn is not None and self.existing_arn is None:
+            problems.append(Problem("existing_key_arn", "applies to an existing queue: set existing_arn too"))
+        if self.existing_arn is not None:
+            problems += [
+                Problem(field, "applies to a queue berth creates; an existing queue keeps its own settings")
+                for field in ("visibility_timeout_seconds", "retention_days", "max_receive_count")
+                if field in self.model_fields_set
+            ]
+        if problems:
+            raise ProblemsError(problems)
+        return self
 
 
 class ScheduledTaskConfig(Workload):

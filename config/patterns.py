@@ -75,3 +75,9 @@ PATH_PATTERN = described(
     r"^/[A-Za-z0-9_\-.$/~\"'@:+&()!,;=*?]{0,127}$",
     "an ALB path pattern such as /api/* (up to 128 characters, starting with /; * and ? are wildcards)",
 )
+SQS_ARN = described(
+    r"^arn:aws[a-z-]*:sqs:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,80}(\.fifo)?$", "an SQS queue ARN: arn:aws:sqs:<region>:<account>:<name>"
+)
+KMS_KEY_ARN = described(
+    r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[0-9a-f-]+$", "a KMS key ARN: arn:aws:kms:<region>:<account>:key/<key id> (not an alias)"
+)

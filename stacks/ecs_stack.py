@@ -19,12 +19,13 @@ from cdk_constructs.removal import removal_policy
 from cdk_constructs.scheduled_task import ScheduledTask
 from cdk_constructs.shared_vpc import import_vpc
 from cdk_constructs.task_definition import WorkloadTaskDefinition
+from cdk_constructs.work_queue import WorkQueue
 from cdk_constructs.workload_service import WorkloadService
 from config.ingress_models import route_priorities
 from config.models import PlatformConfig, Workload
 from stacks.base import BerthStack
 from stacks.config_paths import pascal
-from stacks.props import ec2_capacity_props, scheduled_task_props, service_props, shared_ingress_props, task_props
+from stacks.props import ec2_capacity_props, queue_props, scheduled_task_props, service_props, shared_ingress_props, task_props
 
 
 class EcsStack(BerthStack):
@@ -94,6 +95,19 @@ class EcsStack(BerthStack):
         for service in config.ecs.services:
             name = pascal(service.name)
             task = self._task_definition(service, key=key, removal=removal, enable_exec=service.enable_execute_command)
+            queue = (
+                WorkQueue(
+                    self,
+                    f"{name}Queue",
+                    props=queue_props(service.queue),
+                    key=key.key,
+                    removal_policy=removal,
+                    alarm_topic=alarms.topic,
+                    alarm_prefix=f"berth-{env}-{service.name}",
+                )
+                if service.queue
+                else None
+            )
             workload = WorkloadService(
                 self,
                 f"{name}Service",
@@ -108,6 +122,7 @@ class EcsStack(BerthStack):
                 removal_policy=removal,
                 shared_ingress=shared[service.route.ingress] if service.route else None,
                 zone=zone,
+                queue=queue.queue if queue else None,
             )
             CfnOutput(self, f"{name}ServiceName", value=workload.service.service_name)
             on_dashboard.append(DashboardService(name=service.name, target_group=workload.target_group))

@@ -17,6 +17,7 @@ from cdk_constructs.load_balancer import LoadBalancerProps
 from cdk_constructs.network import NetworkProps
 from cdk_constructs.scheduled_task import ScheduledTaskProps
 from cdk_constructs.task_definition import HealthCheckProps, ImageRef, SecretSource, TaskProps
+from cdk_constructs.work_queue import QueueProps
 from cdk_constructs.workload_service import AutoscalingProps, CapacityShare, RouteProps, ServiceProps
 from config.eks_models import EksConfig, FargateProfileConfig, NodeGroupConfig
 from config.iam import Permission as ConfigPermission
@@ -28,6 +29,7 @@ from config.models import (
     EgressConfig,
     LoadBalancerConfig,
     NetworkConfig,
+    QueueConfig,
     ScheduledTaskConfig,
     ServiceConfig,
     TaskConfig,
@@ -145,6 +147,7 @@ def service_props(service: ServiceConfig, *, priority: int | None = None) -> Ser
             cpu_target_percent=a.cpu_target_percent,
             memory_target_percent=a.memory_target_percent,
             requests_per_target=a.requests_per_target,
+            backlog_per_task=a.backlog_per_task,
             schedules=tuple((s.name, s.schedule, s.min_tasks, s.max_tasks) for s in a.schedules),
         ),
         capacity_provider_strategy=capacity_shares(service.capacity_provider_strategy),
@@ -154,6 +157,16 @@ def service_props(service: ServiceConfig, *, priority: int | None = None) -> Ser
         enable_execute_command=service.enable_execute_command,
         egress=egress_rules(service.egress),
         open_egress_reason=service.open_egress_reason,
+    )
+
+
+def queue_props(queue: QueueConfig) -> QueueProps:
+    return QueueProps(
+        existing_arn=queue.existing_arn,
+        existing_key_arn=queue.existing_key_arn,
+        visibility_timeout_seconds=queue.visibility_timeout_seconds,
+        retention_days=queue.retention_days,
+        max_receive_count=queue.max_receive_count,
     )
 
 

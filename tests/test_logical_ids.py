@@ -44,6 +44,8 @@ PINNED = {
         "LedgerServiceBB20B955",
         "LedgerTaskLogs48831971",
         "PublicIngressAccessLogs33006C50",
+        "WorkerQueueCC1CC3A2",
+        "WorkerQueueDeadLettersD3F541B6",
     },
     ("dev", "eks"): {"EksClusterB2BDED5B", "EksControlPlaneLogsDB7AEF19", "Key9BCD29C7"},
     ("prod", "network"): {

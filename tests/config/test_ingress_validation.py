@@ -105,3 +105,21 @@ def test_the_first_deploy_leaves_shared_load_balancers_unprotected() -> None:
     assert first.ecs.ingress.internal is not None
     assert not first.ecs.ingress.public.deletion_protection
     assert not first.ecs.ingress.internal.deletion_protection
+
+
+def test_queue_workers_are_checked_with_their_scaling() -> None:
+    problems = _problems(
+        {
+            "ecs.services[web].autoscaling.backlog_per_task": 10,
+            "ecs.services[worker].queue": {"existing_key_arn": "arn:aws:kms:eu-west-1:111111111111:key/1234abcd-12ab"},
+        }
+    )
+    assert "ecs.services[web].autoscaling.backlog_per_task: backlog scaling needs the service's `queue`" in problems
+    assert "ecs.services[worker].queue.existing_key_arn: applies to an existing queue: set existing_arn too" in problems
+    existing = {"existing_arn": "arn:aws:sqs:eu-west-1:111111111111:jobs", "retention_days": 7}
+    assert _problems({"ecs.services[worker].queue": existing}) == [
+        "ecs.services[worker].queue.retention_days: applies to a queue berth creates; an existing queue keeps its own settings"
+    ]
+    assert _problems({"ecs.services[worker].task.container.environment": {"QUEUE_URL": "x"}}) == [
+        "ecs.services[worker].task.container.environment: QUEUE_URL is set by berth to the service's queue: remove it"
+    ]

@@ -60,7 +60,7 @@ AMBIGUOUS = [
     ),
     pytest.param(
         ('  version: "1.34"\n', "  version: 1.30\n"),
-        'eks.version: line 186: `1.30` is read as the number 1.3: quote it ("1.30")',
+        'eks.version: line 188: `1.30` is read as the number 1.3: quote it ("1.30")',
         id="version-loses-its-zero",
     ),
     pytest.param(

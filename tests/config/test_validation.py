@@ -125,7 +125,7 @@ CASES = [
         id="secret-in-plain-env",
     ),
     pytest.param(
-        {"ecs__services__1__task__permissions__0__actions": ["sqs:*"]},
+        {"ecs__services__1__task__permissions": [{"actions": ["sqs:*"], "resources": ["arn:aws:sqs:eu-west-1:111111111111:jobs"]}]},
         "ecs.services[worker].task.permissions[0].actions",
         "whole-service wildcards are refused",
         id="service-wildcard-action",

@@ -424,6 +424,7 @@ def test_target_tracking_on_cpu_memory_and_requests(dev: Assembly) -> None:
     metrics = {
         p["TargetTrackingScalingPolicyConfiguration"]["PredefinedMetricSpecification"]["PredefinedMetricType"]
         for p in _scaling_policies(dev)
+        if "PredefinedMetricSpecification" in p.get("TargetTrackingScalingPolicyConfiguration", {})
     }
     assert metrics == {"ECSServiceAverageCPUUtilization", "ECSServiceAverageMemoryUtilization", "ALBRequestCountPerTarget"}
 
@@ -481,12 +482,19 @@ def test_paging_alarms_per_service(dev: Assembly) -> None:
         "berth-dev-worker-cpu-saturation",
         "berth-dev-worker-memory-saturation",
         "berth-dev-worker-running-below-desired",
+        "berth-dev-worker-dead-letters",
+        "berth-dev-worker-out-of-zero",  # scales the worker out of zero tasks; pages nobody
     }
 
 
 def test_alarms_notify_the_topic_on_alarm_and_ok(assembly: Assembly) -> None:
+    """Every alarm but those that drive a step-scaling policy (which page nobody)."""
     (topic,) = assembly.resources("ecs", "AWS::SNS::Topic")
+    policies = set(assembly.resources("ecs", "AWS::ApplicationAutoScaling::ScalingPolicy"))
     for alarm in assembly.resources("ecs", "AWS::CloudWatch::Alarm").values():
+        if any(a.get("Ref") in policies for a in alarm["Properties"]["AlarmActions"]):
+            assert alarm["Properties"]["AlarmName"].endswith("-out-of-zero")
+            continue
         assert alarm["Properties"]["AlarmActions"] == [{"Ref": topic}]
         assert alarm["Properties"]["OKActions"] == [{"Ref": topic}]
 
@@ -601,3 +609,22 @@ def test_one_dashboard_per_environment_covers_every_service_and_is_linked(assemb
     assert "CapacityProviderReservation" in body
     url = assembly.template_json(assembly.stack("ecs"))["Outputs"]["DashboardUrl"]["Value"]
     assert url.endswith(f"#dashboards:name=berth-{assembly.env}")
+
+
+def test_dev_worker_consumes_its_own_queue_and_scales_on_its_backlog(dev: Assembly) -> None:
+    queues = dev.resources("ecs", "AWS::SQS::Queue")
+    (queue,) = [name for name, q in queues.items() if "RedrivePolicy" in q["Properties"]]
+    (worker,) = [t for name, t in _task_definitions(dev).items() if name == "worker"]
+    (container,) = worker["Properties"]["ContainerDefinitions"]
+    assert {"Name": "QUEUE_URL", "Value": {"Ref": queue}} in container["Environment"]
+    task_role = {"Ref": worker["Properties"]["TaskRoleArn"]["Fn::GetAtt"][0]}
+    statements = [
+        s
+        for p in dev.resources("ecs", "AWS::IAM::Policy").values()
+        if task_role in p["Properties"]["Roles"]
+        for s in p["Properties"]["PolicyDocument"]["Statement"]
+    ]
+    assert any("sqs:ReceiveMessage" in s["Action"] and s["Resource"] == {"Fn::GetAtt": [queue, "Arn"]} for s in statements), statements
+    policies = [p["Properties"] for p in dev.resources("ecs", "AWS::ApplicationAutoScaling::ScalingPolicy").values()]
+    assert {p["PolicyName"] for p in policies if p["PolicyType"] == "TargetTrackingScaling"} >= {"worker-backlog-per-task"}
+    assert any(p["PolicyType"] == "StepScaling" for p in policies)

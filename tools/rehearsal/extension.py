@@ -428,6 +428,11 @@ def _scaling_policy_create(logical_id: str, props: dict[str, Any], stack_name: s
     kind = props.get("PolicyType")
     if kind == "TargetTrackingScaling" and not props.get("TargetTrackingScalingPolicyConfiguration"):
         raise RefusedError("ValidationException: TargetTrackingScalingPolicyConfiguration is required")
+    # Metric math in target tracking: the same rules as an alarm's (one query returns data, ids
+    # unique and defined; https://docs.aws.amazon.com/autoscaling/application/APIReference/API_TargetTrackingMetricDataQuery.html).
+    custom = (props.get("TargetTrackingScalingPolicyConfiguration") or {}).get("CustomizedMetricSpecification") or {}
+    if custom.get("Metrics"):
+        _alarm_metrics_valid(logical_id, {"Metrics": custom["Metrics"]}, stack_name)
     arn = f"arn:aws:autoscaling:{get_region()}:{get_account_id()}:scalingPolicy:{new_uuid()}:resource/{props.get('PolicyName')}"
     _scaling_policies[arn] = props
     return arn, {"Arn": arn}
