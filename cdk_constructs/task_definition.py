@@ -1,4 +1,5 @@
-"""A workload's task definition: one hardened container, its two roles, its log group.
+"""A workload's task definition: its hardened containers (the application and its sidecars),
+their volumes, its two roles, its log group.
 
 The **execution role** is what ECS itself uses to start the task: pull the image, write
 the log stream, read the secrets it injects. The **task role** is what the application's
@@ -14,6 +15,7 @@ from typing import Literal
 from aws_cdk import Duration, RemovalPolicy, Size, Stack
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_ecs as ecs
+from aws_cdk import aws_efs as efs
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_secretsmanager as secretsmanager
@@ -69,6 +71,54 @@ class HealthCheckProps:
 
 
 @dataclass(frozen=True, kw_only=True)
+class Mount:
+    """A volume of the task (by name) mounted at `path` in a container."""
+
+    volume: str
+    path: str
+    read_only: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class Dependency:
+    """A container starts once `container` has reached `condition`: START, HEALTHY (it has a
+    health check), COMPLETE or SUCCESS (it is not essential: it runs and exits)."""
+
+    container: str
+    condition: Literal["START", "COMPLETE", "SUCCESS", "HEALTHY"] = "START"
+
+
+@dataclass(frozen=True, kw_only=True)
+class SidecarProps:
+    """A further container of the task: hardened like the application's (read-only root,
+    non-root user, logs in the task's log group under its own stream prefix)."""
+
+    name: str
+    image: ImageRef
+    memory_mib: int
+    cpu: int = 0
+    essential: bool = True
+    command: tuple[str, ...] | None = None
+    user: str = "1000:1000"
+    port: int | None = None
+    environment: dict[str, str] = field(default_factory=dict)
+    secrets: dict[str, SecretSource] = field(default_factory=dict)
+    health_check: HealthCheckProps | None = None
+    depends_on: tuple[Dependency, ...] = ()
+    mounts: tuple[Mount, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class EfsVolume:
+    """An EFS volume: mounted through `access_point` over TLS with IAM authorization; the task
+    role is granted read (and, unless `read_only`, write) on it."""
+
+    file_system: efs.IFileSystem
+    access_point: efs.IAccessPoint
+    read_only: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
 class TaskProps:
     """One application container, its size and what it may do.
 
@@ -82,6 +132,10 @@ class TaskProps:
     | `command` | None | the image's own command |
     | `user` | "1000:1000" | a non-root user |
     | `scratch_paths` | () | writable task-scoped directories (e.g. /tmp) under the read-only root |
+    | `sidecars` | () | `SidecarProps`: further containers; their memory comes out of the application's hard limit |
+    | `volumes` | () | names of task-scoped volumes the containers share (empty at start, gone with the task) |
+    | `mounts` | () | the application container's `Mount`s (task-scoped volumes, or the `efs_volumes` given) |
+    | `depends_on` | () | the application container starts after these `Dependency`s |
     | `environment` | {} | plain, non-secret values |
     | `secrets` | {} | name -> `SecretSource`, injected by ECS |
     | `permissions` | () | the task role's statements (`grants.Permission`): nothing else |
@@ -97,6 +151,10 @@ class TaskProps:
     command: tuple[str, ...] | None = None
     user: str = "1000:1000"
     scratch_paths: tuple[str, ...] = ()
+    sidecars: tuple[SidecarProps, ...] = ()
+    volumes: tuple[str, ...] = ()
+    mounts: tuple[Mount, ...] = ()
+    depends_on: tuple[Dependency, ...] = ()
     environment: dict[str, str] = field(default_factory=dict)
     secrets: dict[str, SecretSource] = field(default_factory=dict)
     permissions: tuple[Permission, ...] = ()
@@ -122,7 +180,9 @@ class WorkloadTaskDefinition(Construct):
         key: kms.IKey,
         removal_policy: RemovalPolicy,
         enable_exec: bool = False,
+        efs_volumes: dict[str, EfsVolume] | None = None,
     ) -> None:
+        """`efs_volumes`: volume name -> `EfsVolume`, for the containers' `mounts`."""
         super().__init__(scope, construct_id)
         self.container_name = workload
         self.props = props
@@ -165,8 +225,9 @@ class WorkloadTaskDefinition(Construct):
             image=self._image(c.image),
             essential=True,
             # A container hard limit as well as the task's (AWS Control Tower CT.ECS.PR.7):
-            # on EC2 a container cannot take the whole instance's memory.
-            memory_limit_mib=props.memory_mib,
+            # on EC2 a container cannot take the whole instance's memory. Sidecars' limits
+            # come out of the application's.
+            memory_limit_mib=props.memory_mib - sum(s.memory_mib for s in props.sidecars),
             command=list(c.command) if c.command else None,
             user=c.user,
             readonly_root_filesystem=True,
@@ -193,9 +254,90 @@ class WorkloadTaskDefinition(Construct):
             raise ConstructError(self, f"scratch paths {sorted(set(props.scratch_paths) & set(exec_paths))} are ECS Exec's own")
         self._mount_writable("exec", exec_paths)
         self._mount_writable("scratch", props.scratch_paths)
+        self._volumes(props.volumes, efs_volumes or {})
+        containers: dict[str, ecs.ContainerDefinition] = {workload: self.container}
+        for sidecar in props.sidecars:
+            containers[sidecar.name] = self._sidecar(sidecar, workload)
+        for name, mounts, dependencies in (
+            (workload, props.mounts, props.depends_on),
+            *((s.name, s.mounts, s.depends_on) for s in props.sidecars),
+        ):
+            self._mount(containers[name], mounts)
+            for dependency in dependencies:
+                if dependency.container not in containers:
+                    raise ConstructError(self, f"{name} depends on {dependency.container}, which is not a container of this task")
+                containers[name].add_container_dependencies(
+                    ecs.ContainerDependency(
+                        container=containers[dependency.container], condition=ecs.ContainerDependencyCondition(dependency.condition)
+                    )
+                )
         self._acknowledge()
 
-    def _image(self, image: ImageRef) -> ecs.ContainerImage:
+    def _volumes(self, names: tuple[str, ...], files: dict[str, EfsVolume]) -> None:
+        self._volume_names = set(names) | set(files)
+        for name in names:
+            self.task_definition.add_volume(name=name)
+        for name, volume in files.items():
+            # TLS in transit and IAM authorization through the access point
+            # (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/efs-volumes.html).
+            self.task_definition.add_volume(
+                name=name,
+                efs_volume_configuration=ecs.EfsVolumeConfiguration(
+                    file_system_id=volume.file_system.file_system_id,
+                    transit_encryption="ENABLED",
+                    authorization_config=ecs.AuthorizationConfig(access_point_id=volume.access_point.access_point_id, iam="ENABLED"),
+                ),
+            )
+            actions = ["elasticfilesystem:ClientMount"] + ([] if volume.read_only else ["elasticfilesystem:ClientWrite"])
+            self.task_role.add_to_principal_policy(
+                iam.PolicyStatement(
+                    actions=actions,
+                    resources=[volume.file_system.file_system_arn],
+                    conditions={"StringEquals": {"elasticfilesystem:AccessPointArn": volume.access_point.access_point_arn}},
+                )
+            )
+
+    def _mount(self, container: ecs.ContainerDefinition, mounts: tuple[Mount, ...]) -> None:
+        for mount in mounts:
+            if mount.volume not in self._volume_names:
+                raise ConstructError(self, f"{container.container_name} mounts {mount.volume}, which is not a volume of this task")
+            container.add_mount_points(ecs.MountPoint(container_path=mount.path, source_volume=mount.volume, read_only=mount.read_only))
+
+    def _sidecar(self, sidecar: SidecarProps, workload: str) -> ecs.ContainerDefinition:
+        if sidecar.name == workload:
+            raise ConstructError(self, f"a sidecar cannot be named {workload}: that is the application container's name")
+        health = sidecar.health_check
+        return self.task_definition.add_container(
+            f"Sidecar-{sidecar.name}",
+            container_name=sidecar.name,
+            image=self._image(sidecar.image, f"Repository-{sidecar.name}"),
+            essential=sidecar.essential,
+            memory_limit_mib=sidecar.memory_mib,
+            cpu=sidecar.cpu or None,
+            command=list(sidecar.command) if sidecar.command else None,
+            user=sidecar.user,
+            readonly_root_filesystem=True,
+            port_mappings=[ecs.PortMapping(container_port=sidecar.port, name=sidecar.name)] if sidecar.port else None,
+            environment=dict(sidecar.environment) or None,
+            secrets={n: self._secret(n, ref, prefix=f"{sidecar.name}-") for n, ref in sidecar.secrets.items()} or None,
+            health_check=ecs.HealthCheck(
+                command=list(health.command),
+                interval=Duration.seconds(health.interval_seconds),
+                timeout=Duration.seconds(health.timeout_seconds),
+                retries=health.retries,
+                start_period=Duration.seconds(health.start_period_seconds),
+            )
+            if health
+            else None,
+            logging=ecs.LogDrivers.aws_logs(
+                stream_prefix=sidecar.name,
+                log_group=self.log_group,
+                mode=ecs.AwsLogDriverMode.NON_BLOCKING,
+                max_buffer_size=Size.mebibytes(25),
+            ),
+        )
+
+    def _image(self, image: ImageRef, construct_id: str = "Repository") -> ecs.ContainerImage:
         reference = image.digest or image.tag
         if reference is None or (image.tag is not None and image.digest is not None):
             raise ConstructError(self, f"image {image.repository}: give exactly one of a tag or a digest")
@@ -207,19 +349,21 @@ class WorkloadTaskDefinition(Construct):
         partition = Stack.of(self).partition
         repository = ecr.Repository.from_repository_attributes(
             self,
-            "Repository",
+            construct_id,
             repository_name=match["name"],
             repository_arn=f"arn:{partition}:ecr:{match['region']}:{match['account']}:repository/{match['name']}",
         )
         return ecs.ContainerImage.from_ecr_repository(repository, reference)
 
-    def _secret(self, name: str, ref: SecretSource) -> ecs.Secret:
+    def _secret(self, name: str, ref: SecretSource, prefix: str = "") -> ecs.Secret:
         if ref.secrets_manager_arn is not None:
-            secret = secretsmanager.Secret.from_secret_complete_arn(self, f"Secret-{name}", ref.secrets_manager_arn)
+            secret = secretsmanager.Secret.from_secret_complete_arn(self, f"Secret-{prefix}{name}", ref.secrets_manager_arn)
             return ecs.Secret.from_secrets_manager(secret, ref.json_key)
         if ref.ssm_parameter is None:
             raise ConstructError(self, f"secret {name}: give a Secrets Manager ARN or an SSM parameter name")
-        parameter = ssm.StringParameter.from_secure_string_parameter_attributes(self, f"Parameter-{name}", parameter_name=ref.ssm_parameter)
+        parameter = ssm.StringParameter.from_secure_string_parameter_attributes(
+            self, f"Parameter-{prefix}{name}", parameter_name=ref.ssm_parameter
+        )
         return ecs.Secret.from_ssm_parameter(parameter)
 
     def _mount_writable(self, prefix: str, paths: tuple[str, ...]) -> None:
@@ -246,7 +390,7 @@ class WorkloadTaskDefinition(Construct):
 
     def _acknowledge(self) -> None:
         self._added_environment = False
-        if self.props.environment:
+        if self.props.environment or any(s.environment for s in self.props.sidecars):
             self._acknowledge_environment()
         policy = default_policy(self.execution_role)
         if policy is not None:

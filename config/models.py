@@ -17,9 +17,9 @@ from typing import Annotated, Literal
 from pydantic import ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from config import patterns
+from config.container_models import TaskConfig, container_problems
 from config.eks_models import EksConfig
 from config.errors import Problem, ProblemsError, duplicate_names, range_problems, run_checks
-from config.iam import Permission
 from config.ingress_models import DomainConfig, IngressesConfig, LoadBalancerConfig, RouteConfig, ingress_problems
 from config.limits import (
     ANY_ZONE_LETTER,
@@ -34,12 +34,10 @@ from config.limits import (
     instance_type,
     unknown_instance_type,
 )
-from config.types import Architecture, ConfigModel, Name, Percent, Provider, RetentionDays
+from config.types import ConfigModel, Name, Percent, Provider, RetentionDays
 
 # Warnings an environment can accept (config/warnings.py says what each means).
 WarningCode = Literal["other-account", "other-region", "overlapping-cidr", "other-environment-name", "spot-single-type"]
-
-_SECRET_NAME_HINT = re.compile(r"(PASSWORD|PASSWD|SECRET|TOKEN|PRIVATE_KEY|API_KEY|ACCESS_KEY|CREDENTIAL)", re.I)
 
 
 class Tags(ConfigModel):
@@ -214,122 +212,6 @@ class EcsClusterConfig(ConfigModel):
     """ECS Exec's session encryption and audit log."""
 
 
-class ImageConfig(ConfigModel):
-    """A container image by tag or (better) by digest.
-
-    An ECR repository URI lets berth grant the execution role pull access to that
-    repository only.
-    """
-
-    repository: str = Field(pattern=patterns.IMAGE_REPOSITORY)
-    """The image repository, e.g. an ECR URI 111111111111.dkr.ecr.eu-west-1.amazonaws.com/app."""
-    tag: str | None = Field(default=None, pattern=patterns.IMAGE_TAG)
-    """An image tag; set this or `digest`."""
-    digest: str | None = Field(default=None, pattern=patterns.IMAGE_DIGEST)
-    """An image digest (sha256:...), immutable: preferred over a tag."""
-
-    @model_validator(mode="after")
-    def _one_reference(self) -> ImageConfig:
-        if (self.tag is None) == (self.digest is None):
-            raise ProblemsError([Problem("tag", "set exactly one of 'tag' or 'digest'")])
-        return self
-
-
-class SecretRef(ConfigModel):
-    """A secret injected by ECS at start: from Secrets Manager (optionally one JSON key) or SSM."""
-
-    secrets_manager_arn: str | None = Field(default=None, pattern=patterns.SECRET_ARN)
-    """The complete ARN of a Secrets Manager secret (with its six-character suffix)."""
-    json_key: str | None = None
-    """One key of a JSON secret, instead of the whole secret string."""
-    ssm_parameter: str | None = Field(default=None, pattern=patterns.SSM_PARAMETER)
-    """The name of an SSM SecureString parameter, e.g. /app/token."""
-
-    @model_validator(mode="after")
-    def _one_source(self) -> SecretRef:
-        if (self.secrets_manager_arn is None) == (self.ssm_parameter is None):
-            raise ProblemsError(
-                [Problem("secrets_manager_arn", "set exactly one of 'secrets_manager_arn' (complete ARN) or 'ssm_parameter'")]
-            )
-        if self.json_key is not None and self.secrets_manager_arn is None:
-            raise ProblemsError([Problem("json_key", "json_key applies only to a Secrets Manager secret")])
-        return self
-
-
-class HealthCheckConfig(ConfigModel):
-    """The container's own health check (Docker HEALTHCHECK semantics)."""
-
-    command: tuple[str, ...] = Field(
-        min_length=1, description='e.g. ["CMD", "/app/healthcheck"] or ["CMD-SHELL", "curl -f localhost:8080/health"]'
-    )
-    interval_seconds: int = Field(default=30, ge=5, le=300)
-    """Seconds between health checks."""
-    timeout_seconds: int = Field(default=5, ge=2, le=120)
-    """Seconds a check may take before it counts as failed."""
-    retries: int = Field(default=3, ge=1, le=10)
-    """Failed checks in a row before the container is unhealthy."""
-    start_period_seconds: int = Field(default=30, ge=0, le=300)
-    """Grace period after start during which failures do not count."""
-
-
-class ContainerConfig(ConfigModel):
-    image: ImageConfig
-    """The container image."""
-    port: int | None = Field(default=None, ge=1, le=65535)
-    """The container port, for a load balancer or callers; none for a worker."""
-    command: tuple[str, ...] | None = None
-    """Overrides the image's command."""
-    user: str = Field(default="1000:1000", pattern=patterns.USER, description="Non-root user (uid[:gid]).")
-    scratch_paths: tuple[Annotated[str, Field(pattern=patterns.CONTAINER_PATH)], ...] = ()
-    """Writable, empty directories for a read-only root filesystem (e.g. /tmp), each a task-scoped
-    volume that lives as long as the task."""
-    environment: dict[str, str] = Field(default_factory=dict, description="Plain, non-secret values only.")
-    secrets: dict[str, SecretRef] = Field(default_factory=dict)
-    """Environment variable name -> secret, injected by ECS at start (never in the task definition)."""
-    health_check: HealthCheckConfig
-    """How ECS tells the container is healthy."""
-
-    @field_validator("scratch_paths")
-    @classmethod
-    def _unique_paths(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        if len(set(value)) != len(value):
-            raise ValueError("a scratch path is listed twice")
-        return value
-
-    @field_validator("user")
-    @classmethod
-    def _non_root(cls, value: str) -> str:
-        if value.split(":", 1)[0] in {"0", "root"}:
-            raise ValueError("containers run as a non-root user; use a uid other than 0")
-        return value
-
-    @field_validator("environment")
-    @classmethod
-    def _no_secrets_in_plain_env(cls, value: dict[str, str]) -> dict[str, str]:
-        suspicious = sorted(k for k in value if _SECRET_NAME_HINT.search(k))
-        if suspicious:
-            raise ValueError(
-                f"{', '.join(suspicious)} look like secrets; plain environment values are visible in the task "
-                "definition: move them to 'secrets' (Secrets Manager or SSM SecureString)"
-            )
-        return value
-
-
-class TaskConfig(ConfigModel):
-    """A task definition: one application container plus its size and identity."""
-
-    cpu: int = Field(description="Task CPU units (Fargate sizes: 256, 512, 1024, 2048, 4096, 8192, 16384).")
-    memory_mib: int = Field(ge=128)
-    """Task memory in MiB (Fargate accepts fixed pairs with cpu)."""
-    architecture: Architecture = "x86_64"
-    """x86_64, or arm64 (Graviton)."""
-    container: ContainerConfig
-    """The application container."""
-    permissions: tuple[Permission, ...] = Field(default=(), description="What the workload may do: its task role, nothing more.")
-    log_retention_days: RetentionDays = 90
-    """Days the container's log group keeps its logs."""
-
-
 class CapacityProviderItem(ConfigModel):
     provider: Provider
     """FARGATE, FARGATE_SPOT, or EC2 (the cluster's container instances)."""
@@ -460,6 +342,7 @@ class Workload(ConfigModel):
     def _fargate_size(self) -> Workload:
         # aws-cdk-lib does not check the pair; Fargate refuses it only at deploy time.
         problems = [] if self.on_ec2 else _fargate_size_problems(self.task)
+        problems += container_problems(self.task, self.name)
         if problems:
             raise ProblemsError(problems)
         return self

@@ -81,3 +81,6 @@ SQS_ARN = described(
 KMS_KEY_ARN = described(
     r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[0-9a-f-]+$", "a KMS key ARN: arn:aws:kms:<region>:<account>:key/<key id> (not an alias)"
 )
+EFS_ID = described(r"^fs-[0-9a-f]{8,40}$", "an EFS file system id such as fs-0123456789abcdef0")
+EFS_ACCESS_POINT_ID = described(r"^fsap-[0-9a-f]{8,40}$", "an EFS access point id such as fsap-0123456789abcdef0")
+SECURITY_GROUP_ID = described(r"^sg-[0-9a-f]{8,17}$", "a security group id such as sg-0123456789abcdef0")

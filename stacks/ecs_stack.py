@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from aws_cdk import AspectPriority, Aspects, CfnOutput, RemovalPolicy
+from aws_cdk import aws_ec2 as ec2
 from constructs import Construct
 
 from cdk_constructs.alarm_topic import AlarmTopic
@@ -17,15 +18,24 @@ from cdk_constructs.ordering import AfterCapacityProviderAssociation
 from cdk_constructs.platform_key import PlatformKey
 from cdk_constructs.removal import removal_policy
 from cdk_constructs.scheduled_task import ScheduledTask
+from cdk_constructs.shared_files import SharedFiles
 from cdk_constructs.shared_vpc import import_vpc
-from cdk_constructs.task_definition import WorkloadTaskDefinition
+from cdk_constructs.task_definition import EfsVolume, WorkloadTaskDefinition
 from cdk_constructs.work_queue import WorkQueue
 from cdk_constructs.workload_service import WorkloadService
 from config.ingress_models import route_priorities
 from config.models import PlatformConfig, Workload
 from stacks.base import BerthStack
 from stacks.config_paths import pascal
-from stacks.props import ec2_capacity_props, queue_props, scheduled_task_props, service_props, shared_ingress_props, task_props
+from stacks.props import (
+    ec2_capacity_props,
+    queue_props,
+    scheduled_task_props,
+    service_props,
+    shared_files_props,
+    shared_ingress_props,
+    task_props,
+)
 
 
 class EcsStack(BerthStack):
@@ -94,7 +104,8 @@ class EcsStack(BerthStack):
         balancers = [(f"{name} load balancer", ingress.load_balancer) for name, ingress in shared.items()]
         for service in config.ecs.services:
             name = pascal(service.name)
-            task = self._task_definition(service, key=key, removal=removal, enable_exec=service.enable_execute_command)
+            files = self._shared_files(service, vpc=vpc, key=key, removal=removal)
+            task = self._task_definition(service, key=key, removal=removal, enable_exec=service.enable_execute_command, files=files)
             queue = (
                 WorkQueue(
                     self,
@@ -124,6 +135,8 @@ class EcsStack(BerthStack):
                 zone=zone,
                 queue=queue.queue if queue else None,
             )
+            for shared_files in files.values():
+                shared_files.allow_from(workload.security_group)
             CfnOutput(self, f"{name}ServiceName", value=workload.service.service_name)
             on_dashboard.append(DashboardService(name=service.name, target_group=workload.target_group))
             if workload.load_balancer is not None:
@@ -145,8 +158,9 @@ class EcsStack(BerthStack):
         )
 
         for scheduled in config.ecs.scheduled_tasks:
-            task = self._task_definition(scheduled, key=key, removal=removal)
-            ScheduledTask(
+            files = self._shared_files(scheduled, vpc=vpc, key=key, removal=removal)
+            task = self._task_definition(scheduled, key=key, removal=removal, files=files)
+            run = ScheduledTask(
                 self,
                 f"{pascal(scheduled.name)}Schedule",
                 props=scheduled_task_props(scheduled),
@@ -154,9 +168,31 @@ class EcsStack(BerthStack):
                 ec2_provider=capacity.capacity_provider,
                 task=task,
             )
+            for shared_files in files.values():
+                shared_files.allow_from(run.security_group)
+
+    def _shared_files(self, workload: Workload, *, vpc: ec2.IVpc, key: PlatformKey, removal: RemovalPolicy) -> dict[str, SharedFiles]:
+        return {
+            v.name: SharedFiles(
+                self,
+                f"{pascal(workload.name)}Volume{pascal(v.name)}",
+                vpc=vpc,
+                key=key.key,
+                removal_policy=removal,
+                props=shared_files_props(v.efs),
+            )
+            for v in workload.task.volumes
+            if v.efs is not None
+        }
 
     def _task_definition(
-        self, workload: Workload, *, key: PlatformKey, removal: RemovalPolicy, enable_exec: bool = False
+        self,
+        workload: Workload,
+        *,
+        key: PlatformKey,
+        removal: RemovalPolicy,
+        enable_exec: bool = False,
+        files: dict[str, SharedFiles] | None = None,
     ) -> WorkloadTaskDefinition:
         return WorkloadTaskDefinition(
             self,
@@ -167,4 +203,5 @@ class EcsStack(BerthStack):
             key=key.key,
             removal_policy=removal,
             enable_exec=enable_exec,
+            efs_volumes={n: EfsVolume(file_system=f.file_system, access_point=f.access_point) for n, f in (files or {}).items()},
         )

@@ -16,9 +16,11 @@ from cdk_constructs.grants import Permission
 from cdk_constructs.load_balancer import LoadBalancerProps
 from cdk_constructs.network import NetworkProps
 from cdk_constructs.scheduled_task import ScheduledTaskProps
-from cdk_constructs.task_definition import HealthCheckProps, ImageRef, SecretSource, TaskProps
+from cdk_constructs.shared_files import SharedFilesProps
+from cdk_constructs.task_definition import Dependency, HealthCheckProps, ImageRef, Mount, SecretSource, SidecarProps, TaskProps
 from cdk_constructs.work_queue import QueueProps
 from cdk_constructs.workload_service import AutoscalingProps, CapacityShare, RouteProps, ServiceProps
+from config.container_models import DependsOnConfig, EfsConfig, HealthCheckConfig, ImageConfig, MountConfig, SecretRef, TaskConfig
 from config.eks_models import EksConfig, FargateProfileConfig, NodeGroupConfig
 from config.iam import Permission as ConfigPermission
 from config.ingress_models import SharedIngressConfig
@@ -32,7 +34,6 @@ from config.models import (
     QueueConfig,
     ScheduledTaskConfig,
     ServiceConfig,
-    TaskConfig,
 )
 
 
@@ -66,32 +67,83 @@ def permissions(granted: tuple[ConfigPermission, ...]) -> tuple[Permission, ...]
     return tuple(Permission(actions=p.actions, resources=p.resources, wildcard_reason=p.wildcard_reason) for p in granted)
 
 
+def _image(image: ImageConfig) -> ImageRef:
+    return ImageRef(repository=image.repository, tag=image.tag, digest=image.digest)
+
+
+def _health(h: HealthCheckConfig) -> HealthCheckProps:
+    return HealthCheckProps(
+        command=h.command,
+        interval_seconds=h.interval_seconds,
+        timeout_seconds=h.timeout_seconds,
+        retries=h.retries,
+        start_period_seconds=h.start_period_seconds,
+    )
+
+
+def _secrets(secrets: dict[str, SecretRef]) -> dict[str, SecretSource]:
+    return {
+        name: SecretSource(secrets_manager_arn=s.secrets_manager_arn, json_key=s.json_key, ssm_parameter=s.ssm_parameter)
+        for name, s in secrets.items()
+    }
+
+
+def _mounts(mounts: tuple[MountConfig, ...]) -> tuple[Mount, ...]:
+    return tuple(Mount(volume=m.volume, path=m.path, read_only=m.read_only) for m in mounts)
+
+
+def _dependencies(items: tuple[DependsOnConfig, ...]) -> tuple[Dependency, ...]:
+    return tuple(Dependency(container=d.container, condition=d.condition) for d in items)
+
+
 def task_props(task: TaskConfig) -> TaskProps:
     c = task.container
-    h = c.health_check
     return TaskProps(
         cpu=task.cpu,
         memory_mib=task.memory_mib,
         architecture=task.architecture,
-        image=ImageRef(repository=c.image.repository, tag=c.image.tag, digest=c.image.digest),
-        health_check=HealthCheckProps(
-            command=h.command,
-            interval_seconds=h.interval_seconds,
-            timeout_seconds=h.timeout_seconds,
-            retries=h.retries,
-            start_period_seconds=h.start_period_seconds,
-        ),
+        image=_image(c.image),
+        health_check=_health(c.health_check),
         port=c.port,
         command=c.command,
         user=c.user,
         scratch_paths=c.scratch_paths,
+        sidecars=tuple(
+            SidecarProps(
+                name=s.name,
+                image=_image(s.image),
+                memory_mib=s.memory_mib,
+                cpu=s.cpu,
+                essential=s.essential,
+                command=s.command,
+                user=s.user,
+                port=s.port,
+                environment=dict(s.environment),
+                secrets=_secrets(s.secrets),
+                health_check=_health(s.health_check) if s.health_check else None,
+                depends_on=_dependencies(s.depends_on),
+                mounts=_mounts(s.mounts),
+            )
+            for s in task.sidecars
+        ),
+        volumes=tuple(v.name for v in task.volumes if v.efs is None),
+        mounts=_mounts(c.mounts),
+        depends_on=_dependencies(c.depends_on),
         environment=dict(c.environment),
-        secrets={
-            name: SecretSource(secrets_manager_arn=s.secrets_manager_arn, json_key=s.json_key, ssm_parameter=s.ssm_parameter)
-            for name, s in c.secrets.items()
-        },
+        secrets=_secrets(c.secrets),
         permissions=permissions(task.permissions),
         log_retention_days=task.log_retention_days,
+    )
+
+
+def shared_files_props(files: EfsConfig) -> SharedFilesProps:
+    return SharedFilesProps(
+        path=files.path,
+        uid=files.uid,
+        gid=files.gid,
+        existing_file_system_id=files.existing_file_system_id,
+        existing_access_point_id=files.existing_access_point_id,
+        existing_security_group_id=files.existing_security_group_id,
     )
 
 

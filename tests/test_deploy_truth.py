@@ -22,7 +22,7 @@ from aws_cdk import aws_kms as kms
 
 from cdk_constructs.task_definition import EXEC_AGENT_PATHS, WorkloadTaskDefinition
 from config import load_config
-from config.models import TaskConfig
+from config.container_models import TaskConfig
 from stacks.context import project_context
 from stacks.platform import build_app
 from stacks.props import task_props

@@ -44,6 +44,7 @@ PINNED = {
         "LedgerServiceBB20B955",
         "LedgerTaskLogs48831971",
         "PublicIngressAccessLogs33006C50",
+        "LedgerVolumeLedgerFilesFileSystem2E0732E6",
         "WorkerQueueCC1CC3A2",
         "WorkerQueueDeadLettersD3F541B6",
     },

@@ -266,8 +266,9 @@ def _certificate(config: PlatformConfig, aws: Clients, subject: str, arn: str) -
 
 
 def check_images(config: PlatformConfig, aws: Clients) -> Iterator[Finding]:
-    for field, workload in _workloads(config):
-        image = workload.task.container.image
+    images = [(field, w.task.container.image) for field, w in _workloads(config)]
+    images += [(f"{field}.sidecars[{s.name}]", s.image) for field, w in _workloads(config) for s in w.task.sidecars]
+    for field, image in images:
         match = _ECR.match(image.repository)
         subject = f"{field} {image.repository}"
         if match is None:

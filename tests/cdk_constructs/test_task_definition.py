@@ -9,7 +9,19 @@ from aws_cdk import RemovalPolicy
 
 from cdk_constructs.errors import ConstructError
 from cdk_constructs.grants import Permission
-from cdk_constructs.task_definition import EXEC_AGENT_PATHS, ImageRef, SecretSource, TaskProps, WorkloadTaskDefinition
+from cdk_constructs.shared_files import SharedFiles, SharedFilesProps
+from cdk_constructs.task_definition import (
+    EXEC_AGENT_PATHS,
+    Dependency,
+    EfsVolume,
+    HealthCheckProps,
+    ImageRef,
+    Mount,
+    SecretSource,
+    SidecarProps,
+    TaskProps,
+    WorkloadTaskDefinition,
+)
 from tests.cdk_constructs.support import bare, task_props
 
 
@@ -90,3 +102,78 @@ def test_scratch_paths_are_writable_volumes_under_the_read_only_root() -> None:
 def test_a_scratch_path_of_exec_is_refused() -> None:
     with pytest.raises(ConstructError, match="ECS Exec's own"):
         _container(task_props(scratch_paths=("/managed-agents",)), exec_=True)
+
+
+def _task(props: TaskProps, **kwargs: object) -> tuple[dict, dict[str, dict], object]:
+    b = bare()
+    WorkloadTaskDefinition(
+        b.stack, "Task", workload="app", props=props, fargate=True, key=b.key, removal_policy=RemovalPolicy.DESTROY, **kwargs
+    )  # type: ignore[arg-type]
+    template = b.template()
+    (task,) = template.find_resources("AWS::ECS::TaskDefinition").values()
+    return task["Properties"], {c["Name"]: c for c in task["Properties"]["ContainerDefinitions"]}, template
+
+
+PROXY = SidecarProps(
+    name="proxy",
+    image=ImageRef(repository="111111111111.dkr.ecr.eu-west-1.amazonaws.com/proxy", tag="1.0"),
+    memory_mib=128,
+    health_check=HealthCheckProps(command=("CMD", "/health")),
+    mounts=(Mount(volume="shared", path="/shared", read_only=True),),
+)
+
+
+def test_a_sidecar_is_hardened_takes_its_memory_from_the_app_and_shares_a_volume() -> None:
+    props = task_props(
+        sidecars=(PROXY,),
+        volumes=("shared",),
+        mounts=(Mount(volume="shared", path="/shared"),),
+        depends_on=(Dependency(container="proxy", condition="HEALTHY"),),
+    )
+    task, containers, _ = _task(props)
+    app, proxy = containers["app"], containers["proxy"]
+    assert (app["Memory"], proxy["Memory"]) == (1024 - 128, 128)
+    assert proxy["ReadonlyRootFilesystem"] is True
+    assert proxy["User"] == "1000:1000"
+    assert proxy["LogConfiguration"]["Options"]["awslogs-stream-prefix"] == "proxy"
+    assert app["DependsOn"] == [{"ContainerName": "proxy", "Condition": "HEALTHY"}]
+    assert proxy["MountPoints"] == [{"ContainerPath": "/shared", "ReadOnly": True, "SourceVolume": "shared"}]
+    assert app["MountPoints"] == [{"ContainerPath": "/shared", "ReadOnly": False, "SourceVolume": "shared"}]
+    assert task["Volumes"] == [{"Name": "shared"}]
+
+
+@pytest.mark.parametrize(
+    ("props", "reason"),
+    [
+        (task_props(mounts=(Mount(volume="missing", path="/x"),)), "mounts missing, which is not a volume"),
+        (task_props(depends_on=(Dependency(container="ghost"),)), "depends on ghost, which is not a container"),
+        (task_props(sidecars=(SidecarProps(name="app", image=PROXY.image, memory_mib=64),)), "cannot be named app"),
+    ],
+)
+def test_references_to_unknown_volumes_or_containers_are_refused(props: TaskProps, reason: str) -> None:
+    with pytest.raises(ConstructError, match=reason):
+        _task(props)
+
+
+def test_an_efs_volume_mounts_over_tls_with_iam_through_its_access_point_and_grants_only_that() -> None:
+    b = bare()
+    files = SharedFiles(b.stack, "Files", vpc=b.vpc, key=b.key, removal_policy=RemovalPolicy.DESTROY, props=SharedFilesProps(path="/app"))
+    WorkloadTaskDefinition(
+        b.stack,
+        "Task",
+        workload="app",
+        props=task_props(mounts=(Mount(volume="files", path="/var/lib/app"),)),
+        fargate=True,
+        key=b.key,
+        removal_policy=RemovalPolicy.DESTROY,
+        efs_volumes={"files": EfsVolume(file_system=files.file_system, access_point=files.access_point)},
+    )
+    template = b.template()
+    (task,) = template.find_resources("AWS::ECS::TaskDefinition").values()
+    (volume,) = task["Properties"]["Volumes"]
+    assert volume["EFSVolumeConfiguration"]["TransitEncryption"] == "ENABLED"
+    assert volume["EFSVolumeConfiguration"]["AuthorizationConfig"]["IAM"] == "ENABLED"
+    statements = [s for p in template.find_resources("AWS::IAM::Policy").values() for s in p["Properties"]["PolicyDocument"]["Statement"]]
+    (mount,) = [s for s in statements if "elasticfilesystem:ClientMount" in s["Action"]]
+    assert mount["Action"] == ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"]
+    assert "elasticfilesystem:AccessPointArn" in mount["Condition"]["StringEquals"]

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from config import eks_models, ingress_models, models
+from config import container_models, eks_models, ingress_models, models
 
 HOW_TO = Path(__file__).resolve().parents[2] / "docs" / "how-to.md"
 BLOCKS = re.findall(r"```yaml\n# validates as: (\w+)\n(.*?)```", HOW_TO.read_text(encoding="utf-8"), re.S)
@@ -20,5 +20,6 @@ def test_every_yaml_block_names_its_model() -> None:
 
 @pytest.mark.parametrize(("model", "text"), BLOCKS, ids=[b[0] for b in BLOCKS])
 def test_the_block_validates(model: str, text: str) -> None:
-    cls = getattr(models, model, None) or getattr(ingress_models, model, None) or getattr(eks_models, model)
+    modules = (models, container_models, ingress_models, eks_models)
+    cls = next(getattr(m, model) for m in modules if hasattr(m, model))
     cls.model_validate(yaml.safe_load(text))

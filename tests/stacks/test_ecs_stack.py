@@ -17,10 +17,10 @@ def _only(resources: dict[str, dict[str, Any]]) -> dict[str, Any]:
 
 
 def _task_definitions(assembly: Assembly) -> dict[str, dict[str, Any]]:
-    """Task definitions by their container's name (the workload)."""
+    """Task definitions by their first container's name (the application's: the workload's)."""
     out = {}
     for resource in assembly.resources("ecs", "AWS::ECS::TaskDefinition").values():
-        (container,) = resource["Properties"]["ContainerDefinitions"]
+        container = resource["Properties"]["ContainerDefinitions"][0]
         out[container["Name"]] = resource
     return out
 
@@ -175,12 +175,15 @@ def test_each_workload_has_a_task_definition(assembly: Assembly) -> None:
 
 def test_containers_are_hardened(assembly: Assembly) -> None:
     for name, task in _task_definitions(assembly).items():
-        (container,) = task["Properties"]["ContainerDefinitions"]
-        assert container["ReadonlyRootFilesystem"] is True, name
-        assert container["User"] == "1000:1000", name
-        assert container["HealthCheck"]["Command"], name
-        assert container["LogConfiguration"]["LogDriver"] == "awslogs", name
-        assert container["LinuxParameters"]["InitProcessEnabled"] is True, name
+        app, *sidecars = task["Properties"]["ContainerDefinitions"]
+        for container in (app, *sidecars):
+            assert container["ReadonlyRootFilesystem"] is True, name
+            assert container["User"] == "1000:1000", name
+            assert container["LogConfiguration"]["LogDriver"] == "awslogs", name
+        assert app["HealthCheck"]["Command"], name
+        assert app["LinuxParameters"]["InitProcessEnabled"] is True, name
+        # Every container has a hard memory limit, and they fit in the task's.
+        assert sum(c["Memory"] for c in (app, *sidecars)) == int(task["Properties"]["Memory"]), name
 
 
 def test_log_groups_are_encrypted_with_retention(assembly: Assembly) -> None:
@@ -219,7 +222,7 @@ def test_secrets_come_from_secrets_manager_and_ssm_never_plain_environment(dev: 
     (worker_secret,) = tasks["worker"]["Properties"]["ContainerDefinitions"][0]["Secrets"]
     assert "parameter/berth/dev/worker/queue-token" in str(worker_secret["ValueFrom"])
     env_names = {e["Name"] for e in tasks["web"]["Properties"]["ContainerDefinitions"][0].get("Environment", [])}
-    assert env_names == {"LOG_LEVEL"}
+    assert env_names == {"LOG_LEVEL", "OTEL_EXPORTER_OTLP_ENDPOINT"}
 
 
 def _policy_for_role(assembly: Assembly, role_fragment: str) -> list[dict[str, Any]]:
@@ -269,7 +272,7 @@ def test_exec_is_opt_in_per_service_and_off_in_prod(dev: Assembly, prod: Assembl
 
 
 def test_exec_mounts_agent_paths_and_keeps_root_read_only(dev: Assembly) -> None:
-    (container,) = _task_definitions(dev)["web"]["Properties"]["ContainerDefinitions"]
+    container, _otel = _task_definitions(dev)["web"]["Properties"]["ContainerDefinitions"]
     assert container["ReadonlyRootFilesystem"] is True
     assert {m["ContainerPath"] for m in container["MountPoints"]} == {"/managed-agents", "/var/lib/amazon/ssm", "/var/log/amazon/ssm"}
 
@@ -615,7 +618,7 @@ def test_dev_worker_consumes_its_own_queue_and_scales_on_its_backlog(dev: Assemb
     queues = dev.resources("ecs", "AWS::SQS::Queue")
     (queue,) = [name for name, q in queues.items() if "RedrivePolicy" in q["Properties"]]
     (worker,) = [t for name, t in _task_definitions(dev).items() if name == "worker"]
-    (container,) = worker["Properties"]["ContainerDefinitions"]
+    (container,) = worker["Properties"]["ContainerDefinitions"]  # the worker has no sidecar
     assert {"Name": "QUEUE_URL", "Value": {"Ref": queue}} in container["Environment"]
     task_role = {"Ref": worker["Properties"]["TaskRoleArn"]["Fn::GetAtt"][0]}
     statements = [

@@ -61,8 +61,8 @@ def _ready(aws: Clients, config: PlatformConfig) -> PlatformConfig:
     aws("ssm").put_parameter(Name="/berth/dev/worker/queue-token", Value="t", Type="SecureString")
     aws("ssm").put_parameter(Name=preflight.BOOTSTRAP_VERSION_PARAMETER, Value="30", Type="String")
     manifest = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.docker.distribution.manifest.v2+json", "config": {}})
-    for workload in (*config.ecs.services, *config.ecs.scheduled_tasks):
-        image = workload.task.container.image
+    workloads = (*config.ecs.services, *config.ecs.scheduled_tasks)
+    for image in [w.task.container.image for w in workloads] + [s.image for w in workloads for s in w.task.sidecars]:
         name = image.repository.split("/", 1)[1]
         aws("ecr").create_repository(repositoryName=name)
         aws("ecr").put_image(repositoryName=name, imageManifest=manifest, imageTag=image.tag)

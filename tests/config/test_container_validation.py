@@ -1,0 +1,60 @@
+"""Sidecars, dependencies and volumes: ECS's rules, every problem named at its field."""
+
+from __future__ import annotations
+
+from tests.config.test_ingress_validation import _problems
+from tests.factories import environment
+
+OTEL = "ecs.services[web].task.sidecars[0]"  # where a test edits
+SHOWN = "ecs.services[web].task.sidecars[otel]"  # how the report names it
+
+
+def test_dev_web_has_its_collector_sidecar_and_ledger_its_efs_volume() -> None:
+    config = environment("dev")
+    web, ledger = config.ecs.services[0].task, config.ecs.services[3].task
+    assert [s.name for s in web.sidecars] == ["otel"]
+    assert ledger.volumes[0].efs is not None
+
+
+def test_dependencies_must_name_another_container_in_a_state_it_can_reach() -> None:
+    problems = _problems(
+        {
+            "ecs.services[web].task.container.depends_on": [{"container": "ghost"}],
+            f"{OTEL}.depends_on": [{"container": "web", "condition": "SUCCESS"}],
+        }
+    )
+    assert "ecs.services[web].task.container.depends_on[0].container: not another container of this task (its containers: otel)" in problems
+    assert f"{SHOWN}.depends_on[0].condition: web is essential: SUCCESS applies to a container that exits" in problems
+
+
+def test_healthy_needs_a_health_check_and_a_cycle_is_refused() -> None:
+    problems = _problems(
+        {
+            f"{OTEL}.health_check": None,
+            f"{OTEL}.depends_on": [{"container": "web"}],
+        }
+    )
+    assert "ecs.services[web].task.container.depends_on[0].condition: otel has no health check to become HEALTHY" in problems
+    assert "ecs.services[web].task.container.depends_on: the containers wait on each other: web -> otel -> web" in problems
+
+
+def test_mounts_name_a_volume_and_sidecars_leave_the_app_memory() -> None:
+    problems = _problems({f"{OTEL}.mounts": [{"volume": "nope", "path": "/x"}], f"{OTEL}.memory_mib": 1000})
+    assert f"{SHOWN}.mounts[0].volume: no volume named nope in task.volumes" in problems
+    assert any(p.startswith("ecs.services[web].task.sidecars: the sidecars take 1000 of the task's 1024 MiB") for p in problems)
+
+
+def test_a_sidecar_named_like_the_workload_and_a_half_existing_file_system_are_refused() -> None:
+    problems = _problems(
+        {
+            f"{OTEL}.name": "web",
+            "ecs.services[ledger].task.volumes[0].efs": {"existing_file_system_id": "fs-0123456789abcdef0"},
+        }
+    )
+    assert "ecs.services[web].task.sidecars[web].name: the task already has a container named web" in problems
+    assert any(
+        p.startswith(
+            "ecs.services[ledger].task.volumes[ledger-files].efs.existing_access_point_id: an existing file system needs all three"
+        )
+        for p in problems
+    )
