@@ -10,6 +10,7 @@ from aws_cdk import aws_applicationautoscaling as appscaling
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_route53 as route53
@@ -17,7 +18,7 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from cdk_constructs.acknowledgments import acknowledge, default_policy, nag_ref
+from cdk_constructs.acknowledgments import acknowledge, acknowledge_managed_policy, default_policy, nag_ref
 from cdk_constructs.egress import EgressRule, workload_security_group
 from cdk_constructs.errors import ConstructError
 from cdk_constructs.load_balancer import ApplicationIngress, LoadBalancerProps
@@ -53,6 +54,29 @@ class AutoscalingProps:
 
 
 @dataclass(frozen=True, kw_only=True)
+class DeploymentProps:
+    """How a new task definition reaches production: ECS's own deployment strategies
+    (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/deployment-type-ecs.html).
+    ROLLING replaces tasks in place; BLUE_GREEN starts the new revision beside the old, moves
+    all traffic at once and keeps the old for `bake_minutes`; CANARY moves `percent` first,
+    then the rest after `step_bake_minutes`; LINEAR moves `percent` at a time. The last three
+    shift traffic by rewriting the service's listener rule between two target groups, so
+    CANARY and LINEAR need a `route`; BLUE_GREEN needs a route or no load balancer. With
+    `test_traffic_header`, requests carrying the header `X-Berth-Test: green` reach the new
+    revision before any production traffic does (a test listener rule, one priority ahead
+    of the route's)."""
+
+    strategy: Literal["ROLLING", "BLUE_GREEN", "CANARY", "LINEAR"] = "ROLLING"
+    bake_minutes: int = 5
+    percent: float = 10.0
+    step_bake_minutes: int = 5
+    test_traffic_header: bool = False
+
+
+TEST_HEADER = ("X-Berth-Test", "green")
+
+
+@dataclass(frozen=True, kw_only=True)
 class RouteProps:
     """A listener rule on a shared load balancer: requests for any of `hosts` (when given) and
     any of `paths` (when given) go to this service; rules are evaluated by `priority`, lowest
@@ -73,6 +97,7 @@ class ServiceProps:
     | `capacity_provider_strategy` | (required) | `CapacityShare`s: Fargate and Fargate Spot, or EC2 alone |
     | `load_balancer` | None | `LoadBalancerProps`: a public ALB of its own in front (a web service) |
     | `route` | None | `RouteProps`: a listener rule on the shared load balancer passed as `shared_ingress` instead |
+    | `deployment` | rolling | `DeploymentProps`: rolling, blue/green, canary or linear |
     | `health_check_path` | "/health" | the target group's health check (web services) |
     | `enable_execute_command` | False | ECS Exec for this service |
     | `egress` | () | what the tasks call besides AWS's APIs (`EgressRule`s: a database, another service) |
@@ -85,6 +110,7 @@ class ServiceProps:
     capacity_provider_strategy: tuple[CapacityShare, ...]
     load_balancer: LoadBalancerProps | None = None
     route: RouteProps | None = None
+    deployment: DeploymentProps = DeploymentProps()
     health_check_path: str = "/health"
     enable_execute_command: bool = False
     egress: tuple[EgressRule, ...] = ()
@@ -168,6 +194,7 @@ class WorkloadService(Construct):
             "enable_execute_command": props.enable_execute_command,
             "propagate_tags": ecs.PropagatedTagSource.SERVICE,
             "enable_ecs_managed_tags": True,
+            **_strategy(props.deployment),
         }
         if props.on_ec2:
             self.service: ecs.BaseService = ecs.Ec2Service(
@@ -182,6 +209,13 @@ class WorkloadService(Construct):
         else:
             self.service = ecs.FargateService(self, "Service", assign_public_ip=False, **common)
 
+        shifts = props.deployment.strategy != "ROLLING"
+        if shifts and props.load_balancer is not None:
+            raise ConstructError(
+                self, f"{props.deployment.strategy} needs a route: a load balancer of the service's own has no listener rule to shift"
+            )
+        if props.deployment.strategy in ("CANARY", "LINEAR") and props.route is None:
+            raise ConstructError(self, f"{props.deployment.strategy} shifts traffic through a listener rule: it needs a route")
         self.load_balancer: ApplicationIngress | None = None
         target_group: elbv2.ApplicationTargetGroup | None = None
         web = props.load_balancer is not None or props.route is not None
@@ -209,20 +243,7 @@ class WorkloadService(Construct):
             )
             target_group = self.load_balancer.listener.add_targets("Targets", **targets)
         elif props.route is not None and shared_ingress is not None:
-            target_group = elbv2.ApplicationTargetGroup(self, "Targets", vpc=cluster.vpc, **targets)
-            conditions = []
-            if props.route.hosts:
-                conditions.append(elbv2.ListenerCondition.host_headers(list(props.route.hosts)))
-            if props.route.paths:
-                conditions.append(elbv2.ListenerCondition.path_patterns(list(props.route.paths)))
-            elbv2.ApplicationListenerRule(
-                self,
-                "Route",
-                listener=shared_ingress.listener,
-                priority=props.route.priority,
-                conditions=conditions,
-                target_groups=[target_group],
-            )
+            target_group = self._route(props, shared_ingress, cluster.vpc, task, targets, shifts=shifts)
 
         self.target_group = target_group
         self.alarms = ServiceAlarms(
@@ -245,6 +266,77 @@ class WorkloadService(Construct):
             self._consume(queue, task=task, scaling=scaling, cluster_name=cluster.cluster_name, props=props, alarm_prefix=name)
         if props.enable_execute_command:
             self._acknowledge_exec(task, cluster_exec_logs)
+
+    def _route(
+        self,
+        props: ServiceProps,
+        ingress: ApplicationIngress,
+        vpc: ec2.IVpc,
+        task: WorkloadTaskDefinition,
+        targets: dict,
+        *,
+        shifts: bool,
+    ) -> elbv2.ApplicationTargetGroup:
+        """The service's listener rule; for a blue/green, canary or linear deployment also the
+        alternate ("green") target group and the role ECS rewrites the rule with."""
+        assert props.route is not None
+        conditions = []
+        if props.route.hosts:
+            conditions.append(elbv2.ListenerCondition.host_headers(list(props.route.hosts)))
+        if props.route.paths:
+            conditions.append(elbv2.ListenerCondition.path_patterns(list(props.route.paths)))
+        if not shifts:
+            group = elbv2.ApplicationTargetGroup(self, "Targets", vpc=vpc, **targets)
+            elbv2.ApplicationListenerRule(
+                self, "Route", listener=ingress.listener, priority=props.route.priority, conditions=conditions, target_groups=[group]
+            )
+            return group
+        settings = {k: v for k, v in targets.items() if k != "targets"}
+        blue = elbv2.ApplicationTargetGroup(self, "Targets", vpc=vpc, target_type=elbv2.TargetType.IP, **settings)
+        green = elbv2.ApplicationTargetGroup(self, "AlternateTargets", vpc=vpc, target_type=elbv2.TargetType.IP, **settings)
+        rule = elbv2.ApplicationListenerRule(
+            self, "Route", listener=ingress.listener, priority=props.route.priority, conditions=conditions, target_groups=[blue]
+        )
+        test = None
+        if props.deployment.test_traffic_header:
+            test = elbv2.ApplicationListenerRule(
+                self,
+                "TestRoute",
+                listener=ingress.listener,
+                priority=props.route.priority - 1,
+                conditions=[*conditions, elbv2.ListenerCondition.http_header(TEST_HEADER[0], [TEST_HEADER[1]])],
+                target_groups=[blue],
+            )
+        # ECS's infrastructure role for load balancers, as AWS documents it: trust in
+        # ecs.amazonaws.com (the page gives no condition keys for it) and AWS's managed policy
+        # (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/AmazonECSInfrastructureRolePolicyForLoadBalancers.html).
+        policy = "AmazonECSInfrastructureRolePolicyForLoadBalancers"
+        role = iam.Role(
+            self,
+            "DeploymentRole",
+            assumed_by=iam.ServicePrincipal("ecs.amazonaws.com"),
+            description=f"{props.name}: ECS shifts traffic between the service's target groups during a deployment",
+            managed_policies=[iam.ManagedPolicy.from_aws_managed_policy_name(policy)],
+        )
+        acknowledge_managed_policy(
+            role,
+            policy,
+            "AWS's policy for ECS blue/green, canary and linear deployments: ECS rewrites the service's listener rule "
+            "and registers tasks in its two target groups; AWS maintains it as those APIs change.",
+        )
+        target = self.service.load_balancer_target(
+            container_name=task.container_name,
+            container_port=task.props.port,
+            alternate_target=ecs.AlternateTarget(
+                "Alternate",
+                role=role,
+                alternate_target_group=green,
+                production_listener=ecs.ListenerRuleConfiguration.application_listener_rule(rule),
+                test_listener=ecs.ListenerRuleConfiguration.application_listener_rule(test) if test else None,
+            ),
+        )
+        target.attach_to_application_target_group(blue)
+        return blue
 
     @staticmethod
     def _consume(
@@ -302,3 +394,16 @@ class WorkloadService(Construct):
             "ECS Exec (opted in for this service): ssmmessages channel actions and logs:DescribeLogGroups support no "
             "resource-level permissions; they are added by aws-cdk-lib only to services with Exec enabled.",
         )
+
+
+def _strategy(deployment: DeploymentProps) -> dict:
+    """The service's deployment-strategy properties (none for ROLLING: ECS's default)."""
+    if deployment.strategy == "ROLLING":
+        return {}
+    shift = ecs.TrafficShiftConfig(step_percent=deployment.percent, step_bake_time=Duration.minutes(deployment.step_bake_minutes))
+    return {
+        "deployment_strategy": ecs.DeploymentStrategy[deployment.strategy],
+        "bake_time": Duration.minutes(deployment.bake_minutes),
+        **({"canary_configuration": shift} if deployment.strategy == "CANARY" else {}),
+        **({"linear_configuration": shift} if deployment.strategy == "LINEAR" else {}),
+    }

@@ -128,9 +128,10 @@ class RouteConfig(ConfigModel):
     certificate and writes their alias records."""
     paths: tuple[PathPattern, ...] = ()
     """Path patterns this service answers (any of them), e.g. /api/*."""
-    priority: int | None = Field(default=None, ge=1, le=50000)
+    priority: int | None = Field(default=None, ge=2, le=50000)
     """The rule's priority (lowest is evaluated first); unset: 10 times the service's position
-    in `services`, so appending a service changes no other rule."""
+    in `services`, so appending a service changes no other rule. A service with test traffic
+    (`deployment.test_traffic_header`) also takes the priority one below."""
     health_check_path: str = Field(default="/health", pattern=patterns.URL_PATH)
     """The target group's HTTP health-check path."""
 
@@ -244,10 +245,13 @@ def _shared_problems(
         problems.append(Problem(where, f"{len(routes)} routes: a load balancer takes {RULES_PER_LOAD_BALANCER} rules"))
     seen: dict[int, str] = {}
     for priority, i, s in routes:
-        if priority in seen:
-            message = f"priority {priority} is also {seen[priority]}'s on ecs.ingress.{name}: set `priority` on one of them"
-            problems.append(Problem(f"services[{i}].route.priority", message, priority, True))
-        seen.setdefault(priority, s.name)
+        # A service with test traffic has a second rule, one priority ahead of its route's.
+        test = s.deployment.test_traffic_header and s.deployment.strategy != "rolling"
+        for taken, what in ((priority, s.name), *(((priority - 1, f"{s.name}'s test traffic"),) if test else ())):
+            if taken in seen:
+                message = f"priority {taken} is also {seen[taken]}'s on ecs.ingress.{name}: set `priority` on one of them"
+                problems.append(Problem(f"services[{i}].route.priority", message, priority, True))
+            seen.setdefault(taken, what)
     for k, (priority, i, s) in enumerate(routes):
         assert s.route is not None
         for earlier_priority, _, earlier in routes[:k]:

@@ -348,6 +348,25 @@ class Workload(ConfigModel):
         return self
 
 
+class DeploymentConfig(ConfigModel):
+    """How a new task definition reaches production (ECS's deployment strategies). rolling
+    replaces tasks in place; blue_green starts the new revision beside the old, moves all
+    traffic at once and keeps the old for `bake_minutes` to roll back to; canary moves
+    `percent` first and the rest after `step_bake_minutes`; linear moves `percent` at a time.
+    The circuit breaker and the deployment alarms roll back every strategy."""
+
+    strategy: Literal["rolling", "blue_green", "canary", "linear"] = "rolling"
+    """rolling, blue_green (a route, or no load balancer), canary or linear (a route: traffic shifts through its listener rule)."""
+    bake_minutes: int = Field(default=5, ge=0, le=1440)
+    """Minutes the old revision is kept, ready to take the traffic back, once the new has it all."""
+    percent: float = Field(default=10, ge=0.1, le=100)
+    """canary: the share of traffic the new revision takes first; linear: the share moved at each step (3 to 100)."""
+    step_bake_minutes: int = Field(default=5, ge=0, le=1440)
+    """canary and linear: minutes between traffic shifts."""
+    test_traffic_header: bool = False
+    """Requests with the header `X-Berth-Test: green` reach the new revision before production traffic does (needs a route)."""
+
+
 class ServiceConfig(Workload):
     """A long-running ECS service: a web service (with `load_balancer`) or a worker."""
 
@@ -361,6 +380,8 @@ class ServiceConfig(Workload):
     """A listener rule on a shared load balancer (`ecs.ingress`) instead: makes this a web service."""
     queue: QueueConfig | None = None
     """An SQS queue the tasks consume (a queue worker); scale on it with `autoscaling.backlog_per_task`."""
+    deployment: DeploymentConfig = DeploymentConfig()
+    """How a new revision reaches production: rolling (the default), blue_green, canary or linear."""
     enable_execute_command: bool = Field(
         default=False, description="ECS Exec for this service (mounts the agent's paths; root stays read-only)."
     )
@@ -374,6 +395,7 @@ class ServiceConfig(Workload):
             _request_scaling_needs_load_balancer,
             _load_balancer_needs_port,
             _backlog_needs_queue,
+            _deployment_fits,
         )
         return self
 
@@ -416,6 +438,32 @@ def _load_balancer_needs_port(s: ServiceConfig) -> list[Problem]:
     if s.web and s.task.container.port is None:
         return [Problem("task.container.port", "a web service behind a load balancer needs a container port")]
     return []
+
+
+def _deployment_fits(s: ServiceConfig) -> list[Problem]:
+    d, problems = s.deployment, []
+    shifts = d.strategy in ("canary", "linear")
+    if d.strategy != "rolling" and s.load_balancer is not None:
+        problems.append(
+            Problem(
+                "deployment.strategy",
+                f"{d.strategy} rewrites a listener rule; a load balancer of the service's own has none: "
+                "give the service a `route` on ecs.ingress",
+            )
+        )
+    elif shifts and s.route is None:
+        problems.append(Problem("deployment.strategy", f"{d.strategy} shifts traffic through a listener rule: it needs a `route`"))
+    if d.test_traffic_header and (s.route is None or d.strategy == "rolling"):
+        problems.append(Problem("deployment.test_traffic_header", "test traffic needs a route and a strategy other than rolling"))
+    if d.strategy == "linear" and d.percent < 3:
+        problems.append(Problem("deployment.percent", "a linear step moves 3 to 100 percent", d.percent, True))
+    if not shifts:
+        problems += [
+            Problem(f"deployment.{f}", f"applies to canary and linear only, not {d.strategy}")
+            for f in ("percent", "step_bake_minutes")
+            if f in d.model_fields_set
+        ]
+    return problems
 
 
 class QueueConfig(ConfigModel):

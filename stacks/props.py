@@ -19,7 +19,7 @@ from cdk_constructs.scheduled_task import ScheduledTaskProps
 from cdk_constructs.shared_files import SharedFilesProps
 from cdk_constructs.task_definition import Dependency, HealthCheckProps, ImageRef, Mount, SecretSource, SidecarProps, TaskProps
 from cdk_constructs.work_queue import QueueProps
-from cdk_constructs.workload_service import AutoscalingProps, CapacityShare, RouteProps, ServiceProps
+from cdk_constructs.workload_service import AutoscalingProps, CapacityShare, DeploymentProps, RouteProps, ServiceProps
 from config.container_models import DependsOnConfig, EfsConfig, HealthCheckConfig, ImageConfig, MountConfig, SecretRef, TaskConfig
 from config.eks_models import EksConfig, FargateProfileConfig, NodeGroupConfig
 from config.iam import Permission as ConfigPermission
@@ -205,6 +205,13 @@ def service_props(service: ServiceConfig, *, priority: int | None = None) -> Ser
         capacity_provider_strategy=capacity_shares(service.capacity_provider_strategy),
         load_balancer=load_balancer_props(service.load_balancer) if service.load_balancer else None,
         route=RouteProps(priority=priority, hosts=r.hosts, paths=r.paths) if r and priority is not None else None,
+        deployment=DeploymentProps(
+            strategy=service.deployment.strategy.upper(),  # type: ignore[arg-type]
+            bake_minutes=service.deployment.bake_minutes,
+            percent=service.deployment.percent,
+            step_bake_minutes=service.deployment.step_bake_minutes,
+            test_traffic_header=service.deployment.test_traffic_header,
+        ),
         health_check_path=service.load_balancer.health_check_path if service.load_balancer else r.health_check_path if r else "/health",
         enable_execute_command=service.enable_execute_command,
         egress=egress_rules(service.egress),

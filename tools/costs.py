@@ -290,15 +290,18 @@ def sharing(resources: dict[str, dict[str, Any]], region: str | None, table: Pri
         return {name: res.get("Properties", {}) for name, res in resources.items() if res.get("Type") == kind}
 
     listener_lb = {name: _ref(p.get("LoadBalancerArn")) for name, p in of_type("AWS::ElasticLoadBalancingV2::Listener").items()}
-    routed: dict[str, int] = {}
+    # Services by the target groups their rules forward to (a test-traffic rule forwards to
+    # the same group as its service's route).
+    routed: dict[str, set[str]] = {}
     for rule in of_type("AWS::ElasticLoadBalancingV2::ListenerRule").values():
         lb = listener_lb.get(_ref(rule.get("ListenerArn")) or "")
-        if lb and any(a.get("Type") == "forward" for a in rule.get("Actions", [])):
-            routed[lb] = routed.get(lb, 0) + 1
+        groups = {_ref(a.get("TargetGroupArn")) for a in rule.get("Actions", []) if a.get("Type") == "forward"} - {None}
+        if lb and groups:
+            routed.setdefault(lb, set()).update(g for g in groups if g)
     if not routed:
         return None
     protected = {_ref(p.get("ResourceArn")) for p in of_type("AWS::WAFv2::WebACLAssociation").values()}
-    services, shared = sum(routed.values()), len(routed)
+    services, shared = sum(len(g) for g in routed.values()), len(routed)
     saved = (services - shared) * prices.application_load_balancer_hour * table.hours_per_month
     return Sharing(services, shared, sum(1 for lb in routed if lb in protected), saved)
 

@@ -11,7 +11,7 @@ from cdk_constructs.egress import EgressRule
 from cdk_constructs.errors import ConstructError
 from cdk_constructs.load_balancer import ApplicationIngress, LoadBalancerProps
 from cdk_constructs.task_definition import WorkloadTaskDefinition
-from cdk_constructs.workload_service import AutoscalingProps, CapacityShare, RouteProps, ServiceProps, WorkloadService
+from cdk_constructs.workload_service import AutoscalingProps, CapacityShare, DeploymentProps, RouteProps, ServiceProps, WorkloadService
 from tests.cdk_constructs.support import bare, task_props
 
 
@@ -149,7 +149,7 @@ def test_open_egress_needs_a_reason_which_acknowledges_the_rule() -> None:
     assert {"Berth::Berth-SG1": reason} in acks
 
 
-def _routed(route: RouteProps | None, *, shared: bool = True) -> Template:
+def _routed(route: RouteProps | None, *, shared: bool = True, deployment: DeploymentProps | None = None) -> Template:
     b = bare()
     cluster = b.cluster()
     capacity = b.capacity(cluster, instance_type="m7i.large", architecture="x86_64")
@@ -175,6 +175,7 @@ def _routed(route: RouteProps | None, *, shared: bool = True) -> Template:
             capacity_provider_strategy=(CapacityShare(provider="FARGATE"),),
             route=route,
             health_check_path="/ready",
+            deployment=deployment or DeploymentProps(),
         ),
         environment="test",
         cluster=cluster,
@@ -225,3 +226,61 @@ def test_a_routed_service_is_a_listener_rule_on_the_shared_load_balancer() -> No
 def test_a_route_without_the_shared_load_balancer_is_refused() -> None:
     with pytest.raises(ConstructError, match="needs the shared load balancer"):
         _routed(RouteProps(priority=5, paths=("/api/*",)), shared=False)
+
+
+def test_a_canary_with_test_traffic_shifts_through_the_route_between_two_target_groups() -> None:
+    deployment = DeploymentProps(strategy="CANARY", percent=10, step_bake_minutes=3, bake_minutes=7, test_traffic_header=True)
+    template = _routed(RouteProps(priority=10, hosts=("app.example.com",)), deployment=deployment)
+    (service,) = template.find_resources("AWS::ECS::Service").values()
+    config = service["Properties"]["DeploymentConfiguration"]
+    assert config["Strategy"] == "CANARY"
+    assert config["BakeTimeInMinutes"] == 7
+    assert config["CanaryConfiguration"] == {"CanaryPercent": 10, "CanaryBakeTimeInMinutes": 3}
+    assert config["DeploymentCircuitBreaker"] == {"Enable": True, "Rollback": True}
+    (balancer,) = service["Properties"]["LoadBalancers"]
+    advanced = balancer["AdvancedConfiguration"]
+    assert {"AlternateTargetGroupArn", "ProductionListenerRule", "TestListenerRule", "RoleArn"} <= set(advanced)
+    rules = {
+        r["Properties"]["Priority"]: r["Properties"] for r in template.find_resources("AWS::ElasticLoadBalancingV2::ListenerRule").values()
+    }
+    assert sorted(rules) == [9, 10]
+    assert {"Field": "http-header", "HttpHeaderConfig": {"HttpHeaderName": "X-Berth-Test", "Values": ["green"]}} in rules[9]["Conditions"]
+    template.resource_count_is("AWS::ElasticLoadBalancingV2::TargetGroup", 2)
+    template.has_resource_properties(
+        "AWS::IAM::Role",
+        {
+            "AssumeRolePolicyDocument": Match.object_like(
+                {"Statement": [Match.object_like({"Principal": {"Service": "ecs.amazonaws.com"}})]}
+            ),
+            "ManagedPolicyArns": [
+                Match.object_like(
+                    {
+                        "Fn::Join": Match.array_with(
+                            [Match.array_with([Match.string_like_regexp("AmazonECSInfrastructureRolePolicyForLoadBalancers")])]
+                        )
+                    }
+                )
+            ],
+        },
+    )
+
+
+def test_rolling_is_the_default_and_sets_no_strategy() -> None:
+    template = _routed(RouteProps(priority=10, hosts=("app.example.com",)))
+    (service,) = template.find_resources("AWS::ECS::Service").values()
+    assert "Strategy" not in service["Properties"]["DeploymentConfiguration"]
+    template.resource_count_is("AWS::ElasticLoadBalancingV2::TargetGroup", 1)
+
+
+def test_traffic_shifting_without_a_rule_to_shift_is_refused() -> None:
+    with pytest.raises(ConstructError, match="LINEAR needs a route"):
+        _service(
+            ServiceProps(
+                name="web",
+                desired_count=1,
+                autoscaling=SCALE,
+                capacity_provider_strategy=(CapacityShare(provider="FARGATE"),),
+                load_balancer=LoadBalancerProps(plain_http=True, waf=False),
+                deployment=DeploymentProps(strategy="LINEAR"),
+            )
+        )

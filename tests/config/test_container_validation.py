@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.config.test_ingress_validation import _problems
+from tests.config.test_service_validation import _problems
 from tests.factories import environment
 
 OTEL = "ecs.services[web].task.sidecars[0]"  # where a test edits

@@ -167,6 +167,12 @@ def _certificate_validated_in_a_missing_zone(template: Template) -> None:
             option["HostedZoneId"] = "Z0NOSUCHZONE0000000000"
 
 
+def _deployment_role_ecs_cannot_assume(template: Template) -> None:
+    for name, role in _resources(template, "AWS::IAM::Role"):
+        if name.startswith("ApiServiceDeploymentRole"):
+            role["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] = {"Service": "ecs-tasks.amazonaws.com"}
+
+
 BUGS: list[tuple[str, Callable[[Template], None], str]] = [
     ("key-without-the-logs-principal", _key_without_logs, "is not allowed to be used with LogGroup"),
     ("key-naming-a-missing-principal", _key_naming_a_missing_role, "MalformedPolicyDocumentException"),
@@ -176,6 +182,7 @@ BUGS: list[tuple[str, Callable[[Template], None], str]] = [
     ("two-listener-rules-with-one-priority", _two_rules_one_priority, "PriorityInUse"),
     ("alias-record-outside-the-hosted-zone", _host_outside_the_zone, "is not permitted in zone"),
     ("certificate-validated-in-a-missing-zone", _certificate_validated_in_a_missing_zone, "NoSuchHostedZone"),
+    ("canary-deployment-role-ecs-cannot-assume", _deployment_role_ecs_cannot_assume, "cannot be assumed by ecs.amazonaws.com"),
 ]
 
 

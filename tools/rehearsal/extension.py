@@ -625,6 +625,30 @@ def _waf_logging_create(logical_id: str, props: dict[str, Any], stack_name: str)
     return acl, {}
 
 
+# --- ECS blue/green, canary and linear deployments --------------------------------------------
+# https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_AdvancedConfiguration.html: the
+# alternate target group and the listener rules must exist, and the role must let ECS assume it
+# (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/AmazonECSInfrastructureRolePolicyForLoadBalancers.html).
+
+
+def _service_deployment_resources(logical_id: str, props: dict[str, Any], stack_name: str) -> None:
+    for balancer in props.get("LoadBalancers") or []:
+        advanced = balancer.get("AdvancedConfiguration")
+        if not advanced:
+            continue
+        what = f"service {logical_id}'s deployment"
+        _require_role(str(advanced.get("RoleArn", "")), what, trusted_by="ecs.amazonaws.com")
+        if advanced.get("AlternateTargetGroupArn") not in _alb._tgs:
+            raise RefusedError(f"InvalidParameterException: {what}: target group {advanced.get('AlternateTargetGroupArn')} does not exist")
+        for field in ("ProductionListenerRule", "TestListenerRule"):
+            rule = advanced.get(field)
+            if (field == "ProductionListenerRule" or rule) and rule not in _alb._rules:
+                raise RefusedError(f"InvalidParameterException: {what}: {field} {rule} does not exist")
+        strategy = (props.get("DeploymentConfiguration") or {}).get("Strategy", "ROLLING")
+        if strategy == "ROLLING":
+            raise RefusedError(f"InvalidParameterException: {what}: AdvancedConfiguration needs a BLUE_GREEN, CANARY or LINEAR strategy")
+
+
 # --- ingress: listener rules, certificates, records --------------------------------------------
 
 
@@ -706,6 +730,7 @@ def install(handlers: Handlers) -> list[str]:
     _wrap(handlers, "AWS::KMS::Key", "create", _key_principals_exist)
     _wrap(handlers, "AWS::IAM::Policy", "create", _policy_fits)
     _wrap(handlers, "AWS::ECS::Service", "create", _service_providers_associated)
+    _wrap(handlers, "AWS::ECS::Service", "create", _service_deployment_resources)
     _wrap(handlers, "AWS::ElasticLoadBalancingV2::LoadBalancer", "create", _access_log_bucket_allows_elb)
     _wrap(handlers, "AWS::ElasticLoadBalancingV2::ListenerRule", "create", _rule_priority_free)
     _wrap(handlers, "AWS::Route53::RecordSet", "create", _record_in_zone)

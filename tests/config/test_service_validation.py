@@ -1,4 +1,5 @@
-"""Shared load balancers, routes and host names: every problem named at its field, at once."""
+"""A service's ways in (shared load balancers, routes, host names), its queue and its deployment
+strategy: every problem named at its field, at once."""
 
 from __future__ import annotations
 
@@ -123,3 +124,29 @@ def test_queue_workers_are_checked_with_their_scaling() -> None:
     assert _problems({"ecs.services[worker].task.container.environment": {"QUEUE_URL": "x"}}) == [
         "ecs.services[worker].task.container.environment: QUEUE_URL is set by berth to the service's queue: remove it"
     ]
+
+
+def test_deployment_strategies_need_the_rule_they_shift() -> None:
+    problems = _problems(
+        {
+            "ecs.services[worker].deployment": {"strategy": "canary"},
+            "ecs.services[ledger].deployment": {"strategy": "blue_green", "percent": 20, "test_traffic_header": False},
+        }
+    )
+    assert "ecs.services[worker].deployment.strategy: canary shifts traffic through a listener rule: it needs a `route`" in problems
+    assert "ecs.services[ledger].deployment.percent: applies to canary and linear only, not blue_green" in problems
+    prod = _problems({"ecs.services[web].deployment": {"strategy": "blue_green"}}, base="prod")
+    assert prod == [
+        "ecs.services[web].deployment.strategy: blue_green rewrites a listener rule; a load balancer of the service's own has none: "
+        "give the service a `route` on ecs.ingress"
+    ]
+    (linear,) = _problems({"ecs.services[api].deployment": {"strategy": "linear", "percent": 1}})
+    assert linear == "ecs.services[api].deployment.percent: a linear step moves 3 to 100 percent (got 1.0)"
+
+
+def test_test_traffic_takes_the_priority_below_its_route() -> None:
+    # api (priority 5) has test traffic at 4: a route at 4 collides with it.
+    problems = _problems({"ecs.services[ledger].route": {"hosts": ["ledger.dev.berth.example.com"], "priority": 4, "ingress": "public"}})
+    assert any(p.startswith("ecs.services[api].route.priority: priority 4 is also ledger's on ecs.ingress.public") for p in problems), (
+        problems
+    )
