@@ -14,6 +14,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_route53 as route53
+from aws_cdk import aws_servicediscovery as servicediscovery
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
@@ -77,6 +78,18 @@ TEST_HEADER = ("X-Berth-Test", "green")
 
 
 @dataclass(frozen=True, kw_only=True)
+class ConnectProps:
+    """Service Connect in the namespace passed as `namespace`
+    (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-connect.html): the
+    service reaches the others by name through the proxy ECS runs in its tasks and, with
+    `serve`, answers at <name>:<port> itself. Callers are admitted one by one
+    (`allow_calls_from`); the proxy's access logs go to the task's log group."""
+
+    serve: bool = False
+    access_logs: bool = True
+
+
+@dataclass(frozen=True, kw_only=True)
 class RouteProps:
     """A listener rule on a shared load balancer: requests for any of `hosts` (when given) and
     any of `paths` (when given) go to this service; rules are evaluated by `priority`, lowest
@@ -98,6 +111,7 @@ class ServiceProps:
     | `load_balancer` | None | `LoadBalancerProps`: a public ALB of its own in front (a web service) |
     | `route` | None | `RouteProps`: a listener rule on the shared load balancer passed as `shared_ingress` instead |
     | `deployment` | rolling | `DeploymentProps`: rolling, blue/green, canary or linear |
+    | `connect` | None | `ConnectProps`: Service Connect (needs `namespace`) |
     | `health_check_path` | "/health" | the target group's health check (web services) |
     | `enable_execute_command` | False | ECS Exec for this service |
     | `egress` | () | what the tasks call besides AWS's APIs (`EgressRule`s: a database, another service) |
@@ -111,6 +125,7 @@ class ServiceProps:
     load_balancer: LoadBalancerProps | None = None
     route: RouteProps | None = None
     deployment: DeploymentProps = DeploymentProps()
+    connect: ConnectProps | None = None
     health_check_path: str = "/health"
     enable_execute_command: bool = False
     egress: tuple[EgressRule, ...] = ()
@@ -160,17 +175,17 @@ class WorkloadService(Construct):
         shared_ingress: ApplicationIngress | None = None,
         zone: route53.IHostedZone | None = None,
         queue: sqs.IQueue | None = None,
+        namespace: servicediscovery.INamespace | None = None,
     ) -> None:
         """`queue`: the work queue the tasks consume (receive, delete, change visibility; its
         URL in the container's QUEUE_URL), and scale on with `autoscaling.backlog_per_task`."""
         super().__init__(scope, construct_id)
-        if props.autoscaling.backlog_per_task is not None and queue is None:
-            raise ConstructError(self, "backlog_per_task needs the queue the service consumes")
-        if props.route is not None and shared_ingress is None:
-            raise ConstructError(self, "a route needs the shared load balancer (shared_ingress)")
-        if props.route is not None and props.load_balancer is not None:
-            raise ConstructError(self, "a service has its own load balancer or a route on a shared one, not both")
+        problem = _inconsistency(props, task=task, shared_ingress=shared_ingress, queue=queue, namespace=namespace)
+        if problem:
+            raise ConstructError(self, problem)
+        self.port = task.props.port
         name = f"berth-{environment}-{props.name}"  # load balancer, WAF and alarm names
+        self.name = props.name
         self.security_group = workload_security_group(
             self,
             "SecurityGroup",
@@ -196,6 +211,8 @@ class WorkloadService(Construct):
             "enable_ecs_managed_tags": True,
             **_strategy(props.deployment),
         }
+        if props.connect is not None and namespace is not None:
+            common["service_connect_configuration"] = _connect(props, namespace, task)
         if props.on_ec2:
             self.service: ecs.BaseService = ecs.Ec2Service(
                 self,
@@ -210,12 +227,6 @@ class WorkloadService(Construct):
             self.service = ecs.FargateService(self, "Service", assign_public_ip=False, **common)
 
         shifts = props.deployment.strategy != "ROLLING"
-        if shifts and props.load_balancer is not None:
-            raise ConstructError(
-                self, f"{props.deployment.strategy} needs a route: a load balancer of the service's own has no listener rule to shift"
-            )
-        if props.deployment.strategy in ("CANARY", "LINEAR") and props.route is None:
-            raise ConstructError(self, f"{props.deployment.strategy} shifts traffic through a listener rule: it needs a route")
         self.load_balancer: ApplicationIngress | None = None
         target_group: elbv2.ApplicationTargetGroup | None = None
         web = props.load_balancer is not None or props.route is not None
@@ -266,6 +277,13 @@ class WorkloadService(Construct):
             self._consume(queue, task=task, scaling=scaling, cluster_name=cluster.cluster_name, props=props, alarm_prefix=name)
         if props.enable_execute_command:
             self._acknowledge_exec(task, cluster_exec_logs)
+
+    def allow_calls_from(self, caller: WorkloadService) -> None:
+        """`caller`'s tasks may reach this service's tasks on its port (Service Connect), and nothing else may."""
+        assert self.port is not None
+        port = ec2.Port.tcp(self.port)
+        self.security_group.add_ingress_rule(caller.security_group, port, f"Service Connect from {caller.name}")
+        caller.security_group.add_egress_rule(self.security_group, port, f"Service Connect to {self.name}")
 
     def _route(
         self,
@@ -407,3 +425,49 @@ def _strategy(deployment: DeploymentProps) -> dict:
         **({"canary_configuration": shift} if deployment.strategy == "CANARY" else {}),
         **({"linear_configuration": shift} if deployment.strategy == "LINEAR" else {}),
     }
+
+
+def _connect(props: ServiceProps, namespace: servicediscovery.INamespace, task: WorkloadTaskDefinition) -> ecs.ServiceConnectProps:
+    assert props.connect is not None
+    serves = (
+        [ecs.ServiceConnectService(port_mapping_name="app", dns_name=props.name, port=task.props.port)] if props.connect.serve else None
+    )
+    return ecs.ServiceConnectProps(
+        namespace=namespace.namespace_arn,
+        services=serves,
+        log_driver=ecs.LogDrivers.aws_logs(stream_prefix=f"{props.name}-connect", log_group=task.log_group),
+        access_log_configuration=ecs.ServiceConnectAccessLogConfiguration(format=ecs.ServiceConnectAccessLogFormat.JSON)
+        if props.connect.access_logs
+        else None,
+    )
+
+
+def _inconsistency(
+    props: ServiceProps,
+    *,
+    task: WorkloadTaskDefinition,
+    shared_ingress: ApplicationIngress | None,
+    queue: sqs.IQueue | None,
+    namespace: servicediscovery.INamespace | None,
+) -> str | None:
+    """What the props ask that the arguments cannot give, in words; None when all fits."""
+    strategy = props.deployment.strategy
+    checks = (
+        (props.connect is not None and namespace is None, "Service Connect needs the environment's namespace"),
+        (props.connect is not None and props.connect.serve and task.props.port is None, "a Service Connect server needs a container port"),
+        (props.autoscaling.backlog_per_task is not None and queue is None, "backlog_per_task needs the queue the service consumes"),
+        (props.route is not None and shared_ingress is None, "a route needs the shared load balancer (shared_ingress)"),
+        (
+            props.route is not None and props.load_balancer is not None,
+            "a service has its own load balancer or a route on a shared one, not both",
+        ),
+        (
+            strategy != "ROLLING" and props.load_balancer is not None,
+            f"{strategy} needs a route: a load balancer of the service's own has no listener rule to shift",
+        ),
+        (
+            strategy in ("CANARY", "LINEAR") and props.route is None,
+            f"{strategy} shifts traffic through a listener rule: it needs a route",
+        ),
+    )
+    return next((message for failed, message in checks if failed), None)

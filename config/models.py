@@ -348,6 +348,37 @@ class Workload(ConfigModel):
         return self
 
 
+class ConnectConfig(ConfigModel):
+    """Service Connect: the service joins the environment's Cloud Map namespace (berth-<env>)
+    and reaches the other members by name, through the proxy ECS runs in its tasks."""
+
+    callers: tuple[Name, ...] = ()
+    """Services that call this one at <name>:<port>; its security group admits exactly them.
+    Empty: it only calls others."""
+    access_logs: bool = True
+    """The proxy's access logs (JSON) in the task's log group."""
+
+
+def connect_problems(services: tuple[ServiceConfig, ...]) -> list[Problem]:
+    members = {s.name for s in services if s.connect is not None}
+    problems = []
+    for i, s in enumerate(services):
+        if s.connect is None:
+            continue
+        if s.connect.callers and s.task.container.port is None:
+            problems.append(Problem(f"services[{i}].connect.callers", "a service others call needs a container port"))
+        for caller in s.connect.callers:
+            if caller == s.name:
+                problems.append(Problem(f"services[{i}].connect.callers", f"{caller} is this service"))
+            elif caller not in members:
+                known = ", ".join(sorted(m for m in members if m != s.name)) or "none"
+                message = f"{caller} is not a service with `connect` (those that have it: {known}); give it `connect: {{}}`"
+                problems.append(Problem(f"services[{i}].connect.callers", message))
+        if len(set(s.connect.callers)) != len(s.connect.callers):
+            problems.append(Problem(f"services[{i}].connect.callers", "a caller is listed twice"))
+    return problems
+
+
 class DeploymentConfig(ConfigModel):
     """How a new task definition reaches production (ECS's deployment strategies). rolling
     replaces tasks in place; blue_green starts the new revision beside the old, moves all
@@ -382,6 +413,8 @@ class ServiceConfig(Workload):
     """An SQS queue the tasks consume (a queue worker); scale on it with `autoscaling.backlog_per_task`."""
     deployment: DeploymentConfig = DeploymentConfig()
     """How a new revision reaches production: rolling (the default), blue_green, canary or linear."""
+    connect: ConnectConfig | None = None
+    """Service Connect: call other services by name, and be called by `callers`."""
     enable_execute_command: bool = Field(
         default=False, description="ECS Exec for this service (mounts the agent's paths; root stays read-only)."
     )
@@ -519,6 +552,7 @@ class EcsConfig(ConfigModel):
     def _across_workloads(self) -> EcsConfig:
         problems = duplicate_names("services", "workload", [w.name for w in (*self.services, *self.scheduled_tasks)])
         problems += ingress_problems(self.ingress, self.domain, self.services)
+        problems += connect_problems(self.services)
         capacity = self.cluster.ec2_capacity
         host = instance_type(capacity.instance_type)
         assert host is not None  # the capacity's validator refuses unknown types

@@ -6,6 +6,7 @@ from typing import Any
 
 from aws_cdk import AspectPriority, Aspects, CfnOutput, RemovalPolicy
 from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_servicediscovery as servicediscovery
 from constructs import Construct
 
 from cdk_constructs.alarm_topic import AlarmTopic
@@ -100,6 +101,13 @@ class EcsStack(BerthStack):
             CfnOutput(self, f"{pascal(ingress_name)}LoadBalancerDns", value=shared[ingress_name].load_balancer.load_balancer_dns_name)
         priorities = route_priorities(config.ecs.services)
 
+        # Service Connect's namespace: one per environment, when a service uses it.
+        namespace = (
+            servicediscovery.HttpNamespace(self, "Namespace", name=f"berth-{env}", description=f"berth {env}: Service Connect")
+            if any(s.connect for s in config.ecs.services)
+            else None
+        )
+        workloads: dict[str, WorkloadService] = {}
         on_dashboard: list[DashboardService] = []
         balancers = [(f"{name} load balancer", ingress.load_balancer) for name, ingress in shared.items()]
         for service in config.ecs.services:
@@ -134,7 +142,9 @@ class EcsStack(BerthStack):
                 shared_ingress=shared[service.route.ingress] if service.route else None,
                 zone=zone,
                 queue=queue.queue if queue else None,
+                namespace=namespace,
             )
+            workloads[service.name] = workload
             for shared_files in files.values():
                 shared_files.allow_from(workload.security_group)
             CfnOutput(self, f"{name}ServiceName", value=workload.service.service_name)
@@ -142,6 +152,9 @@ class EcsStack(BerthStack):
             if workload.load_balancer is not None:
                 CfnOutput(self, f"{name}LoadBalancerDns", value=workload.load_balancer.load_balancer.load_balancer_dns_name)
                 balancers.append((f"{service.name}'s load balancer", workload.load_balancer.load_balancer))
+        for service in config.ecs.services:
+            for caller in service.connect.callers if service.connect else ():
+                workloads[service.name].allow_calls_from(workloads[caller])
         PlatformDashboard(
             self,
             "Dashboard",

@@ -19,7 +19,7 @@ from cdk_constructs.scheduled_task import ScheduledTaskProps
 from cdk_constructs.shared_files import SharedFilesProps
 from cdk_constructs.task_definition import Dependency, HealthCheckProps, ImageRef, Mount, SecretSource, SidecarProps, TaskProps
 from cdk_constructs.work_queue import QueueProps
-from cdk_constructs.workload_service import AutoscalingProps, CapacityShare, DeploymentProps, RouteProps, ServiceProps
+from cdk_constructs.workload_service import AutoscalingProps, CapacityShare, ConnectProps, DeploymentProps, RouteProps, ServiceProps
 from config.container_models import DependsOnConfig, EfsConfig, HealthCheckConfig, ImageConfig, MountConfig, SecretRef, TaskConfig
 from config.eks_models import EksConfig, FargateProfileConfig, NodeGroupConfig
 from config.iam import Permission as ConfigPermission
@@ -205,6 +205,7 @@ def service_props(service: ServiceConfig, *, priority: int | None = None) -> Ser
         capacity_provider_strategy=capacity_shares(service.capacity_provider_strategy),
         load_balancer=load_balancer_props(service.load_balancer) if service.load_balancer else None,
         route=RouteProps(priority=priority, hosts=r.hosts, paths=r.paths) if r and priority is not None else None,
+        connect=ConnectProps(serve=bool(service.connect.callers), access_logs=service.connect.access_logs) if service.connect else None,
         deployment=DeploymentProps(
             strategy=service.deployment.strategy.upper(),  # type: ignore[arg-type]
             bake_minutes=service.deployment.bake_minutes,

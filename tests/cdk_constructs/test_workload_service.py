@@ -5,13 +5,22 @@ from __future__ import annotations
 import pytest
 from aws_cdk import RemovalPolicy
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_servicediscovery as servicediscovery
 from aws_cdk.assertions import Match, Template
 
 from cdk_constructs.egress import EgressRule
 from cdk_constructs.errors import ConstructError
 from cdk_constructs.load_balancer import ApplicationIngress, LoadBalancerProps
 from cdk_constructs.task_definition import WorkloadTaskDefinition
-from cdk_constructs.workload_service import AutoscalingProps, CapacityShare, DeploymentProps, RouteProps, ServiceProps, WorkloadService
+from cdk_constructs.workload_service import (
+    AutoscalingProps,
+    CapacityShare,
+    ConnectProps,
+    DeploymentProps,
+    RouteProps,
+    ServiceProps,
+    WorkloadService,
+)
 from tests.cdk_constructs.support import bare, task_props
 
 
@@ -284,3 +293,52 @@ def test_traffic_shifting_without_a_rule_to_shift_is_refused() -> None:
                 deployment=DeploymentProps(strategy="LINEAR"),
             )
         )
+
+
+def test_service_connect_serves_by_name_and_admits_exactly_the_callers() -> None:
+    b = bare()
+    cluster = b.cluster()
+    capacity = b.capacity(cluster, instance_type="m7i.large", architecture="x86_64")
+    namespace = servicediscovery.HttpNamespace(b.stack, "Namespace", name="berth-test")
+    built = {}
+    for name, connect in (("ledger", ConnectProps(serve=True)), ("api", ConnectProps())):
+        task = WorkloadTaskDefinition(
+            b.stack, f"{name}Task", workload=name, props=task_props(), fargate=True, key=b.key, removal_policy=RemovalPolicy.DESTROY
+        )
+        built[name] = WorkloadService(
+            b.stack,
+            f"{name}Service",
+            props=ServiceProps(
+                name=name,
+                desired_count=1,
+                autoscaling=SCALE,
+                capacity_provider_strategy=(CapacityShare(provider="FARGATE"),),
+                connect=connect,
+            ),
+            environment="test",
+            cluster=cluster,
+            ec2_provider=capacity.capacity_provider,
+            task=task,
+            alarm_topic=b.topic,
+            cluster_exec_logs=logs.LogGroup(b.stack, f"{name}ExecLogs"),
+            key=b.key,
+            removal_policy=RemovalPolicy.DESTROY,
+            namespace=namespace,
+        )
+    built["ledger"].allow_calls_from(built["api"])
+    template = b.template()
+    configs = {
+        s["Properties"]["ServiceName"]: s["Properties"]["ServiceConnectConfiguration"]
+        for s in template.find_resources("AWS::ECS::Service").values()
+    }
+    assert configs["ledger"]["Services"] == [{"ClientAliases": [{"DnsName": "ledger", "Port": 8080}], "PortName": "app"}]
+    assert "Services" not in configs["api"]
+    assert configs["api"]["AccessLogConfiguration"]["Format"] == "JSON"
+    (ingress,) = [r["Properties"] for r in template.find_resources("AWS::EC2::SecurityGroupIngress").values()]
+    assert (ingress["FromPort"], ingress["Description"]) == (8080, "Service Connect from api")
+    (egress,) = [
+        r["Properties"]
+        for r in template.find_resources("AWS::EC2::SecurityGroupEgress").values()
+        if r["Properties"].get("FromPort") == 8080
+    ]
+    assert egress["Description"] == "Service Connect to ledger"

@@ -150,3 +150,14 @@ def test_test_traffic_takes_the_priority_below_its_route() -> None:
     assert any(p.startswith("ecs.services[api].route.priority: priority 4 is also ledger's on ecs.ingress.public") for p in problems), (
         problems
     )
+
+
+def test_service_connect_callers_are_members_and_servers_have_a_port() -> None:
+    problems = _problems({"ecs.services[ledger].connect.callers": ["web", "worker", "ledger"]})
+    assert (
+        "ecs.services[ledger].connect.callers: worker is not a service with `connect` (those that have it: api, web); give it `connect: {}`"
+        in problems
+    )
+    assert "ecs.services[ledger].connect.callers: ledger is this service" in problems
+    (port,) = _problems({"ecs.services[worker].connect": {"callers": ["web"]}})
+    assert port == "ecs.services[worker].connect.callers: a service others call needs a container port"

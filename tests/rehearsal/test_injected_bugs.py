@@ -173,6 +173,12 @@ def _deployment_role_ecs_cannot_assume(template: Template) -> None:
             role["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] = {"Service": "ecs-tasks.amazonaws.com"}
 
 
+def _service_connect_port_name_typo(template: Template) -> None:
+    for name, service in _resources(template, "AWS::ECS::Service"):
+        if name.startswith("LedgerService"):
+            service["Properties"]["ServiceConnectConfiguration"]["Services"][0]["PortName"] = "http"
+
+
 BUGS: list[tuple[str, Callable[[Template], None], str]] = [
     ("key-without-the-logs-principal", _key_without_logs, "is not allowed to be used with LogGroup"),
     ("key-naming-a-missing-principal", _key_naming_a_missing_role, "MalformedPolicyDocumentException"),
@@ -183,6 +189,7 @@ BUGS: list[tuple[str, Callable[[Template], None], str]] = [
     ("alias-record-outside-the-hosted-zone", _host_outside_the_zone, "is not permitted in zone"),
     ("certificate-validated-in-a-missing-zone", _certificate_validated_in_a_missing_zone, "NoSuchHostedZone"),
     ("canary-deployment-role-ecs-cannot-assume", _deployment_role_ecs_cannot_assume, "cannot be assumed by ecs.amazonaws.com"),
+    ("service-connect-port-name-not-in-the-task", _service_connect_port_name_typo, "is not a port mapping of the task definition"),
 ]
 
 

@@ -328,7 +328,11 @@ def test_services_run_in_private_subnets_without_public_ip(assembly: Assembly) -
 
 def test_web_tasks_accept_traffic_only_from_their_load_balancer(dev: Assembly) -> None:
     ingress = dev.resources("ecs", "AWS::EC2::SecurityGroupIngress")
-    rules = {name: r["Properties"] for name, r in ingress.items() if r["Properties"]["FromPort"] == 8080}
+    rules = {
+        name: r["Properties"]
+        for name, r in ingress.items()
+        if r["Properties"]["FromPort"] == 8080 and "Service Connect" not in r["Properties"]["Description"]
+    }
     # web, api (public load balancer) and ledger (internal): one rule each, from a security group.
     assert len(rules) == 3
     assert all("SourceSecurityGroupId" in r and "CidrIp" not in r for r in rules.values())

@@ -29,6 +29,7 @@ import ministack.services.iam as _iam
 import ministack.services.kms as _kms
 import ministack.services.route53 as _r53
 import ministack.services.secretsmanager as _secrets
+import ministack.services.servicediscovery as _discovery
 import ministack.services.ssm as _ssm
 import ministack.services.waf as _waf
 from ministack.core.responses import get_account_id, get_region, new_uuid
@@ -649,6 +650,28 @@ def _service_deployment_resources(logical_id: str, props: dict[str, Any], stack_
             raise RefusedError(f"InvalidParameterException: {what}: AdvancedConfiguration needs a BLUE_GREEN, CANARY or LINEAR strategy")
 
 
+# https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-connect-concepts-deploy.html:
+# the namespace must exist, and each served port is a port mapping's name in the task definition.
+def _service_connect_resolvable(logical_id: str, props: dict[str, Any], stack_name: str) -> None:
+    connect = props.get("ServiceConnectConfiguration") or {}
+    if not connect.get("Enabled"):
+        return
+    namespace = str(connect.get("Namespace", ""))
+    if not any(n.get("Arn") == namespace or n.get("Name") == namespace for n in _discovery._namespaces.values()):
+        raise RefusedError(f"NamespaceNotFoundException: service {logical_id}: Service Connect namespace {namespace} does not exist")
+    family = str(props.get("TaskDefinition", "")).rsplit("/", 1)[-1]
+    task = _ecs._task_defs.get(family)
+    if task is None:
+        return
+    names = {m.get("name") for c in task.get("containerDefinitions", []) for m in c.get("portMappings") or []}
+    for served in connect.get("Services") or []:
+        if served.get("PortName") not in names:
+            raise RefusedError(
+                f"InvalidParameterException: service {logical_id}: Service Connect port name {served.get('PortName')} "
+                f"is not a port mapping of the task definition (it has {sorted(n for n in names if n)})"
+            )
+
+
 # --- ingress: listener rules, certificates, records --------------------------------------------
 
 
@@ -731,6 +754,7 @@ def install(handlers: Handlers) -> list[str]:
     _wrap(handlers, "AWS::IAM::Policy", "create", _policy_fits)
     _wrap(handlers, "AWS::ECS::Service", "create", _service_providers_associated)
     _wrap(handlers, "AWS::ECS::Service", "create", _service_deployment_resources)
+    _wrap(handlers, "AWS::ECS::Service", "create", _service_connect_resolvable)
     _wrap(handlers, "AWS::ElasticLoadBalancingV2::LoadBalancer", "create", _access_log_bucket_allows_elb)
     _wrap(handlers, "AWS::ElasticLoadBalancingV2::ListenerRule", "create", _rule_priority_free)
     _wrap(handlers, "AWS::Route53::RecordSet", "create", _record_in_zone)
