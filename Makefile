@@ -23,7 +23,7 @@ PY_STAMP := $(VENV)/.berth-installed
 CHECKOV_STAMP := $(CHECKOV_VENV)/.berth-installed
 NODE_STAMP := node_modules/.berth-installed
 
-.PHONY: help setup synth-setup synth synth-all bench review rehearse rehearse-test test lint format regenerate guard snapshot-diff diff preflight deploy first-deploy destroy bootstrap clean
+.PHONY: help setup synth-setup synth synth-all bench review rehearse rehearse-test test lint format regenerate guard snapshot-diff diff preflight deploy deploy-images set-image first-deploy destroy bootstrap clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | sort
@@ -117,6 +117,12 @@ preflight: synth-setup ## read-only checks that ENV's account has everything its
 
 deploy: preflight ## preflight, then cdk deploy every stack of ENV (AWS credentials and make bootstrap needed)
 	$(CDK) deploy --all -c env=$(ENV) --require-approval broadening
+
+deploy-images: synth-setup ## create ENV's ECR repositories (its images stack) before the first deploy, so CI can push (AWS credentials)
+	$(CDK) deploy berth-$(ENV)-images -c env=$(ENV) --require-approval broadening
+
+set-image: synth-setup ## an image-only release: IMAGE=<workload[/sidecar]> with DIGEST=sha256:... or TAG=..., into config/images/ENV.yaml
+	$(PY) -m tools.images --env $(ENV) --image $(IMAGE) $(if $(DIGEST),--digest $(DIGEST)) $(if $(TAG),--tag $(TAG))
 
 first-deploy: preflight ## the first deploy of ENV: nothing protected until every stack exists, then the real config (see docs/first-deploy.md)
 	$(CDK) deploy --all -c env=$(ENV) -c first_deploy=true --require-approval broadening

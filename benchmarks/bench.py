@@ -16,7 +16,9 @@ of the RSS of every process in the tree, sampled every 20 ms from /proc):
    as many EKS node groups), for the marginal cost of one more of each;
 7. `make review` of every environment against the previous commit, on a warm tree: the
    base commit's assemblies come from the cache the warm-up round fills, as they do on every
-   push after the first.
+   push after the first;
+8. `python app.py` on dev with 1 and 10 more web services on its shared load balancer, each
+   with a host name of its own, for the marginal cost of one more web service.
 
 Prints a table with the ratios 2/1 and 4/1 and writes benchmarks/results/latest.json.
 
@@ -48,6 +50,7 @@ CDK = ROOT / "node_modules" / "aws-cdk" / "bin" / "cdk"
 PYTHON = ROOT / ".venv" / "bin" / "python"
 RESULTS = ROOT / "benchmarks" / "results" / "latest.json"
 SCALES = (1, 5, 20)
+WEB_SCALES = (1, 10)  # 10 more web services keep the ECS stack under 500 resources
 
 
 @dataclass
@@ -155,14 +158,32 @@ def _scaled_config(workdir: Path, count: int) -> Path:
     dev = yaml.safe_load((ROOT / "config" / "environments" / "dev.yaml").read_text())
     prod = yaml.safe_load((ROOT / "config" / "environments" / "prod.yaml").read_text())
     data = copy.deepcopy(dev)
-    web, worker = dev["ecs"]["services"]
-    data["ecs"]["services"] = [web] + [{**copy.deepcopy(worker), "name": f"worker{i}"} for i in range(count)]
+    services = {s["name"]: s for s in dev["ecs"]["services"]}
+    data["ecs"]["services"] = [services["web"]] + [{**copy.deepcopy(services["worker"]), "name": f"worker{i}"} for i in range(count)]
     eks = copy.deepcopy(prod["eks"])
     eks["cluster_name"] = "berth-dev"
     eks["node_groups"] = [{**copy.deepcopy(prod["eks"]["node_groups"][0]), "name": f"group{i}"} for i in range(count)]
     data["eks"] = eks
     path = workdir / f"scale-{count}.yaml"
     path.write_text(yaml.safe_dump(data))
+    return path
+
+
+def _web_config(workdir: Path, count: int) -> Path:
+    """dev with `count` more web services on its shared public load balancer, each with a host
+    name of its own (a certificate, an alias record, a listener rule, a target group)."""
+    dev = yaml.safe_load((ROOT / "config" / "environments" / "dev.yaml").read_text())
+    api = next(s for s in dev["ecs"]["services"] if s["name"] == "api")
+    extra = []
+    for i in range(count):
+        service = copy.deepcopy(api)
+        service.update(name=f"site{i}", route={"hosts": [f"site{i}.dev.berth.example.com"]})
+        service.pop("deployment", None)
+        service.pop("connect", None)
+        extra.append(service)
+    dev["ecs"]["services"] += extra
+    path = workdir / f"web-{count}.yaml"
+    path.write_text(yaml.safe_dump(dev))
     return path
 
 
@@ -196,6 +217,13 @@ def scenarios(workdir: Path, skip_test: bool) -> list[Scenario]:
             )
         )
     found.append(Scenario("7 make review (warm, every environment)", ["make", "--no-print-directory", "review", "BASE=HEAD~1"]))
+    for count in WEB_SCALES:
+        context = {**json.loads(_context()), "config": str(_web_config(workdir, count))}
+        found.append(
+            Scenario(
+                f"8 app.py, dev + {count} web services", [str(PYTHON), "app.py"], env={**app_env, "CDK_CONTEXT_JSON": json.dumps(context)}
+            )
+        )
     return found
 
 
@@ -217,6 +245,7 @@ def main() -> int:
     results = {s.name: s.summary() for s in runs}
     wall = {name.split(" ", 1)[0]: row["wall_s"] for name, row in results.items()}
     scale = [results[s.name]["wall_s"] for s in runs if s.name.startswith("6 ")]
+    web = [results[s.name]["wall_s"] for s in runs if s.name.startswith("8 ")]
     report = {
         "date": time.strftime("%Y-%m-%d"),
         "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(), "node": _node_version()},
@@ -228,6 +257,7 @@ def main() -> int:
             if x in wall and "1" in wall
         },
         "marginal_s_per_service_and_node_group": round((scale[-1] - scale[0]) / (SCALES[-1] - SCALES[0]), 3) if len(scale) > 1 else None,
+        "marginal_s_per_web_service": round((web[-1] - web[0]) / (WEB_SCALES[-1] - WEB_SCALES[0]), 3) if len(web) > 1 else None,
         "samples": {s.name: [asdict(x) for x in s.samples] for s in runs},
     }
     if not args.only:  # a partial run does not replace the committed figures
@@ -238,6 +268,7 @@ def main() -> int:
         print(f"{name:<46} {row['wall_s']:>8.2f} {row['cpu_s']:>8.2f} {row['peak_mib']:>9.0f}")
     print(f"ratios: {report['ratios']}")
     print(f"marginal cost of one more ECS service + EKS node group: {report['marginal_s_per_service_and_node_group']} s")
+    print(f"marginal cost of one more web service (shared load balancer, own host name): {report['marginal_s_per_web_service']} s")
     print(f"wrote {RESULTS.relative_to(ROOT)}" if not args.only else "a partial run: benchmarks/results/latest.json left as it was")
     return 0
 

@@ -14,6 +14,7 @@ from typing import Literal
 
 from aws_cdk import Duration, RemovalPolicy, Size, Stack
 from aws_cdk import aws_ecr as ecr
+from aws_cdk import aws_ecr_assets as ecr_assets
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_efs as efs
 from aws_cdk import aws_iam as iam
@@ -41,10 +42,16 @@ EXEC_AGENT_PATHS_EC2 = tuple(p for p in EXEC_AGENT_PATHS if p != "/var/log/amazo
 
 @dataclass(frozen=True, kw_only=True)
 class ImageRef:
-    """A container image by tag or (better) by digest: exactly one of the two. An ECR
-    repository URI lets the execution role pull from that repository only."""
+    """A container image from one of: `repository` (a URI), `created_repository` (the name of
+    an ECR repository in this account and region, e.g. berth/dev/web), or `build_directory`
+    (an absolute path with a Dockerfile: a CDK image asset, built and pushed by `cdk deploy`
+    to the bootstrap's asset repository). The first two by tag or (better) digest: exactly
+    one. The execution role may pull from that one repository only."""
 
-    repository: str
+    repository: str | None = None
+    created_repository: str | None = None
+    build_directory: str | None = None
+    dockerfile: str = "Dockerfile"
     tag: str | None = None
     digest: str | None = None
 
@@ -338,9 +345,28 @@ class WorkloadTaskDefinition(Construct):
         )
 
     def _image(self, image: ImageRef, construct_id: str = "Repository") -> ecs.ContainerImage:
+        sources = [x for x in (image.repository, image.created_repository, image.build_directory) if x is not None]
+        if len(sources) != 1:
+            raise ConstructError(self, "an image comes from exactly one of a repository, a created repository or a build directory")
+        if image.build_directory is not None:
+            arm = self.props.architecture == "arm64"
+            return ecs.ContainerImage.from_asset(
+                image.build_directory,
+                file=image.dockerfile,
+                platform=ecr_assets.Platform.LINUX_ARM64 if arm else ecr_assets.Platform.LINUX_AMD64,
+            )
         reference = image.digest or image.tag
         if reference is None or (image.tag is not None and image.digest is not None):
-            raise ConstructError(self, f"image {image.repository}: give exactly one of a tag or a digest")
+            raise ConstructError(self, f"image {sources[0]}: give exactly one of a tag or a digest")
+        if image.created_repository is not None:
+            repository = ecr.Repository.from_repository_attributes(
+                self,
+                construct_id,
+                repository_name=image.created_repository,
+                repository_arn=own_arn(self, "ecr", f"repository/{image.created_repository}"),
+            )
+            return ecs.ContainerImage.from_ecr_repository(repository, reference)
+        assert image.repository is not None
         match = _ECR_URI.match(image.repository)
         if match is None:
             separator = "@" if image.digest else ":"

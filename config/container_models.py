@@ -11,6 +11,7 @@ cycle; every container's hard memory limit fits in the task's.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
@@ -20,20 +21,49 @@ from config.errors import Problem, ProblemsError
 from config.iam import Permission
 from config.types import Architecture, ConfigModel, Name, RetentionDays
 
+REPOSITORY_ROOT = Path(__file__).resolve().parents[1]
 _SECRET_NAME_HINT = re.compile(r"(PASSWORD|PASSWD|SECRET|TOKEN|PRIVATE_KEY|API_KEY|ACCESS_KEY|CREDENTIAL)", re.I)
 # What the application container keeps at least, after its sidecars' memory.
 APPLICATION_MIN_MEMORY_MIB = 64
 
 
-class ImageConfig(ConfigModel):
-    """A container image by tag or (better) by digest.
+class BuildConfig(ConfigModel):
+    """An image built from a Dockerfile in this repository: a CDK image asset. Synth needs no
+    Docker (it stages the directory); `cdk deploy` builds the image with Docker and pushes it
+    to the CDK bootstrap's asset repository (not to a repository of berth's)."""
 
-    An ECR repository URI lets berth grant the execution role pull access to that
-    repository only.
+    directory: str = Field(pattern=patterns.RELATIVE_DIRECTORY)
+    """The build context, relative to the repository root, e.g. images/api."""
+    dockerfile: str = Field(default="Dockerfile", pattern=patterns.FILE_NAME)
+    """The Dockerfile's name inside `directory`."""
+
+    @model_validator(mode="after")
+    def _exists(self) -> BuildConfig:
+        if ".." in self.directory.split("/"):
+            raise ProblemsError([Problem("directory", "stays inside the repository: no '..'")])
+        context = REPOSITORY_ROOT / self.directory
+        if not (context / self.dockerfile).is_file():
+            raise ProblemsError([Problem("directory", f"no {self.dockerfile} in {self.directory} (relative to the repository root)")])
+        return self
+
+
+class ImageConfig(ConfigModel):
+    """A container image: from a repository that exists (`repository`), from one berth creates
+    (`created_repository`, a name in `ecs.repositories`), or built from a Dockerfile (`build`);
+    by tag or (better) by digest, except a built one.
+
+    An ECR repository lets berth grant the execution role pull access to that repository
+    only. A release can change the tag or digest without editing this file: the
+    environment's image file (config/images/<env>.yaml, written by `make set-image`)
+    overrides it.
     """
 
-    repository: str = Field(pattern=patterns.IMAGE_REPOSITORY)
-    """The image repository, e.g. an ECR URI 111111111111.dkr.ecr.eu-west-1.amazonaws.com/app."""
+    repository: str | None = Field(default=None, pattern=patterns.IMAGE_REPOSITORY)
+    """An existing repository, e.g. an ECR URI 111111111111.dkr.ecr.eu-west-1.amazonaws.com/app."""
+    created_repository: Name | None = None
+    """A repository berth creates: the name of one of `ecs.repositories`."""
+    build: BuildConfig | None = None
+    """Build the image from a Dockerfile in this repository at deploy time."""
     tag: str | None = Field(default=None, pattern=patterns.IMAGE_TAG)
     """An image tag; set this or `digest`."""
     digest: str | None = Field(default=None, pattern=patterns.IMAGE_DIGEST)
@@ -41,7 +71,13 @@ class ImageConfig(ConfigModel):
 
     @model_validator(mode="after")
     def _one_reference(self) -> ImageConfig:
-        if (self.tag is None) == (self.digest is None):
+        sources = [f for f in ("repository", "created_repository", "build") if getattr(self, f) is not None]
+        if len(sources) != 1:
+            raise ProblemsError([Problem("repository", "set exactly one of 'repository', 'created_repository' or 'build'")])
+        if self.build is not None:
+            if self.tag is not None or self.digest is not None:
+                raise ProblemsError([Problem("tag", "a built image is tagged by its content hash: remove tag and digest")])
+        elif (self.tag is None) == (self.digest is None):
             raise ProblemsError([Problem("tag", "set exactly one of 'tag' or 'digest'")])
         return self
 

@@ -10,6 +10,7 @@ from pydantic import ValidationError
 
 from config import warnings
 from config.errors import ConfigError, Problem, problems_from, relative, with_named_items
+from config.images import apply_image_file, image_file
 from config.models import PlatformConfig
 from config.yaml_reading import ambiguities
 
@@ -63,6 +64,11 @@ def load_config(env: str | None = None, config_path: str | None = None) -> Platf
     """Load and validate one environment. Raises ConfigError listing every problem."""
     path, env_name = resolve_config_path(env, config_path)
     data, ambiguous = _read_yaml(path, env_name)
+    images = image_file(env_name, path.parent.parent / "images") if env_name else None
+    if images is not None and images.is_file():
+        image_problems = apply_image_file(data, images)
+        if image_problems:
+            raise ConfigError(relative(images), env_name, image_problems)
     try:
         config = PlatformConfig.model_validate(data)
     except ValidationError as exc:

@@ -536,6 +536,18 @@ class ScheduledTaskConfig(Workload):
     schedule: str = Field(pattern=patterns.SCHEDULE, description="cron(...) or rate(...) expression, UTC.")
 
 
+class RepositoryConfig(ConfigModel):
+    """An ECR repository berth creates, named berth/<env>/<name>: scan on push, immutable tags,
+    encrypted with the environment's key, old images expired."""
+
+    name: Name
+    """The name images refer to (`image.created_repository`)."""
+    keep_images: int = Field(default=30, ge=1, le=1000)
+    """Tagged images kept; older ones expire (a deployed one must be among them)."""
+    untagged_days: int = Field(default=7, ge=1, le=365)
+    """Days an untagged image (a layer of a replaced tag, a failed push) is kept."""
+
+
 class EcsConfig(ConfigModel):
     cluster: EcsClusterConfig
     """The ECS cluster and its EC2 capacity."""
@@ -543,6 +555,8 @@ class EcsConfig(ConfigModel):
     """The Route 53 hosted zone of the services' host names (certificates and alias records)."""
     ingress: IngressesConfig = IngressesConfig()
     """Load balancers shared by services through listener rules (a service's `route`)."""
+    repositories: tuple[RepositoryConfig, ...] = ()
+    """ECR repositories berth creates for the services' images."""
     services: tuple[ServiceConfig, ...] = Field(min_length=1)
     """Long-running services: web services and workers."""
     scheduled_tasks: tuple[ScheduledTaskConfig, ...] = ()
@@ -553,6 +567,7 @@ class EcsConfig(ConfigModel):
         problems = duplicate_names("services", "workload", [w.name for w in (*self.services, *self.scheduled_tasks)])
         problems += ingress_problems(self.ingress, self.domain, self.services)
         problems += connect_problems(self.services)
+        problems += _repository_problems(self)
         capacity = self.cluster.ec2_capacity
         host = instance_type(capacity.instance_type)
         assert host is not None  # the capacity's validator refuses unknown types
@@ -568,6 +583,21 @@ class EcsConfig(ConfigModel):
         if problems:
             raise ProblemsError(problems)
         return self
+
+
+def _repository_problems(ecs: EcsConfig) -> list[Problem]:
+    names = [r.name for r in ecs.repositories]
+    problems = duplicate_names("repositories", "repository", names)
+    for kind, workloads in (("services", ecs.services), ("scheduled_tasks", ecs.scheduled_tasks)):
+        for i, w in enumerate(workloads):
+            images = [("task.container.image", w.task.container.image)]
+            images += [(f"task.sidecars[{j}].image", s.image) for j, s in enumerate(w.task.sidecars)]
+            for field, image in images:
+                if image.created_repository is not None and image.created_repository not in names:
+                    known = ", ".join(names) or "none"
+                    message = f"no repository {image.created_repository} in ecs.repositories (it has: {known})"
+                    problems.append(Problem(f"{kind}[{i}].{field}.created_repository", message))
+    return problems
 
 
 class PlatformConfig(ConfigModel):

@@ -84,3 +84,7 @@ KMS_KEY_ARN = described(
 EFS_ID = described(r"^fs-[0-9a-f]{8,40}$", "an EFS file system id such as fs-0123456789abcdef0")
 EFS_ACCESS_POINT_ID = described(r"^fsap-[0-9a-f]{8,40}$", "an EFS access point id such as fsap-0123456789abcdef0")
 SECURITY_GROUP_ID = described(r"^sg-[0-9a-f]{8,17}$", "a security group id such as sg-0123456789abcdef0")
+RELATIVE_DIRECTORY = described(
+    r"^[A-Za-z0-9_.\-][A-Za-z0-9_.\-/]*$", "a directory relative to the repository root, such as images/api (not starting with /)"
+)
+FILE_NAME = described(r"^[A-Za-z0-9_.\-]+$", "a file name such as Dockerfile (letters, digits, '_', '.', '-')")

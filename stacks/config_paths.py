@@ -35,6 +35,11 @@ def config_field(path: str, config: PlatformConfig) -> str | None:
                 f"{pascal(t.name)}Schedule": f"ecs.scheduled_tasks[{t.name}]",
                 f"{pascal(t.name)}Task": f"ecs.scheduled_tasks[{t.name}].task",
             }
+        for w in (*config.ecs.services, *config.ecs.scheduled_tasks):
+            kind = "services" if w in config.ecs.services else "scheduled_tasks"
+            ids |= {f"{pascal(w.name)}Volume{pascal(v.name)}": f"ecs.{kind}[{w.name}].task.volumes[{v.name}]" for v in w.task.volumes}
+        ids |= {f"{pascal(s.name)}Queue": f"ecs.services[{s.name}].queue" for s in config.ecs.services if s.queue}
+        ids |= {"PublicIngress": "ecs.ingress.public", "InternalIngress": "ecs.ingress.internal", "Zone": "ecs.domain"}
         ids |= {"Ec2Capacity": "ecs.cluster.ec2_capacity", "Platform": "ecs.cluster", "Alarms": "alarms"}
     elif stack.endswith("-eks") and config.eks is not None:
         eks = config.eks
@@ -42,6 +47,8 @@ def config_field(path: str, config: PlatformConfig) -> str | None:
         ids |= {f"{pascal(p.name)}Fargate": f"eks.fargate_profiles[{p.name}]" for p in eks.fargate_profiles}
         ids |= {f"{pascal(p.name)}Identity": f"eks.pod_identities[{p.name}]" for p in eks.pod_identities}
         ids |= {"Eks": "eks", "Addons": "eks.addons"}
+    elif stack.endswith("-images"):
+        ids |= {f"{pascal(r.name)}Repository": f"ecs.repositories[{r.name}]" for r in config.ecs.repositories}
     elif stack.endswith("-network"):
         ids |= {"Network": "network"}
     return ids.get(construct)

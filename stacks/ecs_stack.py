@@ -45,6 +45,7 @@ class EcsStack(BerthStack):
             scope, construct_id, config=config, description=f"berth {config.name}: ECS cluster, capacity and workloads", **kwargs
         )
         env = config.name
+        self._environment = env
         removal = removal_policy(config.removal_policy)
         key = PlatformKey(
             self, "Key", alias=f"alias/berth/{env}/ecs", description=f"berth {env} ECS: logs, Exec, alarms, EBS", removal_policy=removal
@@ -211,7 +212,7 @@ class EcsStack(BerthStack):
             self,
             f"{pascal(workload.name)}Task",
             workload=workload.name,
-            props=task_props(workload.task),
+            props=task_props(workload.task, environment=self._environment),
             fargate=not workload.on_ec2,
             key=key.key,
             removal_policy=removal,

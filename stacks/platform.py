@@ -13,6 +13,7 @@ from config.models import PlatformConfig
 from stacks.config_paths import CONFIG_METADATA, config_field
 from stacks.ecs_stack import EcsStack
 from stacks.eks_stack import EksStack
+from stacks.images_stack import ImagesStack
 from stacks.network_stack import NetworkStack
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -53,10 +54,13 @@ def build_app(
     network = NetworkStack(app, f"{prefix}-network", config=config)
     ecs = EcsStack(app, f"{prefix}-ecs", config=config)
     ecs.add_stack_dependency(network, "reads the VPC ids from the network stack's SSM parameters")
+    images = ImagesStack(app, f"{prefix}-images", config=config) if config.ecs.repositories else None
+    if images is not None:
+        ecs.add_stack_dependency(images, "runs images from the repositories the images stack creates")
     if config.eks is not None:
         eks = EksStack(app, f"{prefix}-eks", config=config)
         eks.add_stack_dependency(network, "reads the VPC ids from the network stack's SSM parameters")
-    for stack in (network, ecs, *([eks] if config.eks is not None else [])):
+    for stack in (network, *([images] if images else []), ecs, *([eks] if config.eks is not None else [])):
         acknowledge_grant_policies(stack)
         _record_config_fields(stack, config)
         if first_deploy:

@@ -13,6 +13,7 @@ from cdk_constructs.eks_cluster import EksClusterProps
 from cdk_constructs.eks_fargate import FargateProfileProps, FargateSelector
 from cdk_constructs.eks_node_groups import NodeGroupProps, Taint
 from cdk_constructs.grants import Permission
+from cdk_constructs.image_repository import ImageRepositoryProps
 from cdk_constructs.load_balancer import LoadBalancerProps
 from cdk_constructs.network import NetworkProps
 from cdk_constructs.scheduled_task import ScheduledTaskProps
@@ -20,9 +21,19 @@ from cdk_constructs.shared_files import SharedFilesProps
 from cdk_constructs.task_definition import Dependency, HealthCheckProps, ImageRef, Mount, SecretSource, SidecarProps, TaskProps
 from cdk_constructs.work_queue import QueueProps
 from cdk_constructs.workload_service import AutoscalingProps, CapacityShare, ConnectProps, DeploymentProps, RouteProps, ServiceProps
-from config.container_models import DependsOnConfig, EfsConfig, HealthCheckConfig, ImageConfig, MountConfig, SecretRef, TaskConfig
+from config.container_models import (
+    REPOSITORY_ROOT,
+    DependsOnConfig,
+    EfsConfig,
+    HealthCheckConfig,
+    ImageConfig,
+    MountConfig,
+    SecretRef,
+    TaskConfig,
+)
 from config.eks_models import EksConfig, FargateProfileConfig, NodeGroupConfig
 from config.iam import Permission as ConfigPermission
+from config.images import repository_name
 from config.ingress_models import SharedIngressConfig
 from config.models import (
     CapacityProviderItem,
@@ -32,6 +43,7 @@ from config.models import (
     LoadBalancerConfig,
     NetworkConfig,
     QueueConfig,
+    RepositoryConfig,
     ScheduledTaskConfig,
     ServiceConfig,
 )
@@ -67,8 +79,16 @@ def permissions(granted: tuple[ConfigPermission, ...]) -> tuple[Permission, ...]
     return tuple(Permission(actions=p.actions, resources=p.resources, wildcard_reason=p.wildcard_reason) for p in granted)
 
 
-def _image(image: ImageConfig) -> ImageRef:
-    return ImageRef(repository=image.repository, tag=image.tag, digest=image.digest)
+def _image(image: ImageConfig, *, environment: str) -> ImageRef:
+    """A created repository by its name (berth/<env>/<name>), a build directory as an absolute path."""
+    return ImageRef(
+        repository=image.repository,
+        created_repository=repository_name(environment, image.created_repository) if image.created_repository else None,
+        build_directory=str(REPOSITORY_ROOT / image.build.directory) if image.build else None,
+        dockerfile=image.build.dockerfile if image.build else "Dockerfile",
+        tag=image.tag,
+        digest=image.digest,
+    )
 
 
 def _health(h: HealthCheckConfig) -> HealthCheckProps:
@@ -96,13 +116,13 @@ def _dependencies(items: tuple[DependsOnConfig, ...]) -> tuple[Dependency, ...]:
     return tuple(Dependency(container=d.container, condition=d.condition) for d in items)
 
 
-def task_props(task: TaskConfig) -> TaskProps:
+def task_props(task: TaskConfig, *, environment: str) -> TaskProps:
     c = task.container
     return TaskProps(
         cpu=task.cpu,
         memory_mib=task.memory_mib,
         architecture=task.architecture,
-        image=_image(c.image),
+        image=_image(c.image, environment=environment),
         health_check=_health(c.health_check),
         port=c.port,
         command=c.command,
@@ -111,7 +131,7 @@ def task_props(task: TaskConfig) -> TaskProps:
         sidecars=tuple(
             SidecarProps(
                 name=s.name,
-                image=_image(s.image),
+                image=_image(s.image, environment=environment),
                 memory_mib=s.memory_mib,
                 cpu=s.cpu,
                 essential=s.essential,
@@ -218,6 +238,10 @@ def service_props(service: ServiceConfig, *, priority: int | None = None) -> Ser
         egress=egress_rules(service.egress),
         open_egress_reason=service.open_egress_reason,
     )
+
+
+def image_repository_props(repository: RepositoryConfig, *, name: str) -> ImageRepositoryProps:
+    return ImageRepositoryProps(repository_name=name, keep_images=repository.keep_images, untagged_days=repository.untagged_days)
 
 
 def queue_props(queue: QueueConfig) -> QueueProps:

@@ -157,7 +157,7 @@ def _task_mounts(tmp_path: Path, *, fargate: bool) -> list[str]:
         stack,
         "Worker",
         workload="worker",
-        props=task_props(task),
+        props=task_props(task, environment="dev"),
         fargate=fargate,
         key=kms.Key(stack, "Key"),
         removal_policy=RemovalPolicy.DESTROY,

@@ -48,6 +48,7 @@ PINNED = {
         "WorkerQueueCC1CC3A2",
         "WorkerQueueDeadLettersD3F541B6",
     },
+    ("dev", "images"): {"ApiRepositoryF340B4FB", "Key9BCD29C7"},
     ("dev", "eks"): {"EksClusterB2BDED5B", "EksControlPlaneLogsDB7AEF19", "Key9BCD29C7"},
     ("prod", "network"): {
         "Key9BCD29C7",

@@ -22,7 +22,8 @@ What is checked, and the AWS behaviour behind it:
 - the hosted zone of `ecs.domain` exists under that name and is public: berth's certificates
   are validated through it, and ACM validates through public DNS only
   (https://docs.aws.amazon.com/acm/latest/userguide/dns-validation.html);
-- ECR repositories and image tags or digests exist;
+- ECR repositories and image tags or digests exist (a repository berth creates: once its
+  images stack is deployed and the image pushed); Docker is here for images built at deploy;
 - pinned EKS add-on versions are offered for the cluster's Kubernetes version;
 - the CDK bootstrap stack is version 6 or later (the templates' CheckBootstrapVersion rule).
 """
@@ -30,12 +31,14 @@ What is checked, and the AWS behaviour behind it:
 from __future__ import annotations
 
 import re
+import shutil
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from config.images import repository_name
 from config.limits import instance_type
 from config.models import PlatformConfig
 from tools.aws_account import (
@@ -269,8 +272,18 @@ def check_images(config: PlatformConfig, aws: Clients) -> Iterator[Finding]:
     images = [(field, w.task.container.image) for field, w in _workloads(config)]
     images += [(f"{field}.sidecars[{s.name}]", s.image) for field, w in _workloads(config) for s in w.task.sidecars]
     for field, image in images:
-        match = _ECR.match(image.repository)
-        subject = f"{field} {image.repository}"
+        if image.build is not None:
+            yield _built(field, image.build.directory)
+            continue
+        if image.created_repository is not None:
+            name = repository_name(config.name, image.created_repository)
+            match: dict[str, str] | re.Match[str] | None = {"account": config.account, "region": config.region, "name": name}
+            help_ = f"is not in {name}: run `make deploy-images ENV={config.name}` (the first time), push it, then deploy"
+        else:
+            assert image.repository is not None
+            match = _ECR.match(image.repository)
+            help_ = "is not in the repository (or the repository does not exist): push it first"
+        subject = f"{field} {image.repository or image.created_repository}"
         if match is None:
             yield Finding("image", subject, UNVERIFIED, "not an ECR repository: check the registry yourself")
             continue
@@ -280,14 +293,20 @@ def check_images(config: PlatformConfig, aws: Clients) -> Iterator[Finding]:
             yield Finding("image", subject, UNVERIFIED, f"a repository in account {match['account']}: check {shown} there")
             continue
 
-        def call(
-            match: re.Match[str] = match, reference: dict[str, Any] = reference, shown: Any = shown, subject: str = subject
-        ) -> Finding:
+        def call(match: Any = match, reference: dict[str, Any] = reference, shown: Any = shown, subject: str = subject) -> Finding:
             ecr = aws("ecr", match["region"])
             ecr.describe_images(registryId=match["account"], repositoryName=match["name"], imageIds=[reference])
             return Finding("image", subject, OK, str(shown))
 
-        yield _calls("image", subject, f"{shown} is not in the repository (or the repository does not exist): push it first", call)
+        yield _calls("image", subject, f"{shown} {help_}", call)
+
+
+def _built(field: str, directory: str) -> Finding:
+    """A built image needs Docker on the machine that deploys (cdk deploy builds and pushes it)."""
+    subject = f"{field} built from {directory}"
+    if shutil.which("docker") is None:
+        return Finding("image", subject, WARNING, "cdk deploy builds this image with Docker, which this machine lacks")
+    return Finding("image", subject, OK, "built and pushed by cdk deploy")
 
 
 def check_addons(config: PlatformConfig, aws: Clients) -> Iterator[Finding]:

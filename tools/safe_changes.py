@@ -28,6 +28,7 @@ STATEFUL: dict[str, str] = {
     "AWS::S3::Bucket": "its objects",
     "AWS::SQS::Queue": "its messages",
     "AWS::EFS::FileSystem": "its files",
+    "AWS::ECR::Repository": "its images",
     "AWS::EKS::Cluster": "the cluster and every workload in it",
     "AWS::EKS::Nodegroup": "its nodes (every pod on them is evicted)",
     "AWS::ECS::Cluster": "the cluster its services run in",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from aws_cdk import RemovalPolicy
@@ -177,3 +178,40 @@ def test_an_efs_volume_mounts_over_tls_with_iam_through_its_access_point_and_gra
     (mount,) = [s for s in statements if "elasticfilesystem:ClientMount" in s["Action"]]
     assert mount["Action"] == ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"]
     assert "elasticfilesystem:AccessPointArn" in mount["Condition"]["StringEquals"]
+
+
+def test_an_image_from_a_created_repository_is_pulled_from_it_alone() -> None:
+    image = ImageRef(created_repository="berth/test/api", tag="3.1.0")
+    _, containers, template = _task(task_props(image=image))
+    assert "berth/test/api:3.1.0" in str(containers["app"]["Image"])
+    statements = [s for p in template.find_resources("AWS::IAM::Policy").values() for s in p["Properties"]["PolicyDocument"]["Statement"]]
+    pulls = [s for s in statements if "ecr:BatchGetImage" in s["Action"]]
+    assert pulls
+    assert all("repository/berth/test/api" in str(s["Resource"]) for s in pulls)
+
+
+def test_an_image_built_from_a_dockerfile_is_an_asset_for_the_task_architecture(tmp_path: Path) -> None:
+    context = tmp_path
+    (context / "Dockerfile").write_text("FROM scratch\n")
+    b = bare()
+    WorkloadTaskDefinition(
+        b.stack,
+        "Task",
+        workload="app",
+        props=task_props(image=ImageRef(build_directory=str(context)), architecture="arm64"),
+        fargate=True,
+        key=b.key,
+        removal_policy=RemovalPolicy.DESTROY,
+    )
+    (task,) = b.template().find_resources("AWS::ECS::TaskDefinition").values()
+    assert "cdk-hnb659fds-container-assets" in str(task["Properties"]["ContainerDefinitions"][0]["Image"])
+
+
+@pytest.mark.parametrize(
+    "image",
+    [ImageRef(repository="x/app", created_repository="berth/x", tag="1"), ImageRef(created_repository="berth/x")],
+    ids=["two-sources", "no-reference"],
+)
+def test_an_image_with_two_sources_or_no_reference_is_refused(image: ImageRef) -> None:
+    with pytest.raises(ConstructError, match="exactly one"):
+        _task(task_props(image=image))

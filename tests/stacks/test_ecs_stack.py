@@ -635,3 +635,19 @@ def test_dev_worker_consumes_its_own_queue_and_scales_on_its_backlog(dev: Assemb
     policies = [p["Properties"] for p in dev.resources("ecs", "AWS::ApplicationAutoScaling::ScalingPolicy").values()]
     assert {p["PolicyName"] for p in policies if p["PolicyType"] == "TargetTrackingScaling"} >= {"worker-backlog-per-task"}
     assert any(p["PolicyType"] == "StepScaling" for p in policies)
+
+
+def test_dev_images_come_from_a_repository_berth_creates_and_from_a_build(dev: Assembly) -> None:
+    (repository,) = dev.resources("images", "AWS::ECR::Repository").values()
+    assert repository["Properties"]["RepositoryName"] == "berth/dev/api"
+    tasks = _task_definitions(dev)
+    api_image = json.dumps(tasks["api"]["Properties"]["ContainerDefinitions"][0]["Image"])
+    assert "berth/dev/api:3.1.0" in api_image
+    assert "Fn::ImportValue" not in json.dumps(dev.template_json(dev.stack("ecs")))  # named, not referenced across stacks
+    report_image = json.dumps(tasks["nightly-report"]["Properties"]["ContainerDefinitions"][0]["Image"])
+    assert "cdk-hnb659fds-container-assets" in report_image
+    assets = json.loads((dev.outdir / f"{dev.stack('ecs')}.assets.json").read_text())["dockerImages"]
+    assert len(assets) == 1
+    # The images stack is deployed before the ECS stack.
+    dependencies = dev.manifest["artifacts"][dev.stack("ecs")]["dependencies"]
+    assert dev.stack("images") in dependencies

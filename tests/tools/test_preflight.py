@@ -26,7 +26,7 @@ from config.models import PlatformConfig
 from tests.factories import environment
 from tools import bootstrap, preflight
 from tools.aws_account import account_mismatch, service_linked_roles
-from tools.preflight import BLOCKER, OK, UNVERIFIED, Clients, Finding
+from tools.preflight import BLOCKER, OK, UNVERIFIED, WARNING, Clients, Finding
 
 REGION = "eu-west-1"
 DEV = load_config("dev")
@@ -63,7 +63,9 @@ def _ready(aws: Clients, config: PlatformConfig) -> PlatformConfig:
     manifest = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.docker.distribution.manifest.v2+json", "config": {}})
     workloads = (*config.ecs.services, *config.ecs.scheduled_tasks)
     for image in [w.task.container.image for w in workloads] + [s.image for w in workloads for s in w.task.sidecars]:
-        name = image.repository.split("/", 1)[1]
+        if image.build is not None:
+            continue  # built and pushed by cdk deploy
+        name = f"berth/dev/{image.created_repository}" if image.created_repository else str(image.repository).split("/", 1)[1]
         aws("ecr").create_repository(repositoryName=name)
         aws("ecr").put_image(repositoryName=name, imageManifest=manifest, imageTag=image.tag)
     zone = _zone(aws, "dev.berth.example.com")
@@ -230,7 +232,8 @@ def test_hosted_zone_must_exist_under_its_name_and_be_public(aws: Clients) -> No
     assert finding("Z0MISSING00000000000000").status == BLOCKER
 
 
-def test_image_tag_must_be_in_the_repository(aws: Clients) -> None:
+def test_image_tag_must_be_in_the_repository(aws: Clients, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(preflight.shutil, "which", lambda name: f"/usr/bin/{name}")
     _ready(aws, DEV)
     assert {f.status for f in preflight.check_images(DEV, aws)} == {OK}
     config = environment("dev", {"ecs.services[web].task.container.image.tag": "9.9.9"})
@@ -278,3 +281,15 @@ def test_bootstrap_leaves_existing_roles_alone(aws: Clients) -> None:
 def test_bootstrap_refuses_credentials_of_another_account(aws: Clients) -> None:
     assert account_mismatch(PROD, aws("sts")) == "the credentials are for account 111111111111; environment 'prod' is account 222222222222"
     assert account_mismatch(DEV, aws("sts")) is None
+
+
+def test_a_built_image_needs_docker_where_the_deploy_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(preflight.shutil, "which", lambda name: None)
+    finding = preflight._built("ecs.scheduled_tasks[nightly-report]", "images/report")
+    assert (finding.status, finding.help) == (WARNING, "cdk deploy builds this image with Docker, which this machine lacks")
+
+
+def test_an_image_in_a_repository_berth_creates_says_how_to_get_it_there(aws: Clients) -> None:
+    (finding,) = [f for f in preflight.check_images(DEV, aws) if "services[api]" in f.subject]
+    assert finding.status == BLOCKER
+    assert "make deploy-images ENV=dev" in finding.help
