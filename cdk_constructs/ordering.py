@@ -20,11 +20,19 @@ class AfterCapacityProviderAssociation:
     too, added with the last priority (AspectPriority.READONLY) so that it runs after it.
     """
 
+    def __init__(self) -> None:
+        # The associations of each stack, found once: a walk of the whole tree per service
+        # made the synth time grow with services times resources.
+        self._associations: dict[str, list[ecs.CfnClusterCapacityProviderAssociations]] = {}
+
     def visit(self, node: IConstruct) -> None:
         if isinstance(node, ecs.CfnService | events.CfnRule) and _uses_capacity_providers(node):
-            for construct in Stack.of(node).node.find_all():
-                if isinstance(construct, ecs.CfnClusterCapacityProviderAssociations):
-                    node.add_resource_dependency(construct)
+            stack = Stack.of(node)
+            path = stack.node.path
+            if path not in self._associations:
+                self._associations[path] = [c for c in stack.node.find_all() if isinstance(c, ecs.CfnClusterCapacityProviderAssociations)]
+            for association in self._associations[path]:
+                node.add_resource_dependency(association)
 
 
 def _uses_capacity_providers(resource: CfnResource) -> bool:

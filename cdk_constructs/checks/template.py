@@ -24,10 +24,16 @@ class StackTemplate:
 
     template: dict[str, Any]
     _by_type: dict[str, list[str]] = field(default_factory=dict)
+    # Construct path -> logical id, from each resource's aws:cdk:path metadata (written unless
+    # path metadata is turned off): one look-up instead of two jsii round trips per resource.
+    by_path: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for name, resource in self.resources.items():
             self._by_type.setdefault(resource["Type"], []).append(name)
+            path = resource.get("Metadata", {}).get("aws:cdk:path")
+            if path:
+                self.by_path[path] = name
 
     @property
     def resources(self) -> dict[str, dict[str, Any]]:
@@ -64,7 +70,8 @@ def stack_template(stack: Stack) -> StackTemplate:
 
 def logical_id(node: CfnResource) -> str:
     stack = Stack.of(node)
-    return str(stack.resolve(stack.get_logical_id(node)))
+    known = stack_template(stack).by_path.get(node.node.path)
+    return known if known is not None else str(stack.resolve(stack.get_logical_id(node)))
 
 
 def refers_to(value: Any, target: str) -> bool:
