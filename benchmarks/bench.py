@@ -159,7 +159,12 @@ def _scaled_config(workdir: Path, count: int) -> Path:
     prod = yaml.safe_load((ROOT / "config" / "environments" / "prod.yaml").read_text())
     data = copy.deepcopy(dev)
     services = {s["name"]: s for s in dev["ecs"]["services"]}
-    data["ecs"]["services"] = [services["web"]] + [{**copy.deepcopy(services["worker"]), "name": f"worker{i}"} for i in range(count)]
+    # A plain worker (no queue: its queue, dead letters and alarms would pass the stack's
+    # 500-resource limit at 20), so that the figure compares with earlier ones.
+    worker = {k: v for k, v in services["worker"].items() if k != "queue"}
+    worker["autoscaling"] = {"min_tasks": 1, "max_tasks": 4, "cpu_target_percent": 60, "memory_target_percent": None}
+    data["ecs"]["services"] = [services["web"]] + [{**copy.deepcopy(worker), "name": f"worker{i}"} for i in range(count)]
+    data["ecs"]["ingress"].pop("internal", None)  # only ledger routes to it
     eks = copy.deepcopy(prod["eks"])
     eks["cluster_name"] = "berth-dev"
     eks["node_groups"] = [{**copy.deepcopy(prod["eks"]["node_groups"][0]), "name": f"group{i}"} for i in range(count)]
