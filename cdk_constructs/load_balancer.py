@@ -9,8 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from aws_cdk import Duration, RemovalPolicy
-from aws_cdk import aws_cloudwatch as cw
-from aws_cdk import aws_cloudwatch_actions as cw_actions
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_kms as kms
@@ -24,6 +22,7 @@ from cdk_constructs.checkov import skip_checkov
 from cdk_constructs.domain import HostName, host_id
 from cdk_constructs.errors import ConstructError
 from cdk_constructs.removal import RETAIN
+from cdk_constructs.service_alarms import paging_alarm
 from cdk_constructs.web_acl import LoadBalancerWebAcl
 
 
@@ -212,20 +211,16 @@ class ApplicationIngress(Construct):
         return bucket
 
     def _alarm_on_5xx(self, name: str, topic: sns.ITopic) -> None:
-        alarm = cw.Alarm(
+        paging_alarm(
             self,
             "Elb5xx",
-            alarm_name=f"{name}-alb-5xx",
-            alarm_description=f"{name}: 10+ load balancer 5xx responses a minute for 3 minutes",
+            name=f"{name}-alb-5xx",
+            description=f"{name}: 10+ load balancer 5xx responses a minute for 3 minutes",
             metric=self.load_balancer.metrics.http_code_elb(elbv2.HttpCodeElb.ELB_5XX_COUNT, period=Duration.minutes(1), statistic="Sum"),
             threshold=10,
-            evaluation_periods=3,
-            datapoints_to_alarm=3,
-            comparison_operator=cw.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-            treat_missing_data=cw.TreatMissingData.NOT_BREACHING,
+            periods=3,
+            topic=topic,
         )
-        alarm.add_alarm_action(cw_actions.SnsAction(topic))
-        alarm.add_ok_action(cw_actions.SnsAction(topic))
 
     def _listeners(self, props: LoadBalancerProps, zone: route53.IHostedZone | None) -> elbv2.ApplicationListener:
         """HTTPS on 443 (its certificates: the given one, then one per host) with 80 redirecting; or plain HTTP on 80."""

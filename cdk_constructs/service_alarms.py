@@ -124,22 +124,49 @@ class ServiceAlarms(Construct):
         self.deployment_alarm_names: list[str] = []
         for spec in specs:
             name = f"{alarm_prefix}-{spec.suffix}"
-            alarm = cw.Alarm(
+            alarm = paging_alarm(
                 self,
                 spec.construct_id,
-                alarm_name=name,
-                alarm_description=f"{alarm_prefix}: {spec.what}",
+                name=name,
+                description=f"{alarm_prefix}: {spec.what}",
                 metric=spec.metric,
                 threshold=spec.threshold,
-                evaluation_periods=spec.periods,
-                datapoints_to_alarm=spec.periods,
-                comparison_operator=cw.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-                treat_missing_data=cw.TreatMissingData.NOT_BREACHING,
+                periods=spec.periods,
+                topic=topic,
             )
-            alarm.add_alarm_action(cw_actions.SnsAction(topic))
-            alarm.add_ok_action(cw_actions.SnsAction(topic))
             self.alarms[spec.suffix] = alarm
             if spec.rolls_back:
                 self.deployment_alarms.append(alarm)
                 # Literal names (not references): ECS reads the alarms by name.
                 self.deployment_alarm_names.append(name)
+
+
+def paging_alarm(
+    scope: Construct,
+    construct_id: str,
+    *,
+    name: str,
+    description: str,
+    metric: cw.IMetric,
+    threshold: float,
+    periods: int,
+    topic: sns.ITopic,
+) -> cw.Alarm:
+    """The one shape of berth's alarms that page: at or above `threshold` for `periods`
+    periods in a row, missing data not breaching, `topic` told on ALARM and on OK. The
+    literal `name` lets others (ECS's deployment alarms, the topic's policy) name it."""
+    alarm = cw.Alarm(
+        scope,
+        construct_id,
+        alarm_name=name,
+        alarm_description=description,
+        metric=metric,
+        threshold=threshold,
+        evaluation_periods=periods,
+        datapoints_to_alarm=periods,
+        comparison_operator=cw.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treat_missing_data=cw.TreatMissingData.NOT_BREACHING,
+    )
+    alarm.add_alarm_action(cw_actions.SnsAction(topic))
+    alarm.add_ok_action(cw_actions.SnsAction(topic))
+    return alarm

@@ -241,13 +241,7 @@ class WorkloadTaskDefinition(Construct):
             port_mappings=[ecs.PortMapping(container_port=c.port, name="app")] if c.port else None,
             environment=dict(c.environment) or None,
             secrets={name: self._secret(name, ref) for name, ref in c.secrets.items()} or None,
-            health_check=ecs.HealthCheck(
-                command=list(health.command),
-                interval=Duration.seconds(health.interval_seconds),
-                timeout=Duration.seconds(health.timeout_seconds),
-                retries=health.retries,
-                start_period=Duration.seconds(health.start_period_seconds),
-            ),
+            health_check=_health_check(health),
             logging=ecs.LogDrivers.aws_logs(
                 stream_prefix=workload,
                 log_group=self.log_group,
@@ -327,15 +321,7 @@ class WorkloadTaskDefinition(Construct):
             port_mappings=[ecs.PortMapping(container_port=sidecar.port, name=sidecar.name)] if sidecar.port else None,
             environment=dict(sidecar.environment) or None,
             secrets={n: self._secret(n, ref, prefix=f"{sidecar.name}-") for n, ref in sidecar.secrets.items()} or None,
-            health_check=ecs.HealthCheck(
-                command=list(health.command),
-                interval=Duration.seconds(health.interval_seconds),
-                timeout=Duration.seconds(health.timeout_seconds),
-                retries=health.retries,
-                start_period=Duration.seconds(health.start_period_seconds),
-            )
-            if health
-            else None,
+            health_check=_health_check(health) if health else None,
             logging=ecs.LogDrivers.aws_logs(
                 stream_prefix=sidecar.name,
                 log_group=self.log_group,
@@ -425,3 +411,13 @@ class WorkloadTaskDefinition(Construct):
                 "IAM5[Resource::*]",
                 "ecr:GetAuthorizationToken supports no resource-level permission; image pulls are limited to the workload's repository.",
             )
+
+
+def _health_check(health: HealthCheckProps) -> ecs.HealthCheck:
+    return ecs.HealthCheck(
+        command=list(health.command),
+        interval=Duration.seconds(health.interval_seconds),
+        timeout=Duration.seconds(health.timeout_seconds),
+        retries=health.retries,
+        start_period=Duration.seconds(health.start_period_seconds),
+    )

@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_applicationautoscaling as appscaling
 from aws_cdk import aws_cloudwatch as cw
-from aws_cdk import aws_cloudwatch_actions as cw_actions
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
@@ -29,6 +28,7 @@ from constructs import Construct
 from cdk_constructs.acknowledgments import acknowledge_guard
 from cdk_constructs.checkov import skip_checkov
 from cdk_constructs.errors import ConstructError, cfn_child
+from cdk_constructs.service_alarms import paging_alarm
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -73,42 +73,34 @@ class WorkQueue(Construct):
         if props.existing_key_arn is not None:
             raise ConstructError(self, "existing_key_arn applies to an existing queue (existing_arn) only")
         retention = Duration.days(14)  # dead letters are kept the longest SQS allows, for a person to look at
-        self.dead_letter_queue = sqs.Queue(
-            self,
-            "DeadLetters",
-            encryption=sqs.QueueEncryption.KMS,
-            encryption_master_key=key,
-            enforce_ssl=True,
-            retention_period=retention,
-            removal_policy=removal_policy,
-        )
+        protected = {
+            "encryption": sqs.QueueEncryption.KMS,
+            "encryption_master_key": key,
+            "enforce_ssl": True,
+            "removal_policy": removal_policy,
+        }
+        self.dead_letter_queue = sqs.Queue(self, "DeadLetters", retention_period=retention, **protected)
         reason = "This is the dead-letter queue: messages that failed max_receive_count times end here, for a person to inspect."
         acknowledge_guard(self.dead_letter_queue, "sqs_dlq_check", reason)
         skip_checkov(self.dead_letter_queue, "CKV_AWS_27", "Encrypted with the environment's customer-managed KMS key.")
         self.queue = sqs.Queue(
             self,
             "Queue",
-            encryption=sqs.QueueEncryption.KMS,
-            encryption_master_key=key,
-            enforce_ssl=True,
             visibility_timeout=Duration.seconds(props.visibility_timeout_seconds),
             retention_period=Duration.days(props.retention_days),
             dead_letter_queue=sqs.DeadLetterQueue(queue=self.dead_letter_queue, max_receive_count=props.max_receive_count),
-            removal_policy=removal_policy,
+            **protected,
         )
-        alarm = cw.Alarm(
+        paging_alarm(
             self,
             "DeadLettersAlarm",
-            alarm_name=f"{alarm_prefix}-dead-letters",
-            alarm_description=f"{alarm_prefix}: messages in the dead-letter queue",
+            name=f"{alarm_prefix}-dead-letters",
+            description=f"{alarm_prefix}: messages in the dead-letter queue",
             metric=self.dead_letter_queue.metric_approximate_number_of_messages_visible(period=Duration.minutes(5), statistic="Maximum"),
             threshold=1,
-            evaluation_periods=1,
-            comparison_operator=cw.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-            treat_missing_data=cw.TreatMissingData.NOT_BREACHING,
+            periods=1,
+            topic=alarm_topic,
         )
-        alarm.add_alarm_action(cw_actions.SnsAction(alarm_topic))
-        alarm.add_ok_action(cw_actions.SnsAction(alarm_topic))
 
 
 def scale_on_backlog(
