@@ -43,6 +43,7 @@ def cloudformation(dev: Path, tmp_path_factory: pytest.TempPathFactory) -> Itera
     workdir = tmp_path_factory.mktemp("rehearsal-emulator")
     with run.emulator(config, workdir) as aws:
         run.cdk(aws, workdir, "bootstrap", "bootstrap", f"aws://{config.account}/{config.region}")
+        run.publish_images_built_elsewhere(aws, {dev}, config.account, config.region)
         run.cdk(aws, workdir, "deploy", "deploy", "--all", "--app", str(dev), "--require-approval", "never")
         run.cdk(aws, workdir, "destroy ecs", "destroy", "berth-dev-ecs", "--app", str(dev), "--force")
         yield Api(

@@ -146,21 +146,25 @@ def cdk(aws: dict[str, str], workdir: Path, step: str, *args: str) -> None:
         raise RehearsalError(f"{step} failed:\n" + "\n".join((failed or lines)[-12:]))
 
 
-def publish_images_built_elsewhere(aws: dict[str, str], assembly: Path, account: str, region: str) -> int:
+def publish_images_built_elsewhere(aws: dict[str, str], assemblies: set[Path], account: str, region: str) -> int:
     """Put each image asset of `assembly` in the bootstrap's container-asset repository, as if
     CI had built and pushed it. The emulator has no Docker daemon; cdk-assets skips the build
     of an image whose tag the repository already holds (it checks with DescribeImages), so the
-    deploy then proceeds as it would on AWS after the push. Returns how many it put."""
+    deploy then proceeds as it would on AWS after the push. An image is put once, however many
+    of `assemblies` (base, working tree, their first-deploy variants) hold it: the bootstrap's
+    repository has immutable tags. Returns how many it put."""
     ecr = emulator_client(aws, "ecr")
     manifest = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.docker.distribution.manifest.v2+json", "config": {}})
-    count = 0
-    for assets in assembly.glob("*.assets.json"):
-        for image in json.loads(assets.read_text()).get("dockerImages", {}).values():
-            for destination in image["destinations"].values():
-                repository = destination["repositoryName"].replace("${AWS::AccountId}", account).replace("${AWS::Region}", region)
-                ecr.put_image(repositoryName=repository, imageManifest=manifest, imageTag=destination["imageTag"])
-                count += 1
-    return count
+    images = set()
+    for assembly in assemblies:
+        for assets in assembly.glob("*.assets.json"):
+            for image in json.loads(assets.read_text()).get("dockerImages", {}).values():
+                for destination in image["destinations"].values():
+                    repository = destination["repositoryName"].replace("${AWS::AccountId}", account).replace("${AWS::Region}", region)
+                    images.add((repository, destination["imageTag"]))
+    for repository, tag in sorted(images):
+        ecr.put_image(repositoryName=repository, imageManifest=manifest, imageTag=tag)
+    return len(images)
 
 
 # --- what is in the account ---------------------------------------------------------------------
@@ -306,8 +310,7 @@ def rehearse(env: str, base_ref: str, workdir: Path, *, manual_teardown: bool = 
     network = [s for s in stacks if s.endswith("-network")]
     with emulator(config, workdir) as aws:
         cdk(aws, workdir, "bootstrap", "bootstrap", f"aws://{config.account}/{config.region}")
-        for assembly in {base, base_first, work, work_first}:
-            publish_images_built_elsewhere(aws, assembly, config.account, config.region)
+        publish_images_built_elsewhere(aws, {base, base_first, work, work_first}, config.account, config.region)
         before = inventory(aws)
         if not _same_templates(base, base_first):
             cdk(aws, workdir, "first deploy (unprotected)", "deploy", "--all", "--app", str(base_first), "--require-approval", "never")
