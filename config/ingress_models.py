@@ -180,7 +180,7 @@ def ingress_problems(ingress: IngressesConfig, domain: DomainConfig | None, serv
     priorities = route_priorities(services)
     by_ingress: dict[str, list[tuple[int, int, ServiceConfig]]] = {"public": [], "internal": []}
     for i, s in enumerate(services):
-        hosts = s.route.hosts if s.route else s.load_balancer.hosts if s.load_balancer else ()
+        hosts = s.hosts
         where = f"services[{i}].route.hosts" if s.route else f"services[{i}].load_balancer.hosts"
         if hosts and domain is None:
             problems.append(Problem(where, "host names need ecs.domain (the hosted zone berth writes their records in)"))
@@ -208,11 +208,9 @@ def _hosts_on_one_load_balancer(services: tuple[ServiceConfig, ...]) -> list[Pro
     owner: dict[str, str] = {}
     problems = []
     for i, s in enumerate(services):
-        where, hosts = (f"ecs.ingress.{s.route.ingress}", s.route.hosts) if s.route else (f"{s.name}'s own load balancer", ())
-        if s.load_balancer is not None:
-            hosts = s.load_balancer.hosts
+        where = f"ecs.ingress.{s.route.ingress}" if s.route else f"{s.name}'s own load balancer"
         field = f"services[{i}].{'route' if s.route else 'load_balancer'}.hosts"
-        for host in hosts:
+        for host in s.hosts:
             if owner.setdefault(host, where) != where:
                 problems.append(Problem(field, f"{host} already points at {owner[host]}: a host name has one alias record"))
     return problems

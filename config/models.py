@@ -433,6 +433,11 @@ class ServiceConfig(Workload):
         return self
 
     @property
+    def hosts(self) -> tuple[str, ...]:
+        """The host names it answers, on its route or its own load balancer."""
+        return self.route.hosts if self.route else self.load_balancer.hosts if self.load_balancer else ()
+
+    @property
     def web(self) -> bool:
         """Behind a load balancer, its own or a shared one."""
         return self.load_balancer is not None or self.route is not None

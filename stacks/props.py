@@ -7,6 +7,8 @@ stack calls them and composes the constructs.
 
 from __future__ import annotations
 
+from typing import Any
+
 from cdk_constructs.ec2_capacity import Ec2CapacityProps
 from cdk_constructs.egress import EgressRule
 from cdk_constructs.eks_cluster import EksClusterProps
@@ -34,7 +36,7 @@ from config.container_models import (
 from config.eks_models import EksConfig, FargateProfileConfig, NodeGroupConfig
 from config.iam import Permission as ConfigPermission
 from config.images import repository_name
-from config.ingress_models import SharedIngressConfig
+from config.ingress_models import LoadBalancerSettings, SharedIngressConfig
 from config.models import (
     CapacityProviderItem,
     Ec2CapacityConfig,
@@ -171,17 +173,20 @@ def capacity_shares(items: tuple[CapacityProviderItem, ...]) -> tuple[CapacitySh
     return tuple(CapacityShare(provider=i.provider, base=i.base, weight=i.weight) for i in items)
 
 
+def _settings(lb: LoadBalancerSettings) -> dict[str, Any]:
+    """What a load balancer of a service's own and a shared one map alike."""
+    return {
+        "certificate_arn": lb.certificate_arn,
+        "plain_http": lb.allow_plain_http,
+        "deletion_protection": lb.deletion_protection,
+        "idle_timeout_seconds": lb.idle_timeout_seconds,
+        "waf": lb.waf,
+        "waf_log_retention_days": lb.waf_log_retention_days,
+    }
+
+
 def load_balancer_props(lb: LoadBalancerConfig) -> LoadBalancerProps:
-    return LoadBalancerProps(
-        certificate_arn=lb.certificate_arn,
-        hosts=lb.hosts,
-        plain_http=lb.allow_plain_http,
-        ingress_cidrs=tuple(str(c) for c in lb.ingress_cidrs),
-        deletion_protection=lb.deletion_protection,
-        idle_timeout_seconds=lb.idle_timeout_seconds,
-        waf=lb.waf,
-        waf_log_retention_days=lb.waf_log_retention_days,
-    )
+    return LoadBalancerProps(hosts=lb.hosts, ingress_cidrs=tuple(str(c) for c in lb.ingress_cidrs), **_settings(lb))
 
 
 def shared_ingress_props(ecs: EcsConfig, name: str, lb: SharedIngressConfig, *, vpc_cidr: str) -> LoadBalancerProps:
@@ -189,16 +194,11 @@ def shared_ingress_props(ecs: EcsConfig, name: str, lb: SharedIngressConfig, *, 
     routes = [s.route for s in ecs.services if s.route is not None and s.route.ingress == name]
     public = name == "public"
     return LoadBalancerProps(
-        certificate_arn=lb.certificate_arn,
         hosts=tuple(dict.fromkeys(h for r in routes for h in r.hosts)) if ecs.domain else (),
-        plain_http=lb.allow_plain_http,
         internet_facing=public,
         shared=True,
         ingress_cidrs=tuple(str(c) for c in lb.ingress_cidrs) if lb.ingress_cidrs else ("0.0.0.0/0" if public else vpc_cidr,),
-        deletion_protection=lb.deletion_protection,
-        idle_timeout_seconds=lb.idle_timeout_seconds,
-        waf=lb.waf,
-        waf_log_retention_days=lb.waf_log_retention_days,
+        **_settings(lb),
     )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from aws_cdk import RemovalPolicy
 from aws_cdk import aws_logs as logs
@@ -21,20 +23,20 @@ from cdk_constructs.workload_service import (
     ServiceProps,
     WorkloadService,
 )
-from tests.cdk_constructs.support import bare, task_props
+from tests.cdk_constructs.support import Bare, bare, task_props
 
 
 def _service(props: ServiceProps, *, on_ec2: bool = False) -> Template:
     return _build(props, on_ec2=on_ec2)[0]
 
 
-def _build(props: ServiceProps, *, on_ec2: bool = False) -> tuple[Template, WorkloadService]:
-    b = bare()
-    cluster = b.cluster()
-    capacity = b.capacity(cluster, instance_type="m7i.large", architecture="x86_64")
+def _add(b: Bare, props: ServiceProps, *, prefix: str = "", on_ec2: bool = False, **extra: Any) -> WorkloadService:
+    """`props`' task and service on `b`'s cluster (made once per stack), ids prefixed by `prefix`."""
+    cluster = b.stack.node.try_find_child("Cluster") or b.cluster()
+    capacity = b.stack.node.try_find_child("Capacity") or b.capacity(cluster, instance_type="m7i.large", architecture="x86_64")
     task = WorkloadTaskDefinition(
         b.stack,
-        "Task",
+        f"{prefix}Task",
         workload=props.name,
         props=task_props(),
         fargate=not on_ec2,
@@ -42,19 +44,25 @@ def _build(props: ServiceProps, *, on_ec2: bool = False) -> tuple[Template, Work
         removal_policy=RemovalPolicy.DESTROY,
         enable_exec=props.enable_execute_command,
     )
-    service = WorkloadService(
+    return WorkloadService(
         b.stack,
-        "Service",
+        f"{prefix}Service",
         props=props,
         environment="test",
         cluster=cluster,
         ec2_provider=capacity.capacity_provider,
         task=task,
         alarm_topic=b.topic,
-        cluster_exec_logs=logs.LogGroup(b.stack, "ExecLogs"),
+        cluster_exec_logs=logs.LogGroup(b.stack, f"{prefix}ExecLogs"),
         key=b.key,
         removal_policy=RemovalPolicy.DESTROY,
+        **extra,
     )
+
+
+def _build(props: ServiceProps, *, on_ec2: bool = False) -> tuple[Template, WorkloadService]:
+    b = bare()
+    service = _add(b, props, on_ec2=on_ec2)
     return b.template(), service
 
 
@@ -160,8 +168,6 @@ def test_open_egress_needs_a_reason_which_acknowledges_the_rule() -> None:
 
 def _routed(route: RouteProps | None, *, shared: bool = True, deployment: DeploymentProps | None = None) -> Template:
     b = bare()
-    cluster = b.cluster()
-    capacity = b.capacity(cluster, instance_type="m7i.large", architecture="x86_64")
     ingress = ApplicationIngress(
         b.stack,
         "Shared",
@@ -171,31 +177,16 @@ def _routed(route: RouteProps | None, *, shared: bool = True, deployment: Deploy
         key=b.key,
         removal_policy=RemovalPolicy.DESTROY,
     )
-    task = WorkloadTaskDefinition(
-        b.stack, "Task", workload="api", props=task_props(), fargate=True, key=b.key, removal_policy=RemovalPolicy.DESTROY
+    props = ServiceProps(
+        name="api",
+        desired_count=1,
+        autoscaling=AutoscalingProps(min_tasks=1, max_tasks=4, requests_per_target=100),
+        capacity_provider_strategy=(CapacityShare(provider="FARGATE"),),
+        route=route,
+        health_check_path="/ready",
+        deployment=deployment or DeploymentProps(),
     )
-    WorkloadService(
-        b.stack,
-        "Service",
-        props=ServiceProps(
-            name="api",
-            desired_count=1,
-            autoscaling=AutoscalingProps(min_tasks=1, max_tasks=4, requests_per_target=100),
-            capacity_provider_strategy=(CapacityShare(provider="FARGATE"),),
-            route=route,
-            health_check_path="/ready",
-            deployment=deployment or DeploymentProps(),
-        ),
-        environment="test",
-        cluster=cluster,
-        ec2_provider=capacity.capacity_provider,
-        task=task,
-        alarm_topic=b.topic,
-        cluster_exec_logs=logs.LogGroup(b.stack, "ExecLogs"),
-        key=b.key,
-        removal_policy=RemovalPolicy.DESTROY,
-        shared_ingress=ingress if shared else None,
-    )
+    _add(b, props, shared_ingress=ingress if shared else None)
     return b.template()
 
 
@@ -297,34 +288,13 @@ def test_traffic_shifting_without_a_rule_to_shift_is_refused() -> None:
 
 def test_service_connect_serves_by_name_and_admits_exactly_the_callers() -> None:
     b = bare()
-    cluster = b.cluster()
-    capacity = b.capacity(cluster, instance_type="m7i.large", architecture="x86_64")
     namespace = servicediscovery.HttpNamespace(b.stack, "Namespace", name="berth-test")
     built = {}
     for name, connect in (("ledger", ConnectProps(serve=True)), ("api", ConnectProps())):
-        task = WorkloadTaskDefinition(
-            b.stack, f"{name}Task", workload=name, props=task_props(), fargate=True, key=b.key, removal_policy=RemovalPolicy.DESTROY
+        props = ServiceProps(
+            name=name, desired_count=1, autoscaling=SCALE, capacity_provider_strategy=(CapacityShare(provider="FARGATE"),), connect=connect
         )
-        built[name] = WorkloadService(
-            b.stack,
-            f"{name}Service",
-            props=ServiceProps(
-                name=name,
-                desired_count=1,
-                autoscaling=SCALE,
-                capacity_provider_strategy=(CapacityShare(provider="FARGATE"),),
-                connect=connect,
-            ),
-            environment="test",
-            cluster=cluster,
-            ec2_provider=capacity.capacity_provider,
-            task=task,
-            alarm_topic=b.topic,
-            cluster_exec_logs=logs.LogGroup(b.stack, f"{name}ExecLogs"),
-            key=b.key,
-            removal_policy=RemovalPolicy.DESTROY,
-            namespace=namespace,
-        )
+        built[name] = _add(b, props, prefix=name, namespace=namespace)
     built["ledger"].allow_calls_from(built["api"])
     template = b.template()
     configs = {
