@@ -3,7 +3,14 @@
 A container instance is an EC2 instance running the ECS agent. The ECS capacity provider
 scales the group (managed scaling), keeps instances with running tasks from being
 terminated (managed termination protection) and drains tasks before an instance goes
-(managed draining).
+(managed draining). A cluster may have several groups (another architecture, a GPU type),
+each its own capacity provider that strategies name.
+
+GPU groups (`gpus` > 0) run AWS's GPU AMIs, which carry the NVIDIA driver and container
+runtime: the ECS GPU-optimized Amazon Linux 2023 (x86_64 only) or Bottlerocket's
+aws-ecs-2-nvidia variant. ECS then pins GPUs to containers that ask for them and never
+places such a container where too few are free ("Amazon ECS task definitions for GPU
+workloads", https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs-gpu.html).
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ from cdk_constructs.acknowledgments import acknowledge, acknowledge_guard, ackno
 from cdk_constructs.asg_teardown import ForceDeleteGroupOnTeardown
 from cdk_constructs.checkov import skip_checkov
 from cdk_constructs.egress import workload_security_group
+from cdk_constructs.errors import ConstructError
 from cdk_constructs.instance_refresh import RefreshInstancesOnLaunchTemplateChange
 from cdk_constructs.node_volumes import encrypted_node_volumes
 
@@ -43,6 +51,7 @@ class Ec2CapacityProps:
     | `target_capacity_percent` | 90 | managed scaling's headroom |
     | `instance_warmup_seconds` | 180 | before a new instance counts in scaling and refresh |
     | `teardown_log_retention_days` | 365 | the log of the function that force-deletes the group on teardown |
+    | `gpus` | 0 | NVIDIA GPUs per instance (berth's instance data knows it): >0 selects the GPU AMI |
     """
 
     instance_type: str
@@ -55,6 +64,7 @@ class Ec2CapacityProps:
     target_capacity_percent: int = 90
     instance_warmup_seconds: int = 180
     teardown_log_retention_days: int = 365
+    gpus: int = 0
 
 
 def _machine_image(props: Ec2CapacityProps, region: str) -> ec2.IMachineImage:
@@ -66,10 +76,26 @@ def _machine_image(props: Ec2CapacityProps, region: str) -> ec2.IMachineImage:
     arm = props.architecture == "arm64"
     if props.os == "bottlerocket":
         return ecs.BottleRocketImage(
-            variant=ecs.BottlerocketEcsVariant.AWS_ECS_2,
+            variant=ecs.BottlerocketEcsVariant.AWS_ECS_2_NVIDIA if props.gpus else ecs.BottlerocketEcsVariant.AWS_ECS_2,
             architecture=ec2.InstanceArchitecture.ARM_64 if arm else ec2.InstanceArchitecture.X86_64,
         )
+    if props.gpus:
+        # /aws/service/ecs/optimized-ami/amazon-linux-2023/gpu/recommended/image_id: x86_64 only.
+        return ecs.EcsOptimizedImage.amazon_linux2023(ecs.AmiHardwareType.GPU)
     return ecs.EcsOptimizedImage.amazon_linux2023(ecs.AmiHardwareType.ARM if arm else ecs.AmiHardwareType.STANDARD)
+
+
+def _user_data(props: Ec2CapacityProps) -> ec2.UserData:
+    if props.os == "bottlerocket":
+        # Bottlerocket reads TOML settings, not a shell script; its nvidia variants turn GPU
+        # support on themselves. The capacity provider appends the cluster settings.
+        return ec2.UserData.custom("")
+    user_data = ec2.UserData.for_linux()
+    if props.gpus:
+        # The GPU AMI's default, said explicitly so that a pinned AMI cannot leave it off:
+        # without it the agent registers no GPUs and no GPU task is ever placed.
+        user_data.add_commands("echo ECS_ENABLE_GPU_SUPPORT=true >> /etc/ecs/ecs.config")
+    return user_data
 
 
 class ContainerInstanceCapacity(Construct):
@@ -88,6 +114,8 @@ class ContainerInstanceCapacity(Construct):
         removal_policy: RemovalPolicy,
     ) -> None:
         super().__init__(scope, construct_id)
+        if props.gpus and props.os == "al2023" and props.architecture == "arm64":
+            raise ConstructError(self, "the ECS GPU-optimized Amazon Linux 2023 AMI is x86_64 only: an arm64 GPU group needs bottlerocket")
         # The ECS agent, ECR, CloudWatch and SSM are all HTTPS; tasks have their own groups (awsvpc).
         self.security_group = workload_security_group(
             self, "SecurityGroup", vpc=cluster.vpc, description="ECS container instances: no inbound, tasks use awsvpc"
@@ -107,9 +135,8 @@ class ContainerInstanceCapacity(Construct):
             role=self.role,
             security_group=self.security_group,
             block_devices=encrypted_node_volumes(bottlerocket=is_bottlerocket, size_gib=props.root_volume_gib, key=key),
-            # Bottlerocket reads TOML settings, not a shell script; the capacity provider
-            # appends the cluster settings to whichever user data this is.
-            user_data=ec2.UserData.custom("") if is_bottlerocket else ec2.UserData.for_linux(),
+            # The capacity provider appends the cluster settings to whichever user data this is.
+            user_data=_user_data(props),
             http_endpoint=True,
             # Hop limit 1: containers cannot reach the instance's metadata (and its role).
             http_put_response_hop_limit=1,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from aws_cdk import Stack
@@ -46,7 +47,7 @@ class ScheduledTask(Construct):
         *,
         props: ScheduledTaskProps,
         cluster: ecs.Cluster,
-        ec2_provider: ecs.AsgCapacityProvider,
+        ec2_providers: Mapping[str, ecs.AsgCapacityProvider],
         task: WorkloadTaskDefinition,
     ) -> None:
         super().__init__(scope, construct_id)
@@ -86,7 +87,7 @@ class ScheduledTask(Construct):
         # launch type instead), and RunTask accepts one or the other, not both.
         strategy = [
             {"CapacityProvider": s.capacity_provider, "Weight": s.weight, **({"Base": s.base} if s.base else {})}
-            for s in capacity_provider_strategies(props.capacity_provider_strategy, ec2_provider)
+            for s in capacity_provider_strategies(self, props.capacity_provider_strategy, ec2_providers)
         ]
         cfn_rule = cfn_child(self.rule, events.CfnRule)
         cfn_rule.add_property_override("Targets.0.EcsParameters.CapacityProviderStrategy", strategy)

@@ -147,6 +147,7 @@ class TaskProps:
     | `secrets` | {} | name -> `SecretSource`, injected by ECS |
     | `permissions` | () | the task role's statements (`grants.Permission`): nothing else |
     | `log_retention_days` | 90 | the container's log group |
+    | `gpus` | 0 | NVIDIA GPUs ECS pins to the application container (EC2 only: a GPU AMI's instances, ecs-gpu.html) |
     """
 
     cpu: int
@@ -166,6 +167,7 @@ class TaskProps:
     secrets: dict[str, SecretSource] = field(default_factory=dict)
     permissions: tuple[Permission, ...] = ()
     log_retention_days: int = 90
+    gpus: int = 0
 
 
 def _tasks_principal(scope: Construct) -> iam.IPrincipal:
@@ -201,6 +203,8 @@ class WorkloadTaskDefinition(Construct):
         )
         grant_permissions(self.task_role, props.permissions)
 
+        if props.gpus and fargate:
+            raise ConstructError(self, "Fargate has no GPUs: a task with gpus runs on EC2 capacity (fargate=False)")
         arm = props.architecture == "arm64"
         self.task_definition = ecs.TaskDefinition(
             self,
@@ -249,6 +253,8 @@ class WorkloadTaskDefinition(Construct):
                 max_buffer_size=Size.mebibytes(25),
             ),
             linux_parameters=ecs.LinuxParameters(self, "LinuxParameters", init_process_enabled=True),
+            # A GPU resource requirement: the agent pins that many physical GPUs to the container.
+            gpu_count=props.gpus or None,
         )
         exec_paths = (EXEC_AGENT_PATHS if fargate else EXEC_AGENT_PATHS_EC2) if enable_exec else ()
         if set(props.scratch_paths) & set(exec_paths):

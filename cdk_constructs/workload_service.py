@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -28,13 +29,15 @@ from cdk_constructs.service_alarms import ServiceAlarms
 from cdk_constructs.task_definition import WorkloadTaskDefinition
 from cdk_constructs.work_queue import scale_on_backlog
 
+FARGATE_PROVIDERS = ("FARGATE", "FARGATE_SPOT")
+
 
 @dataclass(frozen=True, kw_only=True)
 class CapacityShare:
-    """One entry of a capacity-provider strategy: "FARGATE", "FARGATE_SPOT", or "EC2" for
-    the cluster's Auto Scaling group provider."""
+    """One entry of a capacity-provider strategy: "FARGATE", "FARGATE_SPOT", or the name of
+    one of the Auto Scaling group providers given to the construct as `ec2_providers`."""
 
-    provider: Literal["FARGATE", "FARGATE_SPOT", "EC2"]
+    provider: str
     base: int = 0
     weight: int = 1
 
@@ -133,16 +136,20 @@ class ServiceProps:
 
     @property
     def on_ec2(self) -> bool:
-        return any(share.provider == "EC2" for share in self.capacity_provider_strategy)
+        return any(share.provider not in FARGATE_PROVIDERS for share in self.capacity_provider_strategy)
 
 
 def capacity_provider_strategies(
-    items: tuple[CapacityShare, ...], ec2_provider: ecs.AsgCapacityProvider
+    scope: Construct, items: tuple[CapacityShare, ...], ec2_providers: Mapping[str, ecs.AsgCapacityProvider]
 ) -> list[ecs.CapacityProviderStrategy]:
-    """Provider names to CDK strategies; "EC2" is the cluster's ASG provider."""
+    """Provider names to CDK strategies: Fargate's by name, the others through `ec2_providers`
+    (name -> the Auto Scaling group provider)."""
+    unknown = [i.provider for i in items if i.provider not in FARGATE_PROVIDERS and i.provider not in ec2_providers]
+    if unknown:
+        raise ConstructError(scope, f"no capacity provider {', '.join(unknown)} among ec2_providers ({', '.join(ec2_providers) or 'none'})")
     return [
         ecs.CapacityProviderStrategy(
-            capacity_provider=ec2_provider.capacity_provider_name if item.provider == "EC2" else item.provider,
+            capacity_provider=item.provider if item.provider in FARGATE_PROVIDERS else ec2_providers[item.provider].capacity_provider_name,
             base=item.base or None,
             weight=item.weight,
         )
@@ -166,7 +173,7 @@ class WorkloadService(Construct):
         props: ServiceProps,
         environment: str,
         cluster: ecs.Cluster,
-        ec2_provider: ecs.AsgCapacityProvider,
+        ec2_providers: Mapping[str, ecs.AsgCapacityProvider],
         task: WorkloadTaskDefinition,
         alarm_topic: sns.ITopic,
         cluster_exec_logs: logs.ILogGroup,
@@ -177,7 +184,8 @@ class WorkloadService(Construct):
         queue: sqs.IQueue | None = None,
         namespace: servicediscovery.INamespace | None = None,
     ) -> None:
-        """`queue`: the work queue the tasks consume (receive, delete, change visibility; its
+        """`ec2_providers`: the Auto Scaling group providers the strategy may name, by name.
+        `queue`: the work queue the tasks consume (receive, delete, change visibility; its
         URL in the container's QUEUE_URL), and scale on with `autoscaling.backlog_per_task`."""
         super().__init__(scope, construct_id)
         problem = _inconsistency(props, task=task, shared_ingress=shared_ingress, queue=queue, namespace=namespace)
@@ -203,7 +211,7 @@ class WorkloadService(Construct):
             "min_healthy_percent": 100,
             "max_healthy_percent": 200,
             "circuit_breaker": ecs.DeploymentCircuitBreaker(enable=True, rollback=True),
-            "capacity_provider_strategies": capacity_provider_strategies(props.capacity_provider_strategy, ec2_provider),
+            "capacity_provider_strategies": capacity_provider_strategies(self, props.capacity_provider_strategy, ec2_providers),
             "vpc_subnets": ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS),
             "security_groups": [self.security_group],
             "enable_execute_command": props.enable_execute_command,

@@ -193,6 +193,9 @@ class ContainerConfig(_Container):
     volume that lives as long as the task."""
     health_check: HealthCheckConfig
     """How ECS tells the container is healthy."""
+    gpus: int = Field(default=0, ge=0, le=64)
+    """NVIDIA GPUs ECS pins to this container (a `GPU` resource requirement): the task runs only on an EC2
+    capacity group whose instance type has at least that many (Fargate has none)."""
 
     @field_validator("scratch_paths")
     @classmethod

@@ -70,9 +70,10 @@ class InstanceType:
     memory_mib: int
     architecture: str  # "x86_64" or "arm64"
     accelerator: str | None  # "nvidia", "amd", "neuron", "habana", "fpga" or None
+    accelerators: int  # how many (GPUs, Neuron devices, FPGAs); 0 without
 
     def describe(self) -> str:
-        extra = f", {self.accelerator} accelerators" if self.accelerator else ""
+        extra = f", {self.accelerators} {self.accelerator} accelerator{'s' if self.accelerators > 1 else ''}" if self.accelerator else ""
         return f"{self.name} ({self.vcpus} vCPUs, {self.memory_mib // 1024} GiB, {self.architecture}{extra})"
 
 

@@ -34,7 +34,7 @@ from config.limits import (
     instance_type,
     unknown_instance_type,
 )
-from config.types import ConfigModel, Name, Percent, Provider, RetentionDays
+from config.types import FARGATE_PROVIDERS, ConfigModel, Name, Percent, Provider, RetentionDays
 
 # Warnings an environment can accept (config/warnings.py says what each means).
 WarningCode = Literal["other-account", "other-region", "overlapping-cidr", "other-environment-name", "spot-single-type"]
@@ -157,13 +157,19 @@ class AmiConfig(ConfigModel):
 
 
 class Ec2CapacityConfig(ConfigModel):
-    """The Auto Scaling group capacity provider: container instances running the ECS agent."""
+    """An Auto Scaling group capacity provider: container instances running the ECS agent.
+
+    An instance type with NVIDIA GPUs gets AWS's GPU AMI (the ECS GPU-optimized Amazon Linux
+    2023, x86_64 only; or Bottlerocket's aws-ecs-2-nvidia variant), whose drivers and NVIDIA
+    container runtime let ECS pin GPUs to containers
+    (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs-gpu.html).
+    """
 
     os: Literal["al2023", "bottlerocket"] = "al2023"
     """al2023 (ECS-optimized Amazon Linux 2023) or bottlerocket."""
     ami: AmiConfig
     """Which AMI the container instances run: pinned by id, or tracked."""
-    instance_type: str = Field(description="An EC2 instance type such as m7g.large.")
+    instance_type: str = Field(description="An EC2 instance type such as m7g.large (or g6.xlarge for NVIDIA GPUs).")
     min_capacity: int = Field(ge=0, le=1000)
     """Fewest container instances in the Auto Scaling group."""
     max_capacity: int = Field(ge=1, le=1000)
@@ -178,24 +184,45 @@ class Ec2CapacityConfig(ConfigModel):
     def architecture(self) -> str:
         return instance_architecture(self.instance_type)
 
+    @property
+    def gpus(self) -> int:
+        """NVIDIA GPUs per instance (0 for a standard type)."""
+        known = instance_type(self.instance_type)
+        return known.accelerators if known is not None and known.accelerator == "nvidia" else 0
+
     @field_validator("instance_type")
     @classmethod
-    def _known_standard_type(cls, value: str) -> str:
+    def _known_type(cls, value: str) -> str:
         known = instance_type(value)
         if known is None:
             raise ValueError(unknown_instance_type(value))
-        if known.accelerator:
+        if known.accelerator not in (None, "nvidia"):
             raise ValueError(
-                f"{known.describe()} needs an accelerated AMI; berth's container instances run the standard ECS-optimized "
-                "AMIs (GPU capacity is not supported yet): choose a type without accelerators"
+                f"{known.describe()}: ECS container instances in berth run standard or NVIDIA GPU AMIs; "
+                f"{known.accelerator} accelerators are not supported yet (docs/not-supported.md): choose a standard or NVIDIA type"
             )
         return value
 
     @model_validator(mode="after")
     def _range(self) -> Ec2CapacityConfig:
-        if problems := range_problems(self, "min_capacity", "max_capacity"):
+        problems = range_problems(self, "min_capacity", "max_capacity")
+        if self.gpus and self.os == "al2023" and self.architecture == "arm64":
+            message = (
+                f"{self.instance_type} is an arm64 GPU type and the ECS GPU-optimized Amazon Linux 2023 AMI is x86_64 only: "
+                "choose an x86_64 GPU type (g6, g5, g4dn, p5, ...) or os: bottlerocket (its aws-ecs-2-nvidia variant runs on arm64)"
+            )
+            problems.append(Problem("instance_type", message, self.instance_type, True))
+        if problems:
             raise ProblemsError(problems)
         return self
+
+
+class Ec2CapacityGroupConfig(Ec2CapacityConfig):
+    """A further capacity provider beside `ec2_capacity`, named in capacity-provider strategies by its
+    name: another architecture, instance size or a GPU type."""
+
+    name: Name
+    """The group's name: what a workload's `capacity_provider_strategy` names as its provider."""
 
 
 class ExecConfig(ConfigModel):
@@ -207,14 +234,28 @@ class ExecConfig(ConfigModel):
 
 class EcsClusterConfig(ConfigModel):
     ec2_capacity: Ec2CapacityConfig
-    """The EC2 capacity provider's container instances."""
+    """The EC2 capacity provider's container instances: provider EC2 in a strategy."""
+    ec2_capacity_groups: tuple[Ec2CapacityGroupConfig, ...] = ()
+    """Further Auto Scaling group capacity providers (e.g. an x86_64 GPU group beside a Graviton one), each
+    named by its name in a strategy."""
     exec: ExecConfig = ExecConfig()
     """ECS Exec's session encryption and audit log."""
+
+    @model_validator(mode="after")
+    def _unique_groups(self) -> EcsClusterConfig:
+        if problems := duplicate_names("ec2_capacity_groups", "capacity group", [g.name for g in self.ec2_capacity_groups]):
+            raise ProblemsError(problems)
+        return self
+
+    @property
+    def ec2_groups(self) -> dict[str, Ec2CapacityConfig]:
+        """Provider name -> its group: EC2 is `ec2_capacity`, the others their names."""
+        return {"EC2": self.ec2_capacity, **{g.name: g for g in self.ec2_capacity_groups}}
 
 
 class CapacityProviderItem(ConfigModel):
     provider: Provider
-    """FARGATE, FARGATE_SPOT, or EC2 (the cluster's container instances)."""
+    """FARGATE, FARGATE_SPOT, EC2 (the cluster's `ec2_capacity`), or the name of one of its `ec2_capacity_groups`."""
     base: int = Field(default=0, ge=0, le=100000)
     """Tasks placed on this provider first, before the weights apply."""
     weight: int = Field(default=1, ge=0, le=1000)
@@ -304,7 +345,7 @@ class Workload(ConfigModel):
     task: TaskConfig
     """The task definition: its container, size and permissions."""
     capacity_provider_strategy: tuple[CapacityProviderItem, ...] = Field(
-        min_length=1, description="FARGATE / FARGATE_SPOT (base and weights), or EC2 alone."
+        min_length=1, description="FARGATE / FARGATE_SPOT (base and weights), or EC2 capacity groups (EC2 and named groups)."
     )
     egress: tuple[EgressConfig, ...] = ()
     """What the tasks call besides AWS's APIs (HTTPS to AWS is always allowed): one rule each."""
@@ -314,7 +355,12 @@ class Workload(ConfigModel):
 
     @property
     def on_ec2(self) -> bool:
-        return any(item.provider == "EC2" for item in self.capacity_provider_strategy)
+        return bool(self.ec2_providers)
+
+    @property
+    def ec2_providers(self) -> tuple[str, ...]:
+        """The EC2 capacity groups of the strategy, by provider name (EC2 or a group's name)."""
+        return tuple(item.provider for item in self.capacity_provider_strategy if item.provider not in FARGATE_PROVIDERS)
 
     @field_validator("capacity_provider_strategy")
     @classmethod
@@ -325,7 +371,8 @@ class Workload(ConfigModel):
         providers = [item.provider for item in strategy]
         if len(set(providers)) != len(providers):
             problems.append("each capacity provider may appear once")
-        if "EC2" in providers and len(set(providers)) > 1:
+        fargate = [p for p in providers if p in FARGATE_PROVIDERS]
+        if fargate and len(fargate) != len(providers):
             problems.append("a capacity-provider strategy cannot mix Fargate and EC2 providers")
         task = info.data.get("task")
         if task is not None and task.architecture == "arm64" and "FARGATE_SPOT" in providers:
@@ -342,6 +389,9 @@ class Workload(ConfigModel):
     def _fargate_size(self) -> Workload:
         # aws-cdk-lib does not check the pair; Fargate refuses it only at deploy time.
         problems = [] if self.on_ec2 else _fargate_size_problems(self.task)
+        if self.task.container.gpus and not self.on_ec2:
+            message = "Fargate has no GPUs: run this workload on an EC2 capacity group with an NVIDIA GPU instance type"
+            problems.append(Problem("task.container.gpus", message, self.task.container.gpus, True))
         problems += container_problems(self.task, self.name)
         if problems:
             raise ProblemsError(problems)
@@ -573,21 +623,43 @@ class EcsConfig(ConfigModel):
         problems += ingress_problems(self.ingress, self.domain, self.services)
         problems += connect_problems(self.services)
         problems += _repository_problems(self)
-        capacity = self.cluster.ec2_capacity
-        host = instance_type(capacity.instance_type)
-        assert host is not None  # the capacity's validator refuses unknown types
         for kind, workloads in (("services", self.services), ("scheduled_tasks", self.scheduled_tasks)):
             for i, w in enumerate(workloads):
-                if not w.on_ec2:
-                    continue
-                if w.task.architecture != host.architecture:
-                    instances = f"{host.architecture} instances ({capacity.instance_type})"
-                    message = f"the EC2 capacity provider runs {instances}; this task is {w.task.architecture}"
-                    problems.append(Problem(f"{kind}[{i}].task.architecture", message))
-                problems += _fits_on(w.task, host, f"{kind}[{i}].task")
+                problems += _placement_problems(w, self.cluster.ec2_groups, f"{kind}[{i}]")
         if problems:
             raise ProblemsError(problems)
         return self
+
+
+def _placement_problems(workload: Workload, groups: dict[str, Ec2CapacityConfig], field: str) -> list[Problem]:
+    """Each EC2 group a workload names must exist and be able to run its task: the same
+    architecture, room for its CPU and memory, and as many GPUs as its container asks for."""
+    problems: list[Problem] = []
+    for j, item in enumerate(workload.capacity_provider_strategy):
+        if item.provider in FARGATE_PROVIDERS:
+            continue
+        group = groups.get(item.provider)
+        if group is None:
+            known = ", ".join(groups)
+            message = f"no EC2 capacity group {item.provider} (EC2 is ecs.cluster.ec2_capacity, the others ec2_capacity_groups: {known})"
+            problems.append(Problem(f"{field}.capacity_provider_strategy[{j}].provider", message, item.provider, True))
+            continue
+        host = instance_type(group.instance_type)
+        assert host is not None  # the capacity's validator refuses unknown types
+        task = workload.task
+        if task.architecture != host.architecture:
+            instances = f"{host.architecture} instances ({group.instance_type})"
+            message = f"capacity provider {item.provider} runs {instances}; this task is {task.architecture}"
+            problems.append(Problem(f"{field}.task.architecture", message))
+        problems += _fits_on(task, host, f"{field}.task")
+        if task.container.gpus > group.gpus:
+            offers = f"{group.gpus} NVIDIA GPU{'s' if group.gpus > 1 else ''}" if group.gpus else "no GPUs"
+            message = (
+                f"the container asks for {task.container.gpus} GPUs; capacity provider {item.provider} runs {host.describe()}, "
+                f"which has {offers}: ECS would never place the task"
+            )
+            problems.append(Problem(f"{field}.task.container.gpus", message, task.container.gpus, True))
+    return problems
 
 
 def _repository_problems(ecs: EcsConfig) -> list[Problem]:

@@ -17,6 +17,10 @@ def described(regex: str, words: str) -> str:
 
 
 NAME = described(r"^[a-z][a-z0-9-]{0,30}[a-z0-9]$", "2 to 32 lower-case letters, digits and hyphens, starting with a letter")
+PROVIDER = described(
+    r"^(FARGATE|FARGATE_SPOT|EC2|[a-z][a-z0-9-]{0,30}[a-z0-9])$",
+    "FARGATE, FARGATE_SPOT, EC2 (the cluster's ec2_capacity), or the name of one of ecs.cluster.ec2_capacity_groups",
+)
 K8S_NAME = described(
     r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$",
     "a Kubernetes name: up to 63 lower-case letters, digits and hyphens, not starting or ending with a hyphen",

@@ -29,5 +29,12 @@ Name = Annotated[
 # The retention periods CloudWatch Logs accepts.
 RetentionDays = Literal[1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653]
 Architecture = Literal["x86_64", "arm64"]
-Provider = Literal["FARGATE", "FARGATE_SPOT", "EC2"]
+FARGATE_PROVIDERS = ("FARGATE", "FARGATE_SPOT")
+Provider = Annotated[
+    str,
+    Field(
+        pattern=patterns.PROVIDER,
+        description="FARGATE, FARGATE_SPOT, EC2 (the cluster's ec2_capacity) or the name of one of its ec2_capacity_groups.",
+    ),
+]
 Percent = Annotated[int, Field(ge=1, le=100)]

@@ -41,6 +41,7 @@ def config_field(path: str, config: PlatformConfig) -> str | None:
         ids |= {f"{pascal(s.name)}Queue": f"ecs.services[{s.name}].queue" for s in config.ecs.services if s.queue}
         ids |= {"PublicIngress": "ecs.ingress.public", "InternalIngress": "ecs.ingress.internal", "Zone": "ecs.domain"}
         ids |= {"Ec2Capacity": "ecs.cluster.ec2_capacity", "Platform": "ecs.cluster", "Alarms": "alarms"}
+        ids |= {f"{pascal(g.name)}Capacity": f"ecs.cluster.ec2_capacity_groups[{g.name}]" for g in config.ecs.cluster.ec2_capacity_groups}
     elif stack.endswith("-eks") and config.eks is not None:
         eks = config.eks
         ids |= {pascal(g.name): f"eks.node_groups[{g.name}]" for g in eks.node_groups}

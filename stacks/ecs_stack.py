@@ -64,19 +64,22 @@ class EcsStack(BerthStack):
             removal_policy=removal,
         )
         cluster = platform.cluster
-        capacity = ContainerInstanceCapacity(
-            self,
-            "Ec2Capacity",
-            cluster=cluster,
-            # The teardown function's log is kept as long as the cluster's Exec audit log.
-            props=ec2_capacity_props(
-                config.ecs.cluster.ec2_capacity, teardown_log_retention_days=config.ecs.cluster.exec.log_retention_days
-            ),
-            key=key.key,
-            notifications=alarms.topic,
-            region=config.region,
-            removal_policy=removal,
-        )
+        # EC2 is ec2_capacity (construct id Ec2Capacity, as before there were groups: renaming
+        # it would replace prod's Auto Scaling group); each further group is <Name>Capacity.
+        providers = {
+            provider: ContainerInstanceCapacity(
+                self,
+                "Ec2Capacity" if provider == "EC2" else f"{pascal(provider)}Capacity",
+                cluster=cluster,
+                # The teardown function's log is kept as long as the cluster's Exec audit log.
+                props=ec2_capacity_props(group, teardown_log_retention_days=config.ecs.cluster.exec.log_retention_days),
+                key=key.key,
+                notifications=alarms.topic,
+                region=config.region,
+                removal_policy=removal,
+            ).capacity_provider
+            for provider, group in config.ecs.cluster.ec2_groups.items()
+        }
         # After aws-cdk-lib's own aspects (which create the association): the last priority.
         Aspects.of(self).add(AfterCapacityProviderAssociation(), priority=AspectPriority.READONLY)
         CfnOutput(self, "ClusterName", value=cluster.cluster_name)
@@ -134,7 +137,7 @@ class EcsStack(BerthStack):
                 props=service_props(service, priority=priorities.get(service.name)),
                 environment=env,
                 cluster=cluster,
-                ec2_provider=capacity.capacity_provider,
+                ec2_providers=providers,
                 task=task,
                 alarm_topic=alarms.topic,
                 cluster_exec_logs=platform.exec_log_group,
@@ -163,7 +166,7 @@ class EcsStack(BerthStack):
             cluster_name=cluster.cluster_name,
             services=tuple(on_dashboard),
             load_balancers=tuple(balancers),
-            capacity_providers=(capacity.capacity_provider.capacity_provider_name,),
+            capacity_providers=tuple(p.capacity_provider_name for p in providers.values()),
         )
         CfnOutput(
             self,
@@ -179,7 +182,7 @@ class EcsStack(BerthStack):
                 f"{pascal(scheduled.name)}Schedule",
                 props=scheduled_task_props(scheduled),
                 cluster=cluster,
-                ec2_provider=capacity.capacity_provider,
+                ec2_providers=providers,
                 task=task,
             )
             for shared_files in files.values():

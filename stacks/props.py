@@ -73,6 +73,7 @@ def ec2_capacity_props(capacity: Ec2CapacityConfig, *, teardown_log_retention_da
         root_volume_gib=capacity.root_volume_gib,
         target_capacity_percent=capacity.target_capacity_percent,
         instance_warmup_seconds=capacity.instance_warmup_seconds,
+        gpus=capacity.gpus,
         teardown_log_retention_days=teardown_log_retention_days,
     )
 
@@ -155,6 +156,7 @@ def task_props(task: TaskConfig, *, environment: str) -> TaskProps:
         secrets=_secrets(c.secrets),
         permissions=permissions(task.permissions),
         log_retention_days=task.log_retention_days,
+        gpus=c.gpus,
     )
 
 

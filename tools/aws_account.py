@@ -89,8 +89,10 @@ def existing_service_linked_role(iam: Any, service: str) -> str | None:
     return None
 
 
-def tracked_ami_parameter(os_: str, arch: str) -> str:
-    """The public SSM parameter aws-cdk-lib's EcsOptimizedImage / BottleRocketImage read."""
+def tracked_ami_parameter(os_: str, arch: str, *, gpu: bool = False) -> str:
+    """The public SSM parameter aws-cdk-lib's EcsOptimizedImage / BottleRocketImage read (a test
+    holds it to the synthesized templates' parameters)."""
     if os_ == "bottlerocket":
-        return f"/aws/service/bottlerocket/aws-ecs-2/{arch}/latest/image_id"
-    return f"/aws/service/ecs/optimized-ami/amazon-linux-2023/{'arm64/' if arch == 'arm64' else ''}recommended/image_id"
+        return f"/aws/service/bottlerocket/aws-ecs-2{'-nvidia' if gpu else ''}/{arch}/latest/image_id"
+    flavour = "gpu/" if gpu else "arm64/" if arch == "arm64" else ""
+    return f"/aws/service/ecs/optimized-ami/amazon-linux-2023/{flavour}recommended/image_id"

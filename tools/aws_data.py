@@ -40,19 +40,22 @@ def regions() -> dict[str, str]:
     return {region: p["partition"] for p in endpoints["partitions"] for region in p["regions"]}
 
 
-def _accelerator(info: dict[str, Any]) -> str | None:
+def _accelerators(info: dict[str, Any]) -> tuple[str | None, int]:
+    """(kind, how many devices): a task's GPU requirement and a pod's device-plugin resource count devices."""
     gpus = info.get("GpuInfo", {}).get("Gpus", [])
     if gpus:
-        return str(gpus[0]["Manufacturer"]).lower()  # nvidia, amd, habana, ...
-    if info.get("NeuronInfo") or info.get("InferenceAcceleratorInfo"):
-        return "neuron"  # Inferentia and Trainium
-    if info.get("FpgaInfo"):
-        return "fpga"
-    return None
+        return str(gpus[0]["Manufacturer"]).lower(), sum(int(g["Count"]) for g in gpus)  # nvidia, amd, habana, ...
+    neuron = info.get("NeuronInfo", {}).get("NeuronDevices", []) or info.get("InferenceAcceleratorInfo", {}).get("Accelerators", [])
+    if neuron:
+        return "neuron", sum(int(d["Count"]) for d in neuron)  # Inferentia and Trainium
+    fpgas = info.get("FpgaInfo", {}).get("Fpgas", [])
+    if fpgas:
+        return "fpga", sum(int(f.get("Count", 1)) for f in fpgas)
+    return None, 0
 
 
 def instance_types() -> dict[str, list[Any]]:
-    """Type -> [vCPUs, memory MiB, architecture, accelerator or null]; Mac types left out
+    """Type -> [vCPUs, memory MiB, architecture, accelerator kind or null, accelerator count]; Mac types left out
     (neither ECS nor EKS run on them)."""
     data = _gzip_json(_package_file("moto", "ec2", "resources", "instance_types.json.gz"))
     out: dict[str, list[Any]] = {}
@@ -61,7 +64,7 @@ def instance_types() -> dict[str, list[Any]]:
         arch = "arm64" if "arm64" in archs else "x86_64" if "x86_64" in archs else None
         if arch is None:
             continue
-        out[name] = [info["VCpuInfo"]["DefaultVCpus"], info["MemoryInfo"]["SizeInMiB"], arch, _accelerator(info)]
+        out[name] = [info["VCpuInfo"]["DefaultVCpus"], info["MemoryInfo"]["SizeInMiB"], arch, *_accelerators(info)]
     return out
 
 

@@ -40,7 +40,7 @@ from typing import Any
 
 from config.images import repository_name
 from config.limits import instance_type
-from config.models import PlatformConfig
+from config.models import Ec2CapacityConfig, PlatformConfig
 from tools.aws_account import (
     account_mismatch,
     environment_from_cli,
@@ -157,9 +157,16 @@ def check_zones(config: PlatformConfig, aws: Clients) -> Iterator[Finding]:
 
 
 def check_ami(config: PlatformConfig, aws: Clients) -> Iterator[Finding]:
-    capacity = config.ecs.cluster.ec2_capacity
+    """Each capacity group's AMI: a pinned id exists in the region with the instance type's
+    architecture (and, for a GPU group, is a GPU image); a tracked one's parameter exists."""
+    for provider, capacity in config.ecs.cluster.ec2_groups.items():
+        yield from _check_group_ami(config, provider, capacity, aws)
+
+
+def _check_group_ami(config: PlatformConfig, provider: str, capacity: Ec2CapacityConfig, aws: Clients) -> Iterator[Finding]:
     host = instance_type(capacity.instance_type)
     arch = host.architecture if host else capacity.architecture
+    group = "" if provider == "EC2" else f" ({provider})"
     if capacity.ami.id is not None:
         ami = capacity.ami.id
 
@@ -170,18 +177,26 @@ def check_ami(config: PlatformConfig, aws: Clients) -> Iterator[Finding]:
             found = images[0].get("Architecture")
             if found != arch:
                 return Finding("AMI", ami, BLOCKER, f"a {found} image; {capacity.instance_type} needs {arch}")
-            return Finding("AMI", ami, OK)
+            name = str(images[0].get("Name", ""))
+            if capacity.gpus and not re.search(r"gpu|nvidia", name, re.IGNORECASE):
+                message = (
+                    f"{name or 'an unnamed image'} does not look like a GPU image; {capacity.instance_type}'s GPUs need the NVIDIA "
+                    "driver and runtime of the ECS GPU-optimized AMI (or Bottlerocket's aws-ecs-2-nvidia)"
+                )
+                return Finding("AMI", ami + group, WARNING, message)
+            return Finding("AMI", ami + group, OK)
 
-        yield _calls("AMI", ami, f"not found in {config.region}: AMI ids are per region", call)
+        yield _calls("AMI", ami + group, f"not found in {config.region}: AMI ids are per region", call)
         return
     family = "bottlerocket" if capacity.os == "bottlerocket" else "al2023"
-    name = tracked_ami_parameter(capacity.os, arch)
+    name = tracked_ami_parameter(capacity.os, arch, gpu=capacity.gpus > 0)
 
     def tracked() -> Finding:
         aws("ssm").get_parameter(Name=name)
         return Finding("AMI parameter", name, OK)
 
-    yield _calls("AMI parameter", name, f"AWS publishes no {family} {arch} ECS image parameter in {config.region}", tracked)
+    kind = f"{family} {'GPU ' if capacity.gpus else ''}{arch}"
+    yield _calls("AMI parameter", name, f"AWS publishes no {kind} ECS image parameter in {config.region}", tracked)
 
 
 def _workloads(config: PlatformConfig) -> list[tuple[str, Any]]:

@@ -17,7 +17,7 @@ def _rule(props: ScheduledTaskProps) -> dict:
     task = WorkloadTaskDefinition(
         b.stack, "Task", workload=props.name, props=task_props(), fargate=True, key=b.key, removal_policy=RemovalPolicy.DESTROY
     )
-    ScheduledTask(b.stack, "Nightly", props=props, cluster=cluster, ec2_provider=capacity.capacity_provider, task=task)
+    ScheduledTask(b.stack, "Nightly", props=props, cluster=cluster, ec2_providers={"EC2": capacity.capacity_provider}, task=task)
     (rule,) = b.template().find_resources("AWS::Events::Rule").values()
     return rule["Properties"]
 

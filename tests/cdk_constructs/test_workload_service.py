@@ -50,7 +50,7 @@ def _add(b: Bare, props: ServiceProps, *, prefix: str = "", on_ec2: bool = False
         props=props,
         environment="test",
         cluster=cluster,
-        ec2_provider=capacity.capacity_provider,
+        ec2_providers={"EC2": capacity.capacity_provider},
         task=task,
         alarm_topic=b.topic,
         cluster_exec_logs=logs.LogGroup(b.stack, f"{prefix}ExecLogs"),

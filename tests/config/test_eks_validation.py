@@ -90,7 +90,7 @@ CASES = [
     pytest.param(
         {"eks__node_groups__1__instance_types": ["g5.xlarge"]},
         "eks.node_groups[general-spot].instance_types[0]",
-        "g5.xlarge (4 vCPUs, 16 GiB, x86_64, nvidia accelerators) needs an accelerated AMI type",
+        "g5.xlarge (4 vCPUs, 16 GiB, x86_64, 1 nvidia accelerator) needs an accelerated AMI type",
         id="gpu-instance-with-standard-ami",
     ),
     pytest.param(

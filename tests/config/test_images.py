@@ -62,7 +62,7 @@ def test_the_image_file_refuses_what_the_environment_lacks_and_changes_nothing(t
     path = tmp_path / "dev.yaml"
     path.write_text('web: {tag: "1.0"}\nweb2: {tag: "1.0"}\nnightly-report: {tag: "1"}\napi: {digest: "sha256:short"}\nworker: {}\n')
     problems = [p.render() for p in apply_image_file(data, path)]
-    assert problems[0].startswith("web2: no container of that name in the environment (its containers: api, ledger")
+    assert problems[0].startswith("web2: no container of that name in the environment (its containers: api, embeddings, ledger")
     assert "nightly-report: a built image is tagged by its content hash: it takes no tag or digest" in problems
     assert any(p.startswith("api.digest: expected an image digest") for p in problems)
     assert any(p.startswith("worker: give exactly one of {tag: ...} or {digest: ...}") for p in problems)

@@ -194,8 +194,8 @@ CASES = [
     pytest.param(
         {"ecs__cluster__ec2_capacity__instance_type": "g5g.xlarge"},
         "ecs.cluster.ec2_capacity.instance_type",
-        "needs an accelerated AMI",
-        id="gpu-instance-with-standard-ecs-ami",
+        "the ECS GPU-optimized Amazon Linux 2023 AMI is x86_64 only",
+        id="arm64-gpu-instance-on-al2023",
     ),
     pytest.param(
         {"ecs__cluster__ec2_capacity__instance_type": "m7g.larg"},

@@ -146,26 +146,45 @@ def _pinned(ami: str) -> PlatformConfig:
     return environment("dev", {"ecs.cluster.ec2_capacity.ami": {"id": ami}})
 
 
-def _image(aws: Clients, architecture: str) -> str:
+def _image(aws: Clients, architecture: str, name: str | None = None) -> str:
     """One of moto's public images of `architecture` (its RegisterImage ignores the architecture)."""
-    images = aws("ec2").describe_images(Filters=[{"Name": "architecture", "Values": [architecture]}])["Images"]
+    filters = [{"Name": "architecture", "Values": [architecture]}] + ([{"Name": "name", "Values": [name]}] if name else [])
+    images = aws("ec2").describe_images(Filters=filters)["Images"]
     return str(images[0]["ImageId"])
 
 
+def _main_group(findings: list[Finding]) -> Finding:
+    """The finding for ec2_capacity (EC2); the groups' subjects name them."""
+    (main,) = [f for f in findings if "(gpu)" not in f.subject and "/gpu/" not in f.subject]
+    return main
+
+
 def test_pinned_ami_must_exist_with_the_instance_architecture(aws: Clients) -> None:
-    (missing,) = preflight.check_ami(_pinned("ami-0a1b2c3d4e5f60789"), aws)
+    missing = _main_group(list(preflight.check_ami(_pinned("ami-0a1b2c3d4e5f60789"), aws)))
     assert missing.status == BLOCKER
-    (wrong,) = preflight.check_ami(_pinned(_image(aws, "x86_64")), aws)
+    wrong = _main_group(list(preflight.check_ami(_pinned(_image(aws, "x86_64")), aws)))
     assert wrong.status == BLOCKER
     assert "m7g.large needs arm64" in wrong.help
-    (right,) = preflight.check_ami(_pinned(_image(aws, "arm64")), aws)
+    right = _main_group(list(preflight.check_ami(_pinned(_image(aws, "arm64")), aws)))
     assert right.status == OK
 
 
-def test_tracked_ami_parameter_exists(aws: Clients) -> None:
-    (finding,) = preflight.check_ami(DEV, aws)
-    assert finding.subject == "/aws/service/ecs/optimized-ami/amazon-linux-2023/arm64/recommended/image_id"
-    assert finding.status == OK
+def test_every_capacity_group_is_checked_and_the_gpu_group_reads_the_gpu_parameter(aws: Clients) -> None:
+    findings = {f.subject: f.status for f in preflight.check_ami(DEV, aws)}
+    assert findings == {
+        "/aws/service/ecs/optimized-ami/amazon-linux-2023/arm64/recommended/image_id": OK,
+        "/aws/service/ecs/optimized-ami/amazon-linux-2023/gpu/recommended/image_id": OK,
+    }
+
+
+def test_a_pinned_gpu_group_warns_when_the_image_is_not_a_gpu_image(aws: Clients) -> None:
+    plain = _image(aws, "x86_64")
+    name = aws("ec2").describe_images(ImageIds=[plain])["Images"][0].get("Name", "")
+    assert "gpu" not in name.lower()
+    config = environment("dev", {"ecs.cluster.ec2_capacity_groups[gpu].ami": {"id": plain}})
+    (finding,) = [f for f in preflight.check_ami(config, aws) if f.subject.endswith("(gpu)")]
+    assert finding.status == WARNING
+    assert "does not look like a GPU image" in finding.help
 
 
 def test_secret_is_compared_by_its_exact_arn(aws: Clients) -> None:

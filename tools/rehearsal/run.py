@@ -61,9 +61,9 @@ def seed_for(config: Any) -> dict[str, Any]:
                 secrets.append(ref.secrets_manager_arn)
             if ref.ssm_parameter:
                 parameters[ref.ssm_parameter] = "rehearsal"
-    capacity = config.ecs.cluster.ec2_capacity
-    if capacity.ami.track_latest:
-        parameters[tracked_ami_parameter(capacity.os, capacity.architecture)] = REHEARSAL_AMI
+    for capacity in config.ecs.cluster.ec2_groups.values():
+        if capacity.ami.track_latest:
+            parameters[tracked_ami_parameter(capacity.os, capacity.architecture, gpu=capacity.gpus > 0)] = REHEARSAL_AMI
     domain = config.ecs.domain
     zones = {domain.hosted_zone_id: domain.zone_name} if domain else {}
     roles = [r for r in roles if f"::{config.account}:" in r]
