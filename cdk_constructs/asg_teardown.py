@@ -23,6 +23,8 @@ from aws_cdk import aws_autoscaling as autoscaling
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
 from aws_cdk import custom_resources as cr
 from constructs import Construct, IConstruct
 
@@ -58,18 +60,27 @@ class ForceDeleteGroupOnTeardown(Construct):
         removal_policy: RemovalPolicy,
     ) -> None:
         super().__init__(scope, construct_id)
-        # Shared with RefreshInstancesOnLaunchTemplateChange: AwsCustomResource runs every call
-        # of a stack in one singleton function, whose role and log group these are.
-        self.role = role = iam.Role(
-            self,
-            "Role",
-            assumed_by=service_principal(self, "lambda.amazonaws.com"),
-            description="Force-deletes the ECS capacity Auto Scaling group when its stack is deleted",
-        )
-        # Logs, and the ENI permissions a function in a VPC needs (EC2 supports no resource
-        # scoping for them).
-        role.add_managed_policy(iam.ManagedPolicy.from_aws_managed_policy_name("service-role/AWSLambdaVPCAccessExecutionRole"))
-        self.log_group = encrypted_log_group(self, "Logs", key=key, retention_days=log_retention_days, removal_policy=removal_policy)
+        # Shared with RefreshInstancesOnLaunchTemplateChange and with every other capacity group
+        # of the stack: AwsCustomResource runs every call of a stack in one singleton function,
+        # whose role and log group the first group's teardown creates and the others reuse
+        # (a role or log group of their own would be created and never used).
+        shared = Stack.of(self).node.try_find_child(_PROVIDER_FUNCTION_ID)
+        self.owns_runtime = shared is None
+        if isinstance(shared, lambda_.Function) and shared.role is not None:
+            self.role: iam.IRole = shared.role
+            self.log_group: logs.ILogGroup = shared.log_group
+        else:
+            role = iam.Role(
+                self,
+                "Role",
+                assumed_by=service_principal(self, "lambda.amazonaws.com"),
+                description="Force-deletes the ECS capacity Auto Scaling group when its stack is deleted",
+            )
+            # Logs, and the ENI permissions a function in a VPC needs (EC2 supports no resource
+            # scoping for them).
+            role.add_managed_policy(iam.ManagedPolicy.from_aws_managed_policy_name("service-role/AWSLambdaVPCAccessExecutionRole"))
+            self.role = role
+            self.log_group = encrypted_log_group(self, "Logs", key=key, retention_days=log_retention_days, removal_policy=removal_policy)
         self.resource = cr.AwsCustomResource(
             self,
             "Resource",
@@ -85,7 +96,7 @@ class ForceDeleteGroupOnTeardown(Construct):
             ),
             **self.runtime(vpc),
         )
-        self._explain(role, auto_scaling_group)
+        self._explain(auto_scaling_group)
 
     def runtime(self, vpc: ec2.IVpc) -> dict[str, Any]:
         """How every AwsCustomResource of the stack runs: aws-cdk-lib makes one singleton
@@ -98,18 +109,20 @@ class ForceDeleteGroupOnTeardown(Construct):
             "log_group": self.log_group,
         }
 
-    def _explain(self, role: iam.Role, auto_scaling_group: autoscaling.AutoScalingGroup) -> None:
-        acknowledge_managed_policy(
-            role,
-            "service-role/AWSLambdaVPCAccessExecutionRole",
-            "AWS's policy for a Lambda function in a VPC: log delivery and the ENI calls, which support no resource scoping.",
-        )
+    def _explain(self, auto_scaling_group: autoscaling.AutoScalingGroup) -> None:
         policy = self.resource.node.find_child("CustomResourcePolicy")
         acknowledge_group_arn(policy, auto_scaling_group, "DeleteAutoScalingGroup")
         acknowledge_compliance(
             policy,
             "IAMNoInlinePolicy",
             "aws-cdk-lib's AwsCustomResource writes its one statement (delete this Auto Scaling group) inline.",
+        )
+        if not self.owns_runtime:
+            return  # the first group's teardown explained the shared role and function
+        acknowledge_managed_policy(
+            self.role,
+            "service-role/AWSLambdaVPCAccessExecutionRole",
+            "AWS's policy for a Lambda function in a VPC: log delivery and the ENI calls, which support no resource scoping.",
         )
         # AwsCustomResource does not expose its function: it is a stack-level singleton under
         # this fixed id (aws-cdk-lib's PROVIDER_FUNCTION_UUID).

@@ -1,4 +1,4 @@
-"""WorkloadTaskDefinition alone: the hardened container, Exec's writable paths, images, secrets."""
+"""WorkloadTaskDefinition alone: the hardened container, Exec's writable paths, images, secrets, GPUs."""
 
 from __future__ import annotations
 
@@ -98,6 +98,18 @@ def test_scratch_paths_are_writable_volumes_under_the_read_only_root() -> None:
     assert set(mounts) == {"/tmp", "/app/cache"}
     assert all(m["ReadOnly"] is False for m in mounts.values())
     assert {v["Name"] for v in task["Volumes"]} == {"scratch-tmp", "scratch-app-cache"}
+
+
+def test_gpus_are_a_resource_requirement_of_the_app_container_on_ec2() -> None:
+    _, container = _container(task_props(gpus=2), fargate=False)
+    assert container["ResourceRequirements"] == [{"Type": "GPU", "Value": "2"}]
+    _, plain = _container(task_props(), fargate=False)
+    assert "ResourceRequirements" not in plain
+
+
+def test_gpus_on_fargate_are_refused() -> None:
+    with pytest.raises(ConstructError, match="Fargate has no GPUs"):
+        _container(task_props(gpus=1), fargate=True)
 
 
 def test_a_scratch_path_of_exec_is_refused() -> None:

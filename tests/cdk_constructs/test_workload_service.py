@@ -10,6 +10,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_servicediscovery as servicediscovery
 from aws_cdk.assertions import Match, Template
 
+from cdk_constructs.ec2_capacity import ContainerInstanceCapacity, Ec2CapacityProps
 from cdk_constructs.egress import EgressRule
 from cdk_constructs.errors import ConstructError
 from cdk_constructs.load_balancer import ApplicationIngress, LoadBalancerProps
@@ -22,6 +23,7 @@ from cdk_constructs.workload_service import (
     RouteProps,
     ServiceProps,
     WorkloadService,
+    capacity_provider_strategies,
 )
 from tests.cdk_constructs.support import Bare, bare, task_props
 
@@ -114,6 +116,29 @@ def test_a_worker_on_ec2_with_exec_spreads_across_zones_then_binpacks() -> None:
         },
     )
     template.resource_count_is("AWS::ElasticLoadBalancingV2::LoadBalancer", 0)
+
+
+def test_a_strategy_names_ec2_providers_by_their_names_and_an_unknown_one_is_refused() -> None:
+    b = bare()
+    cluster = b.cluster()
+    general = b.capacity(cluster, instance_type="m7i.large", architecture="x86_64")
+    gpu = ContainerInstanceCapacity(
+        b.stack,
+        "Gpu",
+        cluster=cluster,
+        props=Ec2CapacityProps(instance_type="g6.xlarge", architecture="x86_64", min_capacity=0, max_capacity=1, gpus=1),
+        key=b.key,
+        notifications=b.topic,
+        region="eu-west-1",
+        removal_policy=RemovalPolicy.DESTROY,
+    )
+    providers = {"EC2": general.capacity_provider, "gpu": gpu.capacity_provider}
+    share = (CapacityShare(provider="gpu"),)
+    strategies = capacity_provider_strategies(b.stack, share, providers)
+    assert [s.capacity_provider for s in strategies] == [gpu.capacity_provider.capacity_provider_name]
+    with pytest.raises(ConstructError, match=r"no capacity provider gpus among ec2_providers \(EC2, gpu\)"):
+        capacity_provider_strategies(b.stack, (CapacityShare(provider="gpus"),), providers)
+    assert ServiceProps(name="x", desired_count=1, autoscaling=SCALE, capacity_provider_strategy=share).on_ec2
 
 
 def test_scheduled_scaling_and_no_memory_tracking_when_turned_off() -> None:

@@ -169,8 +169,8 @@ def test_key_policy_lets_auto_scaling_use_key_for_ebs(assembly: Assembly) -> Non
 
 
 def test_each_workload_has_a_task_definition(assembly: Assembly) -> None:
-    routed = {"api", "ledger"} if assembly.env == "dev" else set()
-    assert set(_task_definitions(assembly)) == {"web", "worker", "nightly-report"} | routed
+    dev_only = {"api", "ledger", "embeddings"} if assembly.env == "dev" else set()
+    assert set(_task_definitions(assembly)) == {"web", "worker", "nightly-report"} | dev_only
 
 
 def test_containers_are_hardened(assembly: Assembly) -> None:
@@ -446,14 +446,42 @@ def test_scheduled_scaling_from_config(prod: Assembly) -> None:
 # --- scheduled task --------------------------------------------------------------------
 
 
+def _rule(assembly: Assembly, schedule: str) -> dict[str, Any]:
+    (rule,) = [
+        r["Properties"]
+        for r in assembly.resources("ecs", "AWS::Events::Rule").values()
+        if r["Properties"]["ScheduleExpression"] == schedule
+    ]
+    return rule
+
+
 def test_scheduled_task_runs_on_schedule_with_capacity_provider(dev: Assembly) -> None:
-    rule = _only(dev.resources("ecs", "AWS::Events::Rule"))["Properties"]
-    assert rule["ScheduleExpression"] == "cron(0 3 * * ? *)"
+    rule = _rule(dev, "cron(0 3 * * ? *)")
     (target,) = rule["Targets"]
     ecs_parameters = target["EcsParameters"]
     assert ecs_parameters["CapacityProviderStrategy"] == [{"CapacityProvider": "FARGATE_SPOT", "Weight": 1}]
     assert "LaunchType" not in ecs_parameters
     assert ecs_parameters["NetworkConfiguration"]["AwsVpcConfiguration"]["AssignPublicIp"] == "DISABLED"
+
+
+def test_the_gpu_job_runs_on_the_gpu_group_with_a_gpu_pinned_to_its_container(dev: Assembly) -> None:
+    """dev's second capacity group: an x86_64 NVIDIA group on the GPU AMI, associated with the
+    cluster beside the general one, and the only provider the GPU job's rule names."""
+    resources = dev.template_json(dev.stack("ecs"))["Resources"]
+    gpu_provider = next(n for n, r in resources.items() if r["Type"] == "AWS::ECS::CapacityProvider" and n.startswith("GpuCapacity"))
+    association = _only(dev.resources("ecs", "AWS::ECS::ClusterCapacityProviderAssociations"))["Properties"]
+    assert {"Ref": gpu_provider} in association["CapacityProviders"]
+    assert {"Ref": next(n for n in resources if n.startswith("Ec2CapacityCapacityProvider"))} in association["CapacityProviders"]
+    (target,) = _rule(dev, "cron(30 3 * * ? *)")["Targets"]
+    assert target["EcsParameters"]["CapacityProviderStrategy"] == [{"CapacityProvider": {"Ref": gpu_provider}, "Weight": 1}]
+    job = _task_definitions(dev)["embeddings"]["Properties"]
+    assert job["ContainerDefinitions"][0]["ResourceRequirements"] == [{"Type": "GPU", "Value": "1"}]
+    assert job["RequiresCompatibilities"] == ["EC2"]
+    (template,) = [r for n, r in resources.items() if r["Type"] == "AWS::EC2::LaunchTemplate" and n.startswith("GpuCapacity")]
+    data = template["Properties"]["LaunchTemplateData"]
+    assert data["InstanceType"] == "g6.xlarge"
+    assert "amazonlinux2023gpurecommended" in data["ImageId"]["Ref"]
+    assert "ECS_ENABLE_GPU_SUPPORT=true" in json.dumps(data["UserData"])
 
 
 # --- alarms ----------------------------------------------------------------------------
