@@ -169,7 +169,7 @@ class Ec2CapacityConfig(ConfigModel):
     """al2023 (ECS-optimized Amazon Linux 2023) or bottlerocket."""
     ami: AmiConfig
     """Which AMI the container instances run: pinned by id, or tracked."""
-    instance_type: str = Field(description="An EC2 instance type such as m7g.large (or g6.xlarge for NVIDIA GPUs).")
+    instance_type: str = Field(description="An EC2 instance type such as m7g.large (or g5.xlarge for NVIDIA GPUs).")
     min_capacity: int = Field(ge=0, le=1000)
     """Fewest container instances in the Auto Scaling group."""
     max_capacity: int = Field(ge=1, le=1000)

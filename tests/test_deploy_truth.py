@@ -125,17 +125,21 @@ def test_first_deploy_changes_only_the_protections(first_deploy: Assembly, prod:
 
 
 def test_a_launch_template_change_refreshes_the_running_instances(assembly: Assembly) -> None:
-    group, _ = _only(assembly.resources("ecs", "AWS::AutoScaling::AutoScalingGroup"))
-    template, _ = _only(assembly.resources("ecs", "AWS::EC2::LaunchTemplate"))
-    (refresh,) = [r for r in assembly.resources("ecs", "Custom::AWS").values() if "StartInstanceRefresh" in json.dumps(r)]
-    props = refresh["Properties"]
-    assert props["LaunchTemplateVersion"] == {"Fn::GetAtt": [template, "LatestVersionNumber"]}
-    update = json.dumps(props["Update"])
-    assert {"Ref": group} in props["Update"]["Fn::Join"][1]
-    for preference in ('\\"ScaleInProtectedInstances\\":\\"Refresh\\"', '\\"MinHealthyPercentage\\":100', '\\"SkipMatching\\":true'):
-        assert preference in update
-    assert "DescribeInstanceRefreshes" in json.dumps(props["Create"]), "nothing is refreshed on create"
-    assert "Delete" not in props
+    """Every capacity group: its own refresh, on its own template's version."""
+    refreshes = [r for r in assembly.resources("ecs", "Custom::AWS").values() if "StartInstanceRefresh" in json.dumps(r)]
+    groups = assembly.resources("ecs", "AWS::AutoScaling::AutoScalingGroup")
+    assert len(refreshes) == len(groups)
+    for group in groups:
+        prefix = group.split("Group")[0]
+        (template,) = [t for t in assembly.resources("ecs", "AWS::EC2::LaunchTemplate") if t.startswith(f"{prefix}LaunchTemplate")]
+        (refresh,) = [r for r in refreshes if {"Ref": group} in r["Properties"]["Update"]["Fn::Join"][1]]
+        props = refresh["Properties"]
+        assert props["LaunchTemplateVersion"] == {"Fn::GetAtt": [template, "LatestVersionNumber"]}
+        update = json.dumps(props["Update"])
+        for preference in ('\\"ScaleInProtectedInstances\\":\\"Refresh\\"', '\\"MinHealthyPercentage\\":100', '\\"SkipMatching\\":true'):
+            assert preference in update
+        assert "DescribeInstanceRefreshes" in json.dumps(props["Create"]), "nothing is refreshed on create"
+        assert "Delete" not in props
 
 
 def test_dev_still_tracks_the_latest_ami(dev: Assembly) -> None:

@@ -47,6 +47,9 @@ PINNED = {
         "LedgerVolumeLedgerFilesFileSystem2E0732E6",
         "WorkerQueueCC1CC3A2",
         "WorkerQueueDeadLettersD3F541B6",
+        # ec2_capacity_groups[gpu]: <Name>Capacity, beside ec2_capacity's Ec2Capacity.
+        "GpuCapacityGroupASG3BF542E0",
+        "EmbeddingsTaskLogs12FCD495",
     },
     ("dev", "images"): {"ApiRepositoryF340B4FB", "Key9BCD29C7"},
     ("dev", "eks"): {"EksClusterB2BDED5B", "EksControlPlaneLogsDB7AEF19", "Key9BCD29C7"},

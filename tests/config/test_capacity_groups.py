@@ -17,7 +17,7 @@ CASES = [
     pytest.param(
         {"ecs__scheduled_tasks__1__task__container__gpus": 2},
         f"{EMBEDDINGS}.task.container.gpus",
-        "asks for 2 GPUs; capacity provider gpu runs g6.xlarge (4 vCPUs, 16 GiB, x86_64, 1 nvidia accelerator), which has 1 NVIDIA GPU",
+        "asks for 2 GPUs; capacity provider gpu runs g5.xlarge (4 vCPUs, 16 GiB, x86_64, 1 nvidia accelerator), which has 1 NVIDIA GPU",
         id="more-gpus-than-the-instance-has",
     ),
     pytest.param(
@@ -78,7 +78,7 @@ def test_a_group_that_cannot_run_the_task_is_refused(tmp_path: Path, edits: dict
 
 
 def test_two_groups_with_one_name_are_refused(tmp_path: Path) -> None:
-    group = {"name": "gpu", "ami": {"track_latest": True}, "instance_type": "g6.xlarge", "min_capacity": 0, "max_capacity": 1}
+    group = {"name": "gpu", "ami": {"track_latest": True}, "instance_type": "g5.xlarge", "min_capacity": 0, "max_capacity": 1}
     error = refuse(tmp_path, ecs__cluster__ec2_capacity_groups=[group, group])
     assert "ecs.cluster.ec2_capacity_groups: capacity group name 'gpu' is used more than once" in lines(error)
 

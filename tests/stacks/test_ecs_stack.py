@@ -77,22 +77,37 @@ def test_ecs_stack_deploys_after_network_stack(assembly: Assembly) -> None:
 # --- EC2 capacity ----------------------------------------------------------------------
 
 
+def _launch_templates(assembly: Assembly) -> dict[str, dict[str, Any]]:
+    """Each capacity group's launch template data, by the group's construct id (Ec2Capacity for
+    ec2_capacity, <Name>Capacity for each of ec2_capacity_groups)."""
+    templates = assembly.resources("ecs", "AWS::EC2::LaunchTemplate")
+    return {name.split("LaunchTemplate")[0]: t["Properties"]["LaunchTemplateData"] for name, t in templates.items()}
+
+
 def _launch_template_data(assembly: Assembly) -> dict[str, Any]:
-    return _only(assembly.resources("ecs", "AWS::EC2::LaunchTemplate"))["Properties"]["LaunchTemplateData"]
+    """ec2_capacity's."""
+    return _launch_templates(assembly)["Ec2Capacity"]
+
+
+def test_every_group_is_a_launch_template(dev: Assembly, prod: Assembly) -> None:
+    assert set(_launch_templates(dev)) == {"Ec2Capacity", "GpuCapacity"}
+    assert set(_launch_templates(prod)) == {"Ec2Capacity"}
 
 
 def test_launch_template_requires_imdsv2_with_hop_limit_1(assembly: Assembly) -> None:
-    options = _launch_template_data(assembly)["MetadataOptions"]
-    assert options["HttpTokens"] == "required"
-    assert options["HttpPutResponseHopLimit"] == 1
+    for data in _launch_templates(assembly).values():
+        options = data["MetadataOptions"]
+        assert options["HttpTokens"] == "required"
+        assert options["HttpPutResponseHopLimit"] == 1
 
 
 def test_every_ebs_volume_is_encrypted_gp3_with_the_key(assembly: Assembly) -> None:
-    for mapping in _launch_template_data(assembly)["BlockDeviceMappings"]:
-        ebs = mapping["Ebs"]
-        assert ebs["Encrypted"] is True
-        assert ebs["VolumeType"] == "gp3"
-        assert "KmsKeyId" in ebs
+    for data in _launch_templates(assembly).values():
+        for mapping in data["BlockDeviceMappings"]:
+            ebs = mapping["Ebs"]
+            assert ebs["Encrypted"] is True
+            assert ebs["VolumeType"] == "gp3"
+            assert "KmsKeyId" in ebs
 
 
 def test_bottlerocket_has_two_encrypted_volumes_al2023_one(dev: Assembly, prod: Assembly) -> None:
@@ -101,15 +116,16 @@ def test_bottlerocket_has_two_encrypted_volumes_al2023_one(dev: Assembly, prod: 
 
 
 def test_no_ssh_key_and_no_public_ip(assembly: Assembly) -> None:
-    data = _launch_template_data(assembly)
-    assert "KeyName" not in data
-    assert all(not ni.get("AssociatePublicIpAddress", False) for ni in data.get("NetworkInterfaces", []))
+    for data in _launch_templates(assembly).values():
+        assert "KeyName" not in data
+        assert all(not ni.get("AssociatePublicIpAddress", False) for ni in data.get("NetworkInterfaces", []))
 
 
 def test_instance_security_group_has_no_ingress(assembly: Assembly) -> None:
     groups = assembly.resources("ecs", "AWS::EC2::SecurityGroup").values()
-    (group,) = [g for g in groups if g["Properties"]["GroupDescription"].startswith("ECS container instances")]
-    assert "SecurityGroupIngress" not in group["Properties"]
+    instances = [g for g in groups if g["Properties"]["GroupDescription"].startswith("ECS container instances")]
+    assert len(instances) == len(_launch_templates(assembly))
+    assert all("SecurityGroupIngress" not in g["Properties"] for g in instances)
 
 
 def test_pinned_ami_is_literal_and_tracked_ami_is_an_explicit_ssm_parameter(dev: Assembly, prod: Assembly) -> None:
@@ -129,17 +145,16 @@ def test_bottlerocket_user_data_is_toml_joining_the_cluster(prod: Assembly) -> N
 def test_asg_in_private_subnets_min_max_from_config(dev: Assembly, prod: Assembly) -> None:
     dev.template("ecs").has_resource_properties("AWS::AutoScaling::AutoScalingGroup", {"MinSize": "1", "MaxSize": "3"})
     prod.template("ecs").has_resource_properties("AWS::AutoScaling::AutoScalingGroup", {"MinSize": "3", "MaxSize": "12"})
-    asg = _only(dev.resources("ecs", "AWS::AutoScaling::AutoScalingGroup"))
-    assert "private-subnet-ids" in str(asg["Properties"]["VPCZoneIdentifier"]).lower() or "Fn::Select" in str(
-        asg["Properties"]["VPCZoneIdentifier"]
-    )
+    dev.template("ecs").has_resource_properties("AWS::AutoScaling::AutoScalingGroup", {"MinSize": "0", "MaxSize": "2"})
+    for asg in dev.resources("ecs", "AWS::AutoScaling::AutoScalingGroup").values():
+        assert "privatesubnetids" in json.dumps(asg["Properties"]["VPCZoneIdentifier"]).lower()
 
 
 def test_asg_scaling_notifications_go_to_alarm_topic(assembly: Assembly) -> None:
-    asg = _only(assembly.resources("ecs", "AWS::AutoScaling::AutoScalingGroup"))
-    (notification,) = asg["Properties"]["NotificationConfigurations"]
     (topic,) = assembly.resources("ecs", "AWS::SNS::Topic")
-    assert notification["TopicARN"] == {"Ref": topic}
+    for asg in assembly.resources("ecs", "AWS::AutoScaling::AutoScalingGroup").values():
+        (notification,) = asg["Properties"]["NotificationConfigurations"]
+        assert notification["TopicARN"] == {"Ref": topic}
 
 
 def test_capacity_provider_managed_scaling_termination_protection_draining(prod: Assembly) -> None:
@@ -479,7 +494,7 @@ def test_the_gpu_job_runs_on_the_gpu_group_with_a_gpu_pinned_to_its_container(de
     assert job["RequiresCompatibilities"] == ["EC2"]
     (template,) = [r for n, r in resources.items() if r["Type"] == "AWS::EC2::LaunchTemplate" and n.startswith("GpuCapacity")]
     data = template["Properties"]["LaunchTemplateData"]
-    assert data["InstanceType"] == "g6.xlarge"
+    assert data["InstanceType"] == "g5.xlarge"
     assert "amazonlinux2023gpurecommended" in data["ImageId"]["Ref"]
     assert "ECS_ENABLE_GPU_SUPPORT=true" in json.dumps(data["UserData"])
 
@@ -608,29 +623,35 @@ def test_services_and_schedule_come_after_the_capacity_provider_association(asse
     (association,) = assembly.resources("ecs", "AWS::ECS::ClusterCapacityProviderAssociations")
     for name in ("web", "worker"):
         assert association in _service(assembly, name)["DependsOn"]
-    assert association in _only(assembly.resources("ecs", "AWS::Events::Rule"))["DependsOn"]
+    for rule in assembly.resources("ecs", "AWS::Events::Rule").values():
+        assert association in rule["DependsOn"]
 
 
 def test_asg_is_deleted_before_the_cluster(assembly: Assembly) -> None:
     """The instances' user data names the cluster: the group (and its instances) go first."""
-    asg = _only(assembly.resources("ecs", "AWS::AutoScaling::AutoScalingGroup"))
     (cluster,) = assembly.resources("ecs", "AWS::ECS::Cluster")
-    (template_id,) = assembly.resources("ecs", "AWS::EC2::LaunchTemplate")
-    assert asg["Properties"]["LaunchTemplate"]["LaunchTemplateId"] == {"Ref": template_id}
-    assert {"Ref": cluster} in json.loads(json.dumps(_launch_template_data(assembly)["UserData"]))["Fn::Base64"]["Fn::Join"][1]
+    templates = _launch_templates(assembly)
+    for asg_id, asg in assembly.resources("ecs", "AWS::AutoScaling::AutoScalingGroup").items():
+        group = asg_id.split("Group")[0]
+        (template_id,) = [t for t in assembly.resources("ecs", "AWS::EC2::LaunchTemplate") if t.startswith(f"{group}LaunchTemplate")]
+        assert asg["Properties"]["LaunchTemplate"]["LaunchTemplateId"] == {"Ref": template_id}
+        assert {"Ref": cluster} in json.loads(json.dumps(templates[group]["UserData"]))["Fn::Base64"]["Fn::Join"][1]
 
 
 def test_asg_is_force_deleted_on_teardown_after_the_capacity_provider(assembly: Assembly) -> None:
-    """Protected instances cannot hang the stack's deletion (aws-cdk #18179)."""
-    (teardown_id, teardown) = next(iter(assembly.resources("ecs", "Custom::AWS").items()))
-    (asg_id,) = assembly.resources("ecs", "AWS::AutoScaling::AutoScalingGroup")
-    delete_call = json.dumps(teardown["Properties"]["Delete"])
-    assert "DeleteAutoScalingGroup" in delete_call
-    assert "ForceDelete" in delete_call
-    assert asg_id in delete_call
-    assert "Create" not in teardown["Properties"], "nothing happens on create or update"
-    provider = _only(assembly.resources("ecs", "AWS::ECS::CapacityProvider"))
-    assert teardown_id in provider["DependsOn"], "deleted only after the capacity provider"
+    """Protected instances cannot hang the stack's deletion (aws-cdk #18179): every group."""
+    custom = assembly.resources("ecs", "Custom::AWS")
+    providers = assembly.resources("ecs", "AWS::ECS::CapacityProvider")
+    for asg_id in assembly.resources("ecs", "AWS::AutoScaling::AutoScalingGroup"):
+        group = asg_id.split("Group")[0]
+        (teardown_id,) = [n for n, t in custom.items() if asg_id in json.dumps(t["Properties"].get("Delete", ""))]
+        teardown = custom[teardown_id]
+        delete_call = json.dumps(teardown["Properties"]["Delete"])
+        assert "DeleteAutoScalingGroup" in delete_call
+        assert "ForceDelete" in delete_call
+        assert "Create" not in teardown["Properties"], "nothing happens on create or update"
+        (provider,) = [p for n, p in providers.items() if n.startswith(f"{group}CapacityProvider")]
+        assert teardown_id in provider["DependsOn"], "deleted only after the capacity provider"
     (function,) = assembly.resources("ecs", "AWS::Lambda::Function").values()
     assert "VpcConfig" in function["Properties"]
 
