@@ -360,6 +360,24 @@ def _association_delete(physical_id: str, props: dict[str, Any]) -> None:
     cluster["capacityProviders"] = []
 
 
+def _association_update(
+    physical_id: str, old_props: dict[str, Any], new_props: dict[str, Any], stack_name: str, logical_id: str | None = None
+) -> tuple[str, dict[str, Any]]:
+    """An in-place update, as CloudFormation does it (CapacityProviders: no interruption): one
+    PutClusterCapacityProviders with the new list. ECS refuses it only when it would detach a
+    provider a service still uses; adding a provider (a new capacity group) detaches nothing."""
+    if _cluster_name(str(old_props.get("Cluster", ""))) != _cluster_name(str(new_props.get("Cluster", ""))):
+        _association_delete(physical_id, old_props)  # another cluster: a replacement
+        return _association_create(logical_id or physical_id, new_props, stack_name)
+    removed = set(_as_list(old_props.get("CapacityProviders"))) - set(_as_list(new_props.get("CapacityProviders")))
+    using = _services_using(physical_id, removed)
+    if using:
+        raise RefusedError(
+            f"ResourceInUseException: The specified capacity provider is in use and cannot be removed (services {', '.join(using)})"
+        )
+    return _association_create(logical_id or physical_id, new_props, stack_name)
+
+
 def _service_providers_associated(logical_id: str, props: dict[str, Any], stack_name: str) -> None:
     """A service's strategy may name only providers associated with its cluster, at create."""
     name = _cluster_name(str(props.get("Cluster", "default")))
@@ -725,7 +743,11 @@ def install(handlers: Handlers) -> list[str]:
         "AWS::EC2::SecurityGroupIngress": {"create": ingress_create, "delete": ingress_delete},
         "AWS::EC2::SecurityGroupEgress": {"create": egress_create, "delete": egress_delete},
         "AWS::ECS::CapacityProvider": {"create": _capacity_provider_create, "delete": _capacity_provider_delete},
-        "AWS::ECS::ClusterCapacityProviderAssociations": {"create": _association_create, "delete": _association_delete},
+        "AWS::ECS::ClusterCapacityProviderAssociations": {
+            "create": _association_create,
+            "delete": _association_delete,
+            "update": _association_update,
+        },
         "AWS::ApplicationAutoScaling::ScalableTarget": {"create": _scalable_target_create, "delete": _scalable_target_delete},
         "AWS::ApplicationAutoScaling::ScalingPolicy": {"create": _scaling_policy_create, "delete": _scaling_policy_delete},
         "AWS::EKS::AccessEntry": {"create": _access_entry_create, "delete": _access_entry_delete},
@@ -738,7 +760,7 @@ def install(handlers: Handlers) -> list[str]:
     names = [t for t in added if t not in handlers]
     for type_, handler in added.items():
         handlers.setdefault(type_, handler)
-    # Updates replace: create the new one, then the engine deletes the old.
+    # Updates replace (delete the old, create the new) unless the type has an update of its own.
     for type_ in names:
         handlers[type_].setdefault("update", _replace_on_update(handlers[type_]["create"], handlers[type_]["delete"]))
         handlers[type_]["update_with_logical_id"] = True
