@@ -23,7 +23,7 @@ from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
-from cdk_constructs.acknowledgments import acknowledge, default_policy
+from cdk_constructs.acknowledgments import acknowledge, acknowledge_guard, default_policy
 from cdk_constructs.errors import ConstructError
 from cdk_constructs.grants import Permission, grant_permissions
 from cdk_constructs.log_group import encrypted_log_group
@@ -116,6 +116,23 @@ class SidecarProps:
 
 
 @dataclass(frozen=True, kw_only=True)
+class LogRouterProps:
+    """A FireLens log router (Fluent Bit), container `log-router`: the application container and
+    the sidecars log through it; it logs to the task's log group itself. With
+    `firehose_delivery_stream_arn` the records go to that Firehose stream, otherwise to the
+    task's log group (Fluent Bit adds the task's ECS metadata); the task role may write there
+    and nowhere else. Considerations:
+    https://docs.aws.amazon.com/AmazonECS/latest/developerguide/using_firelens.html."""
+
+    image: ImageRef
+    memory_mib: int = 64
+    firehose_delivery_stream_arn: str | None = None
+
+
+LOG_ROUTER = "log-router"
+
+
+@dataclass(frozen=True, kw_only=True)
 class EfsVolume:
     """An EFS volume: mounted through `access_point` over TLS with IAM authorization; the task
     role is granted read (and, unless `read_only`, write) on it."""
@@ -148,6 +165,7 @@ class TaskProps:
     | `permissions` | () | the task role's statements (`grants.Permission`): nothing else |
     | `log_retention_days` | 90 | the container's log group |
     | `gpus` | 0 | NVIDIA GPUs ECS pins to the application container (EC2 only: a GPU AMI's instances, ecs-gpu.html) |
+    | `log_router` | None | `LogRouterProps`: the containers log through FireLens; its memory comes out of the application's |
     """
 
     cpu: int
@@ -168,6 +186,7 @@ class TaskProps:
     permissions: tuple[Permission, ...] = ()
     log_retention_days: int = 90
     gpus: int = 0
+    log_router: LogRouterProps | None = None
 
 
 def _tasks_principal(scope: Construct) -> iam.IPrincipal:
@@ -238,7 +257,9 @@ class WorkloadTaskDefinition(Construct):
             # A container hard limit as well as the task's (AWS Control Tower CT.ECS.PR.7):
             # on EC2 a container cannot take the whole instance's memory. Sidecars' limits
             # come out of the application's.
-            memory_limit_mib=props.memory_mib - sum(s.memory_mib for s in props.sidecars),
+            memory_limit_mib=props.memory_mib
+            - sum(s.memory_mib for s in props.sidecars)
+            - (props.log_router.memory_mib if props.log_router else 0),
             command=list(c.command) if c.command else None,
             user=c.user,
             readonly_root_filesystem=True,
@@ -246,12 +267,7 @@ class WorkloadTaskDefinition(Construct):
             environment=dict(c.environment) or None,
             secrets={name: self._secret(name, ref) for name, ref in c.secrets.items()} or None,
             health_check=_health_check(health),
-            logging=ecs.LogDrivers.aws_logs(
-                stream_prefix=workload,
-                log_group=self.log_group,
-                mode=ecs.AwsLogDriverMode.NON_BLOCKING,
-                max_buffer_size=Size.mebibytes(25),
-            ),
+            logging=self._logging(workload),
             linux_parameters=ecs.LinuxParameters(self, "LinuxParameters", init_process_enabled=True),
             # A GPU resource requirement: the agent pins that many physical GPUs to the container.
             gpu_count=props.gpus or None,
@@ -265,6 +281,8 @@ class WorkloadTaskDefinition(Construct):
         containers: dict[str, ecs.ContainerDefinition] = {workload: self.container}
         for sidecar in props.sidecars:
             containers[sidecar.name] = self._sidecar(sidecar, workload)
+        if props.log_router is not None:
+            containers[LOG_ROUTER] = self._log_router(props.log_router, containers)
         for name, mounts, dependencies in (
             (workload, props.mounts, props.depends_on),
             *((s.name, s.mounts, s.depends_on) for s in props.sidecars),
@@ -328,13 +346,75 @@ class WorkloadTaskDefinition(Construct):
             environment=dict(sidecar.environment) or None,
             secrets={n: self._secret(n, ref, prefix=f"{sidecar.name}-") for n, ref in sidecar.secrets.items()} or None,
             health_check=_health_check(health) if health else None,
+            logging=self._logging(sidecar.name),
+        )
+
+    def _logging(self, stream_prefix: str) -> ecs.LogDriver:
+        """awslogs into the task's log group, or FireLens when the task has a log router."""
+        router = self.props.log_router
+        if router is None:
+            return ecs.LogDrivers.aws_logs(
+                stream_prefix=stream_prefix,
+                log_group=self.log_group,
+                mode=ecs.AwsLogDriverMode.NON_BLOCKING,
+                max_buffer_size=Size.mebibytes(25),
+            )
+        region = Stack.of(self).region
+        if router.firehose_delivery_stream_arn is not None:
+            stream = router.firehose_delivery_stream_arn.rsplit("/", 1)[-1]
+            options = {"Name": "kinesis_firehose", "region": region, "delivery_stream": stream}
+        else:
+            options = {
+                "Name": "cloudwatch_logs",
+                "region": region,
+                "log_group_name": self.log_group.log_group_name,
+                "log_stream_prefix": f"{stream_prefix}/",
+                "auto_create_group": "false",
+            }
+        return ecs.LogDrivers.firelens(options=options)
+
+    def _log_router(self, router: LogRouterProps, containers: dict[str, ecs.ContainerDefinition]) -> ecs.ContainerDefinition:
+        if LOG_ROUTER in containers:
+            raise ConstructError(self, f"{LOG_ROUTER} is the log router's container name: a sidecar cannot take it")
+        container = self.task_definition.add_firelens_log_router(
+            "LogRouter",
+            container_name=LOG_ROUTER,
+            image=self._image(router.image, f"Repository-{LOG_ROUTER}"),
+            firelens_config=ecs.FirelensConfig(type=ecs.FirelensLogRouterType.FLUENTBIT),
+            essential=True,
+            memory_limit_mib=router.memory_mib,
+            # FireLens runs Fluent Bit as root: it creates the task's log socket in a
+            # directory the ECS agent owns as root (aws/containers-roadmap#2122), and ECS
+            # refuses another user on a FireLens container. No port, read-only root.
+            user="0",
+            readonly_root_filesystem=True,
             logging=ecs.LogDrivers.aws_logs(
-                stream_prefix=sidecar.name,
+                stream_prefix=LOG_ROUTER,
                 log_group=self.log_group,
                 mode=ecs.AwsLogDriverMode.NON_BLOCKING,
                 max_buffer_size=Size.mebibytes(25),
             ),
         )
+        # Explicit, so that a container's own `depends_on` cannot drop ECS's default order
+        # (a dependency of its own overrides the default start-after-the-router).
+        acknowledge_guard(
+            self.task_definition,
+            "ecs_task_definition_nonroot_user_check",
+            f"Only the FireLens log router ({LOG_ROUTER}) runs as root: FireLens requires it (the ECS agent creates the log "
+            "socket's directory as root, aws/containers-roadmap#2122; ECS refuses another user on a FireLens container). "
+            "It has no port, a read-only root filesystem and no permission beyond writing the task's logs; every other "
+            "container runs as a non-root user.",
+        )
+        started = ecs.ContainerDependency(container=container, condition=ecs.ContainerDependencyCondition.START)
+        for logged in containers.values():
+            logged.add_container_dependencies(started)
+        if router.firehose_delivery_stream_arn is not None:
+            self.task_role.add_to_principal_policy(
+                iam.PolicyStatement(actions=["firehose:PutRecordBatch"], resources=[router.firehose_delivery_stream_arn])
+            )
+        else:
+            self.log_group.grant_write(self.task_role)
+        return container
 
     def _image(self, image: ImageRef, construct_id: str = "Repository") -> ecs.ContainerImage:
         sources = [x for x in (image.repository, image.created_repository, image.build_directory) if x is not None]

@@ -223,6 +223,28 @@ class SidecarConfig(_Container):
     """Its health check (needed for another container to wait until it is HEALTHY)."""
 
 
+LOG_ROUTER_NAME = "log-router"
+# FireLens's Fluent Bit listens on this port inside the task
+# (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/using_firelens.html).
+FIRELENS_PORT = 24224
+
+
+class LogRouterConfig(ConfigModel):
+    """A FireLens log router: a Fluent Bit container (named log-router) that the application
+    container and the sidecars log through instead of straight to CloudWatch
+    (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/using_firelens.html). It runs
+    as root, which FireLens requires (aws/containers-roadmap#2122), with a read-only root
+    filesystem, no port and its own logs in the task's log group."""
+
+    image: ImageConfig
+    """A Fluent Bit image: AWS for Fluent Bit, from a repository of yours (a mirror or an ECR pull-through cache)."""
+    memory_mib: int = Field(default=64, ge=32, le=4096)
+    """Its hard memory limit, taken out of the application container's."""
+    firehose_delivery_stream_arn: str | None = Field(default=None, pattern=patterns.FIREHOSE_ARN)
+    """Send the logs to this Firehose stream (on to S3, OpenSearch or a partner); unset, they go to the task's
+    log group through Fluent Bit (which adds the task's ECS metadata to each record)."""
+
+
 class EfsConfig(ConfigModel):
     """An EFS file system the tasks share: created by berth (encrypted with the environment's
     key, backed up, TLS and IAM only), or an existing one."""
@@ -273,9 +295,17 @@ class TaskConfig(ConfigModel):
     """Further containers of the task."""
     volumes: tuple[VolumeConfig, ...] = ()
     """Volumes the containers share (their `mounts`)."""
+    log_router: LogRouterConfig | None = None
+    """A FireLens log router the containers log through; unset, they log to the task's log group with awslogs."""
     permissions: tuple[Permission, ...] = Field(default=(), description="What the workload may do: its task role, nothing more.")
     log_retention_days: RetentionDays = 90
     """Days the container's log group keeps its logs."""
+
+    def images(self) -> list[tuple[str, ImageConfig]]:
+        """Every container's image, named as the reports name them: "" for the application
+        container, "sidecars[<name>]", "log_router"."""
+        images = [("", self.container.image), *((f"sidecars[{s.name}]", s.image) for s in self.sidecars)]
+        return images + ([("log_router", self.log_router.image)] if self.log_router else [])
 
 
 def container_problems(task: TaskConfig, workload: str) -> list[Problem]:
@@ -295,6 +325,9 @@ def container_problems(task: TaskConfig, workload: str) -> list[Problem]:
     volumes = [v.name for v in task.volumes]
     if len(set(volumes)) != len(volumes):
         problems.append(Problem("task.volumes", "a volume name is used twice"))
+    if task.log_router is not None:
+        problems += _log_router_problems(task)
+        essential[LOG_ROUTER_NAME] = True  # a container others may wait on (START), which never exits
     where = {workload: "task.container", **{s.name: f"task.sidecars[{i}]" for i, s in enumerate(task.sidecars)}}
     for name, container in containers.items():
         for j, mount in enumerate(container.mounts):
@@ -303,8 +336,8 @@ def container_problems(task: TaskConfig, workload: str) -> list[Problem]:
         for j, dependency in enumerate(container.depends_on):
             field = f"{where[name]}.depends_on[{j}]"
             target = dependency.container
-            if target == name or target not in containers:
-                allowed = ", ".join(sorted(c for c in containers if c != name)) or "none"
+            if target == name or target not in essential:
+                allowed = ", ".join(sorted(c for c in essential if c != name)) or "none"
                 problems.append(Problem(f"{field}.container", f"not another container of this task (its containers: {allowed})"))
             elif dependency.condition == "HEALTHY" and target not in healthy:
                 problems.append(Problem(f"{field}.condition", f"{target} has no health check to become HEALTHY"))
@@ -312,14 +345,33 @@ def container_problems(task: TaskConfig, workload: str) -> list[Problem]:
                 problems.append(
                     Problem(f"{field}.condition", f"{target} is essential: {dependency.condition} applies to a container that exits")
                 )
-    problems += _cycles(containers, where)
-    sidecar_memory = sum(s.memory_mib for s in task.sidecars)
-    if task.sidecars and task.memory_mib - sidecar_memory < APPLICATION_MIN_MEMORY_MIB:
-        message = (
-            f"the sidecars take {sidecar_memory} of the task's {task.memory_mib} MiB; the application container "
-            f"needs at least {APPLICATION_MIN_MEMORY_MIB} MiB: a larger task or smaller sidecars"
-        )
-        problems.append(Problem("task.sidecars", message))
+    return problems + _cycles(containers, where) + _memory_problems(task)
+
+
+def _memory_problems(task: TaskConfig) -> list[Problem]:
+    """The sidecars' and the log router's hard limits come out of the application container's."""
+    others = sum(s.memory_mib for s in task.sidecars) + (task.log_router.memory_mib if task.log_router else 0)
+    if not others or task.memory_mib - others >= APPLICATION_MIN_MEMORY_MIB:
+        return []
+    who = " and the ".join(w for w, present in (("sidecars", task.sidecars), ("log router", task.log_router)) if present)
+    message = (
+        f"the {who} take {others} of the task's {task.memory_mib} MiB; the application container "
+        f"needs at least {APPLICATION_MIN_MEMORY_MIB} MiB: a larger task or smaller sidecars"
+    )
+    return [Problem("task.sidecars" if task.sidecars else "task.log_router.memory_mib", message)]
+
+
+def _log_router_problems(task: TaskConfig) -> list[Problem]:
+    """FireLens's own rules: its container's name is taken, and its port must stay free."""
+    problems: list[Problem] = []
+    for i, sidecar in enumerate(task.sidecars):
+        if sidecar.name == LOG_ROUTER_NAME:
+            problems.append(Problem(f"task.sidecars[{i}].name", f"{LOG_ROUTER_NAME} is the log router's name: choose another"))
+    ports = [("task.container.port", task.container.port), *((f"task.sidecars[{i}].port", s.port) for i, s in enumerate(task.sidecars))]
+    for field, port in ports:
+        if port == FIRELENS_PORT:
+            message = f"FireLens's log router listens on {FIRELENS_PORT} in the task (awsvpc: one network namespace): choose another port"
+            problems.append(Problem(field, message, port, True))
     return problems
 
 

@@ -3,7 +3,7 @@
 An image-only release changes a tag or a digest, nothing else; writing it into the
 hand-edited environment file would mix machine and human edits (and their review). The
 image file holds one line per container whose image a release moved, by workload name (or
-workload/sidecar), and overrides that container's `tag` or `digest` when the environment
+workload/sidecar, workload/log-router), and overrides that container's `tag` or `digest` when the environment
 loads:
 
     web: {digest: "sha256:4f3c..."}
@@ -53,6 +53,9 @@ def _containers(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
             for sidecar in task.get("sidecars") or []:
                 if isinstance(sidecar, dict) and isinstance(sidecar.get("image"), dict):
                     found[f"{workload.get('name')}/{sidecar.get('name')}"] = sidecar["image"]
+            router = task.get("log_router")
+            if isinstance(router, dict) and isinstance(router.get("image"), dict):
+                found[f"{workload.get('name')}/log-router"] = router["image"]
     return found
 
 

@@ -669,6 +669,7 @@ def _repository_problems(ecs: EcsConfig) -> list[Problem]:
         for i, w in enumerate(workloads):
             images = [("task.container.image", w.task.container.image)]
             images += [(f"task.sidecars[{j}].image", s.image) for j, s in enumerate(w.task.sidecars)]
+            images += [("task.log_router.image", w.task.log_router.image)] if w.task.log_router else []
             for field, image in images:
                 if image.created_repository is not None and image.created_repository not in names:
                     known = ", ".join(names) or "none"

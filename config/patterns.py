@@ -79,6 +79,10 @@ PATH_PATTERN = described(
     r"^/[A-Za-z0-9_\-.$/~\"'@:+&()!,;=*?]{0,127}$",
     "an ALB path pattern such as /api/* (up to 128 characters, starting with /; * and ? are wildcards)",
 )
+FIREHOSE_ARN = described(
+    r"^arn:aws[a-z-]*:firehose:[a-z0-9-]+:\d{12}:deliverystream/[A-Za-z0-9_.-]{1,64}$",
+    "a Firehose stream ARN: arn:aws:firehose:<region>:<account>:deliverystream/<name>",
+)
 SQS_ARN = described(
     r"^arn:aws[a-z-]*:sqs:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,80}(\.fifo)?$", "an SQS queue ARN: arn:aws:sqs:<region>:<account>:<name>"
 )

@@ -20,7 +20,16 @@ from cdk_constructs.load_balancer import LoadBalancerProps
 from cdk_constructs.network import NetworkProps
 from cdk_constructs.scheduled_task import ScheduledTaskProps
 from cdk_constructs.shared_files import SharedFilesProps
-from cdk_constructs.task_definition import Dependency, HealthCheckProps, ImageRef, Mount, SecretSource, SidecarProps, TaskProps
+from cdk_constructs.task_definition import (
+    Dependency,
+    HealthCheckProps,
+    ImageRef,
+    LogRouterProps,
+    Mount,
+    SecretSource,
+    SidecarProps,
+    TaskProps,
+)
 from cdk_constructs.work_queue import QueueProps
 from cdk_constructs.workload_service import AutoscalingProps, CapacityShare, ConnectProps, DeploymentProps, RouteProps, ServiceProps
 from config.container_models import (
@@ -157,6 +166,13 @@ def task_props(task: TaskConfig, *, environment: str) -> TaskProps:
         permissions=permissions(task.permissions),
         log_retention_days=task.log_retention_days,
         gpus=c.gpus,
+        log_router=LogRouterProps(
+            image=_image(task.log_router.image, environment=environment),
+            memory_mib=task.log_router.memory_mib,
+            firehose_delivery_stream_arn=task.log_router.firehose_delivery_stream_arn,
+        )
+        if task.log_router
+        else None,
     )
 
 

@@ -284,8 +284,7 @@ def _certificate(config: PlatformConfig, aws: Clients, subject: str, arn: str) -
 
 
 def check_images(config: PlatformConfig, aws: Clients) -> Iterator[Finding]:
-    images = [(field, w.task.container.image) for field, w in _workloads(config)]
-    images += [(f"{field}.sidecars[{s.name}]", s.image) for field, w in _workloads(config) for s in w.task.sidecars]
+    images = [(f"{field}.{name}" if name else field, image) for field, w in _workloads(config) for name, image in w.task.images()]
     for field, image in images:
         if image.build is not None:
             yield _built(field, image.build.directory)
@@ -322,6 +321,27 @@ def _built(field: str, directory: str) -> Finding:
     if shutil.which("docker") is None:
         return Finding("image", subject, WARNING, "cdk deploy builds this image with Docker, which this machine lacks")
     return Finding("image", subject, OK, "built and pushed by cdk deploy")
+
+
+def check_log_destinations(config: PlatformConfig, aws: Clients) -> Iterator[Finding]:
+    """A log router's Firehose stream exists and is active: Fluent Bit cannot deliver otherwise
+    (and the task starts anyway, its logs lost)."""
+    for field, workload in _workloads(config):
+        router = workload.task.log_router
+        if router is None or router.firehose_delivery_stream_arn is None:
+            continue
+        arn = router.firehose_delivery_stream_arn
+        region, name = arn.split(":")[3], arn.rsplit("/", 1)[-1]
+        subject = f"{field}.log_router {name}"
+
+        def call(region: str = region, name: str = name, subject: str = subject) -> Finding:
+            stream = aws("firehose", region).describe_delivery_stream(DeliveryStreamName=name)["DeliveryStreamDescription"]
+            status = stream.get("DeliveryStreamStatus")
+            if status != "ACTIVE":
+                return Finding("Firehose stream", subject, WARNING, f"{status}, not ACTIVE: logs are not delivered until it is")
+            return Finding("Firehose stream", subject, OK)
+
+        yield _calls("Firehose stream", subject, f"{arn} does not exist: create it, or fix the ARN", call)
 
 
 def check_addons(config: PlatformConfig, aws: Clients) -> Iterator[Finding]:
@@ -366,6 +386,7 @@ CHECKS: tuple[Callable[[PlatformConfig, Clients], Iterator[Finding]], ...] = (
     check_domain,
     check_certificates,
     check_images,
+    check_log_destinations,
     check_addons,
     check_bootstrap,
 )

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
 import pytest
 from aws_cdk import RemovalPolicy
+from aws_cdk.assertions import Template
 
 from cdk_constructs.errors import ConstructError
 from cdk_constructs.grants import Permission
@@ -17,6 +19,7 @@ from cdk_constructs.task_definition import (
     EfsVolume,
     HealthCheckProps,
     ImageRef,
+    LogRouterProps,
     Mount,
     SecretSource,
     SidecarProps,
@@ -227,3 +230,47 @@ def test_an_image_built_from_a_dockerfile_is_an_asset_for_the_task_architecture(
 def test_an_image_with_two_sources_or_no_reference_is_refused(image: ImageRef) -> None:
     with pytest.raises(ConstructError, match="exactly one"):
         _task(task_props(image=image))
+
+
+ROUTER_IMAGE = ImageRef(repository="111111111111.dkr.ecr.eu-west-1.amazonaws.com/aws-for-fluent-bit", tag="3.0.0")
+
+
+def test_a_log_router_takes_the_containers_logs_to_the_log_group_and_runs_as_firelens_needs() -> None:
+    props = task_props(sidecars=(PROXY,), volumes=("shared",), log_router=LogRouterProps(image=ROUTER_IMAGE))
+    _, containers, template = _task(props)
+    router = containers["log-router"]
+    assert router["FirelensConfiguration"] == {"Type": "fluentbit"}
+    assert (router["User"], router["ReadonlyRootFilesystem"], router["Essential"], router["Memory"]) == ("0", True, True, 64)
+    assert "PortMappings" not in router
+    assert router["LogConfiguration"]["LogDriver"] == "awslogs"
+    assert containers["app"]["Memory"] == 1024 - 128 - 64
+    for name in ("app", "proxy"):
+        logging = containers[name]["LogConfiguration"]
+        assert logging["LogDriver"] == "awsfirelens"
+        assert logging["Options"]["Name"] == "cloudwatch_logs"
+        assert logging["Options"]["log_stream_prefix"] == f"{name}/"
+        assert {"ContainerName": "log-router", "Condition": "START"} in containers[name]["DependsOn"]
+    (log_group,) = template.find_resources("AWS::Logs::LogGroup")
+    task_role = json.dumps(_task_role_statements(template))
+    assert '"logs:PutLogEvents"' in task_role
+    assert log_group in task_role
+
+
+def _task_role_statements(template: Template) -> list[dict]:
+    policies = template.find_resources("AWS::IAM::Policy")
+    return [s for name, p in policies.items() if name.startswith("TaskTaskRole") for s in p["Properties"]["PolicyDocument"]["Statement"]]
+
+
+def test_a_log_router_to_firehose_may_put_records_to_that_stream_only() -> None:
+    arn = "arn:aws:firehose:eu-west-1:111111111111:deliverystream/app-logs"
+    _, containers, template = _task(task_props(log_router=LogRouterProps(image=ROUTER_IMAGE, firehose_delivery_stream_arn=arn)))
+    options = containers["app"]["LogConfiguration"]["Options"]
+    assert options == {"Name": "kinesis_firehose", "region": "eu-west-1", "delivery_stream": "app-logs"}
+    statements = _task_role_statements(template)
+    assert statements == [{"Action": "firehose:PutRecordBatch", "Effect": "Allow", "Resource": arn}]
+
+
+def test_a_sidecar_cannot_take_the_log_routers_name() -> None:
+    sidecar = SidecarProps(name="log-router", image=ROUTER_IMAGE, memory_mib=64)
+    with pytest.raises(ConstructError, match="log router's container name"):
+        _task(task_props(sidecars=(sidecar,), log_router=LogRouterProps(image=ROUTER_IMAGE)))

@@ -58,3 +58,49 @@ def test_a_sidecar_named_like_the_workload_and_a_half_existing_file_system_are_r
         )
         for p in problems
     )
+
+
+ROUTER = {"image": {"repository": "111111111111.dkr.ecr.eu-west-1.amazonaws.com/berth/aws-for-fluent-bit", "tag": "3.0.0"}}
+
+
+def test_dev_ledger_logs_through_a_log_router() -> None:
+    router = environment("dev").ecs.services[3].task.log_router
+    assert router is not None
+    assert (router.memory_mib, router.firehose_delivery_stream_arn) == (64, None)
+
+
+def test_a_log_router_keeps_its_name_and_port_and_its_memory_comes_out_of_the_app() -> None:
+    problems = _problems(
+        {
+            "ecs.services[web].task.log_router": ROUTER | {"memory_mib": 900},
+            f"{OTEL}.name": "log-router",
+            f"{OTEL}.port": 24224,
+        }
+    )
+    assert "ecs.services[web].task.sidecars[log-router].name: log-router is the log router's name: choose another" in problems
+    assert any(p.startswith("ecs.services[web].task.sidecars[log-router].port: FireLens's log router listens on 24224") for p in problems)
+    assert any(
+        p.startswith("ecs.services[web].task.sidecars: the sidecars and the log router take 1028 of the task's 1024 MiB") for p in problems
+    )
+
+
+def test_a_container_may_wait_for_the_log_router_to_start_but_not_to_exit() -> None:
+    problems = _problems(
+        {
+            "ecs.services[web].task.log_router": ROUTER,
+            "ecs.services[web].task.container.depends_on": [{"container": "log-router", "condition": "COMPLETE"}],
+        }
+    )
+    assert (
+        "ecs.services[web].task.container.depends_on[0].condition: log-router is essential: COMPLETE applies to a container that exits"
+        in problems
+    )
+    started = {"ecs.services[web].task.log_router": ROUTER, "ecs.services[web].task.container.depends_on": [{"container": "log-router"}]}
+    assert environment("dev", started).ecs.services[0].task.container.depends_on[0].container == "log-router"
+
+
+def test_a_log_router_firehose_stream_is_an_arn() -> None:
+    problems = _problems({"ecs.services[web].task.log_router": ROUTER | {"firehose_delivery_stream_arn": "logs-stream"}})
+    assert any(
+        p.startswith("ecs.services[web].task.log_router.firehose_delivery_stream_arn: expected a Firehose stream ARN") for p in problems
+    )

@@ -191,10 +191,15 @@ def test_each_workload_has_a_task_definition(assembly: Assembly) -> None:
 def test_containers_are_hardened(assembly: Assembly) -> None:
     for name, task in _task_definitions(assembly).items():
         app, *sidecars = task["Properties"]["ContainerDefinitions"]
+        routed = any(c["Name"] == "log-router" for c in sidecars)
         for container in (app, *sidecars):
             assert container["ReadonlyRootFilesystem"] is True, name
+            if container["Name"] == "log-router":  # FireLens requires root (aws/containers-roadmap#2122)
+                assert (container["User"], container["LogConfiguration"]["LogDriver"]) == ("0", "awslogs"), name
+                assert "PortMappings" not in container, name
+                continue
             assert container["User"] == "1000:1000", name
-            assert container["LogConfiguration"]["LogDriver"] == "awslogs", name
+            assert container["LogConfiguration"]["LogDriver"] == ("awsfirelens" if routed else "awslogs"), name
         assert app["HealthCheck"]["Command"], name
         assert app["LinuxParameters"]["InitProcessEnabled"] is True, name
         # Every container has a hard memory limit, and they fit in the task's.

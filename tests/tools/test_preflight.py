@@ -62,7 +62,7 @@ def _ready(aws: Clients, config: PlatformConfig) -> PlatformConfig:
     aws("ssm").put_parameter(Name=preflight.BOOTSTRAP_VERSION_PARAMETER, Value="30", Type="String")
     manifest = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.docker.distribution.manifest.v2+json", "config": {}})
     workloads = (*config.ecs.services, *config.ecs.scheduled_tasks)
-    for image in [w.task.container.image for w in workloads] + [s.image for w in workloads for s in w.task.sidecars]:
+    for image in [image for w in workloads for _, image in w.task.images()]:
         if image.build is not None:
             continue  # built and pushed by cdk deploy
         name = f"berth/dev/{image.created_repository}" if image.created_repository else str(image.repository).split("/", 1)[1]
@@ -185,6 +185,22 @@ def test_a_pinned_gpu_group_warns_when_the_image_is_not_a_gpu_image(aws: Clients
     (finding,) = [f for f in preflight.check_ami(config, aws) if f.subject.endswith("(gpu)")]
     assert finding.status == WARNING
     assert "does not look like a GPU image" in finding.help
+
+
+def test_a_log_routers_firehose_stream_must_exist(aws: Clients) -> None:
+    arn = f"arn:aws:firehose:{REGION}:{DEV.account}:deliverystream/ledger-logs"
+    router = {"image": {"repository": "public.example/fluent-bit", "tag": "3"}, "firehose_delivery_stream_arn": arn}
+    config = environment("dev", {"ecs.services[ledger].task.log_router": router})
+    (missing,) = preflight.check_log_destinations(config, aws)
+    assert missing.status == BLOCKER
+    assert missing.subject == "ecs.services[ledger].log_router ledger-logs"
+    aws("firehose").create_delivery_stream(
+        DeliveryStreamName="ledger-logs",
+        S3DestinationConfiguration={"RoleARN": f"arn:aws:iam::{DEV.account}:role/firehose", "BucketARN": "arn:aws:s3:::ledger-logs"},
+    )
+    (found,) = preflight.check_log_destinations(config, aws)
+    assert found.status == OK
+    assert list(preflight.check_log_destinations(DEV, aws)) == [], "dev's router writes to its log group: nothing to look up"
 
 
 def test_secret_is_compared_by_its_exact_arn(aws: Clients) -> None:
