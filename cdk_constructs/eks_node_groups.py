@@ -3,6 +3,15 @@
 Every group has a launch template (IMDSv2 required, hop limit 1, every EBS volume encrypted
 gp3 with the stack's key, no SSH), a pinned AMI release, and no fixed name: a change that
 needs a new node group can then be rolled out by CloudFormation without a name clash.
+
+Accelerated groups (an NVIDIA or Neuron AMI type) are tainted and labelled for their
+devices by default, and their instance types are set past aws-cdk-lib's own checks: its
+pairing list lags EC2 (no p5, g6f, trn1, trn2; it cannot parse p6-b200) and, for Inferentia
+and Trainium types, it installs the Neuron device plugin through a kubectl provider berth
+does not run. The caller's data decides the pairing (berth's config validates it). The
+device plugins run in the cluster: Bottlerocket's NVIDIA variants ship theirs; on AL2023
+the team installs NVIDIA's or Neuron's (an EKS capability, or their GitOps)
+(https://docs.aws.amazon.com/eks/latest/userguide/ml-eks-optimized-ami.html).
 """
 
 from __future__ import annotations
@@ -17,6 +26,7 @@ from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from cdk_constructs.acknowledgments import acknowledge_managed_policy
+from cdk_constructs.errors import cfn_child
 from cdk_constructs.node_volumes import encrypted_node_volumes
 
 _TAINT_EFFECT = {
@@ -46,6 +56,10 @@ class Taint:
     value: str | None = None
 
 
+# AMI type suffix -> (the label value, the device resource pods ask for, which is also the taint key).
+_ACCELERATORS = {"_NVIDIA": ("nvidia", "nvidia.com/gpu"), "_NEURON": ("neuron", "aws.amazon.com/neuron")}
+
+
 @dataclass(frozen=True, kw_only=True)
 class NodeGroupProps:
     """| prop | default | why |
@@ -59,6 +73,7 @@ class NodeGroupProps:
     | `max_unavailable_percent` | 33 | nodes replaced at once during an update |
     | `labels` | {} | Kubernetes node labels |
     | `taints` | () | Kubernetes taints (`Taint`) |
+    | `accelerator_taint` | True | on an NVIDIA or Neuron AMI type: taint <device resource>=true:NoSchedule (unless `taints` has that key) |
     """
 
     instance_types: tuple[str, ...]
@@ -72,10 +87,25 @@ class NodeGroupProps:
     max_unavailable_percent: int = 33
     labels: dict[str, str] = field(default_factory=dict)
     taints: tuple[Taint, ...] = ()
+    accelerator_taint: bool = True
 
     @property
     def bottlerocket(self) -> bool:
         return self.ami_type.startswith("BOTTLEROCKET")
+
+    @property
+    def accelerator(self) -> tuple[str, str] | None:
+        """(label value, device resource) for an accelerated AMI type, else None."""
+        return next((v for suffix, v in _ACCELERATORS.items() if self.ami_type.endswith(suffix)), None)
+
+    def node_labels(self) -> dict[str, str]:
+        """`labels`, and accelerator=<nvidia|neuron> on an accelerated group (for node selectors)."""
+        return ({"accelerator": self.accelerator[0]} if self.accelerator else {}) | dict(self.labels)
+
+    def node_taints(self) -> tuple[Taint, ...]:
+        if self.accelerator is None or not self.accelerator_taint or any(t.key == self.accelerator[1] for t in self.taints):
+            return self.taints
+        return (*self.taints, Taint(key=self.accelerator[1], value="true", effect="NO_SCHEDULE"))
 
 
 def node_role(scope: Construct, construct_id: str, *, policies: dict[str, str], description: str) -> iam.Role:
@@ -113,18 +143,20 @@ class ManagedNodeGroup(Construct):
             # Tower's CT.EC2.PR.10).
             detailed_monitoring=True,
         )
+        accelerated = props.accelerator is not None
         self.nodegroup = cluster.add_nodegroup_capacity(
             construct_id,
             ami_type=eks.NodegroupAmiType(props.ami_type),
             release_version=props.release_version,
             capacity_type=eks.CapacityType(props.capacity_type),
-            instance_types=[ec2.InstanceType(t) for t in props.instance_types],
+            # Accelerated: set below, past the L2's pairing list (see the module's docstring).
+            instance_types=None if accelerated else [ec2.InstanceType(t) for t in props.instance_types],
             min_size=props.min_size,
             desired_size=props.desired_size,
             max_size=props.max_size,
             max_unavailable_percentage=props.max_unavailable_percent,
-            labels=dict(props.labels) or None,
-            taints=[eks.TaintSpec(key=t.key, value=t.value, effect=_TAINT_EFFECT[t.effect]) for t in props.taints] or None,
+            labels=props.node_labels() or None,
+            taints=[eks.TaintSpec(key=t.key, value=t.value, effect=_TAINT_EFFECT[t.effect]) for t in props.node_taints()] or None,
             node_role=role,
             subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS),
             launch_template_spec=eks.LaunchTemplateSpec(
@@ -133,3 +165,7 @@ class ManagedNodeGroup(Construct):
             enable_node_auto_repair=True,
             tags=autoscaler_tags or None,
         )
+        if accelerated:
+            # Escape hatch: the L2's instance_types would be checked against its own (lagging)
+            # AMI pairing list and, for Inferentia/Trainium, need a kubectl provider.
+            cfn_child(self.nodegroup, eks.CfnNodegroup).add_property_override("InstanceTypes", list(props.instance_types))

@@ -20,7 +20,9 @@ from config.limits import (
     AUTO_MODE_NODE_POOLS,
     EKS_ADDONS,
     KUBERNETES_VERSIONS,
+    NODEGROUP_AMI_ACCELERATOR,
     NODEGROUP_AMI_ARCHITECTURE,
+    InstanceType,
     instance_type,
     unknown_instance_type,
 )
@@ -78,8 +80,18 @@ class NodeGroupConfig(ConfigModel):
     """ON_DEMAND or SPOT."""
     instance_types: tuple[str, ...] = Field(min_length=1)
     """Instance types; On-Demand launches the first while it is available, Spot diversifies across all."""
-    ami_type: Literal["AL2023_X86_64_STANDARD", "AL2023_ARM_64_STANDARD", "BOTTLEROCKET_X86_64", "BOTTLEROCKET_ARM_64"]
-    """The EKS AMI type (architecture and OS)."""
+    ami_type: Literal[
+        "AL2023_X86_64_STANDARD",
+        "AL2023_ARM_64_STANDARD",
+        "BOTTLEROCKET_X86_64",
+        "BOTTLEROCKET_ARM_64",
+        "AL2023_X86_64_NVIDIA",
+        "AL2023_ARM_64_NVIDIA",
+        "BOTTLEROCKET_X86_64_NVIDIA",
+        "BOTTLEROCKET_ARM_64_NVIDIA",
+        "AL2023_X86_64_NEURON",
+    ]
+    """The EKS AMI type: architecture, OS, and the accelerator whose drivers it carries (NVIDIA, Neuron)."""
     release_version: str = Field(
         pattern=patterns.RELEASE_VERSION, description="Pinned AMI release, e.g. 1.34.2-20251112 (AL2023) or 1.50.0-a1b2c3d4 (Bottlerocket)."
     )
@@ -97,10 +109,18 @@ class NodeGroupConfig(ConfigModel):
     """Kubernetes labels on every node."""
     taints: tuple[Taint, ...] = ()
     """Kubernetes taints on every node."""
+    accelerator_taint: bool = True
+    """On an accelerated group, taint the nodes (nvidia.com/gpu or aws.amazon.com/neuron, NoSchedule) so that only
+    pods tolerating it, the ones that ask for the devices, land there."""
 
     @property
     def architecture(self) -> str:
         return NODEGROUP_AMI_ARCHITECTURE[self.ami_type]
+
+    @property
+    def accelerator(self) -> str | None:
+        """ "nvidia", "neuron", or None for a standard AMI type."""
+        return NODEGROUP_AMI_ACCELERATOR[self.ami_type]
 
     @property
     def bottlerocket(self) -> bool:
@@ -123,12 +143,8 @@ class NodeGroupConfig(ConfigModel):
             if known.architecture != self.architecture:
                 message = f"{name} is {known.architecture}; ami_type {self.ami_type} runs {self.architecture} instances"
                 problems.append(Problem(f"instance_types[{i}]", message, name, True))
-            if known.accelerator:
-                message = (
-                    f"{known.describe()} needs an accelerated AMI type (NVIDIA or Neuron); {self.ami_type} is a standard "
-                    "AMI without the drivers: choose a type without accelerators (accelerated node groups are not supported yet)"
-                )
-                problems.append(Problem(f"instance_types[{i}]", message, name, True))
+            if known.accelerator != self.accelerator:
+                problems.append(Problem(f"instance_types[{i}]", _pairing(known, self.ami_type, self.accelerator), name, True))
         if ranged := range_problems(self, "min_size", "max_size"):
             problems += ranged
         elif not self.min_size <= self.desired_size <= self.max_size:
@@ -137,6 +153,18 @@ class NodeGroupConfig(ConfigModel):
         if problems:
             raise ProblemsError(problems)
         return self
+
+
+def _pairing(known: InstanceType, ami_type: str, accelerator: str | None) -> str:
+    """Why an instance type and an AMI type do not go together, and what would."""
+    same = [ami for ami, kind in NODEGROUP_AMI_ACCELERATOR.items() if kind == known.accelerator]
+    fits = [ami for ami in same if NODEGROUP_AMI_ARCHITECTURE[ami] == known.architecture]
+    choose = f"choose ami_type {' or '.join(fits)}" if fits else f"EKS has no AMI type for {known.accelerator} accelerators"
+    if accelerator is None:
+        return f"{known.describe()} needs an accelerated AMI type; {ami_type} is a standard AMI without the drivers: {choose}"
+    if known.accelerator is None:
+        return f"{known.describe()} has no {accelerator} accelerators for {ami_type}: {choose}, or an accelerated type"
+    return f"{known.describe()} does not carry {accelerator} accelerators, which {ami_type} drives: {choose}"
 
 
 class FargateSelector(ConfigModel):

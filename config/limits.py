@@ -117,6 +117,18 @@ NODEGROUP_AMI_ARCHITECTURE: dict[str, str] = {
     "AL2023_ARM_64_STANDARD": "arm64",
     "BOTTLEROCKET_X86_64": "x86_64",
     "BOTTLEROCKET_ARM_64": "arm64",
+    "AL2023_X86_64_NVIDIA": "x86_64",
+    "AL2023_ARM_64_NVIDIA": "arm64",
+    "BOTTLEROCKET_X86_64_NVIDIA": "x86_64",
+    "BOTTLEROCKET_ARM_64_NVIDIA": "arm64",
+    "AL2023_X86_64_NEURON": "x86_64",
+}
+# The accelerator an EKS AMI type carries the drivers for (None: a standard AMI). Instance
+# types are paired with AMI types by berth's instance data (config/data/aws.json), not by
+# aws-cdk-lib's list, which lags EC2
+# (https://docs.aws.amazon.com/eks/latest/userguide/ml-eks-optimized-ami.html).
+NODEGROUP_AMI_ACCELERATOR: dict[str, str | None] = {
+    ami: "nvidia" if ami.endswith("_NVIDIA") else "neuron" if ami.endswith("_NEURON") else None for ami in NODEGROUP_AMI_ARCHITECTURE
 }
 
 # The node pools EKS Auto Mode offers built in.

@@ -64,6 +64,8 @@ PINNED = {
     ("prod", "eks"): {
         "EksClusterB2BDED5B",
         "EksClusterNodegroupGeneralSpotE71CD495",
+        "EksClusterNodegroupGpu3D7B5E4B",
+        "EksClusterNodegroupInference0CFC0391",
         "EksClusterNodegroupSystem5F234B0D",
         "EksControlPlaneLogsDB7AEF19",
         "Key9BCD29C7",

@@ -344,6 +344,29 @@ def check_log_destinations(config: PlatformConfig, aws: Clients) -> Iterator[Fin
         yield _calls("Firehose stream", subject, f"{arn} does not exist: create it, or fix the ARN", call)
 
 
+def check_device_plugins(config: PlatformConfig, aws: Clients) -> Iterator[Finding]:
+    """Accelerated node groups need a device plugin in the cluster before pods can ask for the
+    devices. berth runs no kubectl, so it cannot install or see one: Bottlerocket's NVIDIA
+    variants ship theirs; on AL2023 the team installs it
+    (https://docs.aws.amazon.com/eks/latest/userguide/ml-eks-optimized-ami.html)."""
+    for group in config.eks.node_groups if config.eks else ():
+        subject = f"eks.node_groups[{group.name}] ({group.ami_type})"
+        if group.accelerator is None:
+            continue
+        if group.bottlerocket:
+            yield Finding("device plugin", subject, OK, "Bottlerocket's NVIDIA variant runs NVIDIA's device plugin itself")
+            continue
+        plugin = "NVIDIA's k8s-device-plugin" if group.accelerator == "nvidia" else "the Neuron device plugin (and scheduler extension)"
+        resource = "nvidia.com/gpu" if group.accelerator == "nvidia" else "aws.amazon.com/neuron"
+        yield Finding(
+            "device plugin",
+            subject,
+            UNVERIFIED,
+            f"install {plugin} in the cluster (your GitOps, or an EKS capability): until it runs, pods asking for {resource} "
+            "stay Pending; berth runs no kubectl and cannot check",
+        )
+
+
 def check_addons(config: PlatformConfig, aws: Clients) -> Iterator[Finding]:
     if config.eks is None:
         return
@@ -387,6 +410,7 @@ CHECKS: tuple[Callable[[PlatformConfig, Clients], Iterator[Finding]], ...] = (
     check_certificates,
     check_images,
     check_log_destinations,
+    check_device_plugins,
     check_addons,
     check_bootstrap,
 )

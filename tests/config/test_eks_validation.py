@@ -90,8 +90,29 @@ CASES = [
     pytest.param(
         {"eks__node_groups__1__instance_types": ["g5.xlarge"]},
         "eks.node_groups[general-spot].instance_types[0]",
-        "g5.xlarge (4 vCPUs, 16 GiB, x86_64, 1 nvidia accelerator) needs an accelerated AMI type",
+        "g5.xlarge (4 vCPUs, 16 GiB, x86_64, 1 nvidia accelerator) needs an accelerated AMI type; AL2023_X86_64_STANDARD is a "
+        "standard AMI without the drivers: choose ami_type AL2023_X86_64_NVIDIA or BOTTLEROCKET_X86_64_NVIDIA",
         id="gpu-instance-with-standard-ami",
+    ),
+    pytest.param(
+        {"eks__node_groups__2__instance_types": ["inf2.xlarge"]},
+        "eks.node_groups[gpu].instance_types[0]",
+        "inf2.xlarge (4 vCPUs, 16 GiB, x86_64, 1 neuron accelerator) does not carry nvidia accelerators, which "
+        "AL2023_X86_64_NVIDIA drives: choose ami_type AL2023_X86_64_NEURON",
+        id="neuron-instance-with-nvidia-ami",
+    ),
+    pytest.param(
+        {"eks__node_groups__3__instance_types": ["m7i.large"]},
+        "eks.node_groups[inference].instance_types[0]",
+        "m7i.large (2 vCPUs, 8 GiB, x86_64) has no neuron accelerators for AL2023_X86_64_NEURON: choose ami_type "
+        "AL2023_X86_64_STANDARD or BOTTLEROCKET_X86_64, or an accelerated type",
+        id="standard-instance-with-neuron-ami",
+    ),
+    pytest.param(
+        {"eks__node_groups__2__instance_types": ["g5g.xlarge"]},
+        "eks.node_groups[gpu].instance_types[0]",
+        "g5g.xlarge is arm64; ami_type AL2023_X86_64_NVIDIA runs x86_64 instances",
+        id="arm64-gpu-with-x86-nvidia-ami",
     ),
     pytest.param(
         {f"{NG}__ami_type": "AL2_X86_64"}, "eks.node_groups[system].ami_type", "AL2023_X86_64_STANDARD", id="unsupported-ami-type"

@@ -103,7 +103,7 @@ def test_admin_and_viewer_principals_from_config(prod: Assembly) -> None:
 
 
 def test_no_default_unmanaged_capacity(prod: Assembly) -> None:
-    assert len(_nodegroups(prod)) == 2
+    assert len(_nodegroups(prod)) == 4
     prod.template("eks").resource_count_is("AWS::AutoScaling::AutoScalingGroup", 0)
 
 
@@ -141,7 +141,18 @@ def test_node_launch_templates_imdsv2_hop_1_encrypted_gp3(prod: Assembly) -> Non
             assert mapping["Ebs"]["VolumeType"] == "gp3"
             assert "KmsKeyId" in mapping["Ebs"]
         devices.append(sorted(m["DeviceName"] for m in data["BlockDeviceMappings"]))
-    assert sorted(devices) == [["/dev/xvda"], ["/dev/xvda", "/dev/xvdb"]], "Bottlerocket: both volumes"
+    assert sorted(devices) == [["/dev/xvda"]] * 3 + [["/dev/xvda", "/dev/xvdb"]], "Bottlerocket: both volumes"
+
+
+def test_accelerated_groups_pair_by_berths_data_and_are_tainted_for_their_devices(prod: Assembly) -> None:
+    groups = {g["Labels"]["role"]: g for g in _nodegroups(prod)}
+    gpu, inference = groups["gpu"], groups["inference"]
+    assert (gpu["AmiType"], gpu["InstanceTypes"]) == ("AL2023_x86_64_NVIDIA", ["g6e.xlarge", "g5.xlarge"])
+    assert (inference["AmiType"], inference["InstanceTypes"]) == ("AL2023_x86_64_NEURON", ["inf2.xlarge"])
+    assert gpu["Taints"] == [{"Key": "nvidia.com/gpu", "Value": "true", "Effect": "NO_SCHEDULE"}]
+    assert inference["Taints"] == [{"Key": "aws.amazon.com/neuron", "Value": "true", "Effect": "NO_SCHEDULE"}]
+    assert (gpu["Labels"]["accelerator"], inference["Labels"]["accelerator"]) == ("nvidia", "neuron")
+    assert gpu["ScalingConfig"] == {"MinSize": 0, "DesiredSize": 0, "MaxSize": 4}
 
 
 def test_node_role_has_only_the_node_policies(prod: Assembly) -> None:

@@ -328,3 +328,17 @@ def test_an_image_in_a_repository_berth_creates_says_how_to_get_it_there(aws: Cl
     (finding,) = [f for f in preflight.check_images(DEV, aws) if "services[api]" in f.subject]
     assert finding.status == BLOCKER
     assert "make deploy-images ENV=dev" in finding.help
+
+
+def test_accelerated_node_groups_name_the_device_plugin_the_team_installs(aws: Clients) -> None:
+    findings = {f.subject: f for f in preflight.check_device_plugins(PROD, aws)}
+    assert set(findings) == {"eks.node_groups[gpu] (AL2023_X86_64_NVIDIA)", "eks.node_groups[inference] (AL2023_X86_64_NEURON)"}
+    assert all(f.status == UNVERIFIED for f in findings.values())
+    assert "NVIDIA's k8s-device-plugin" in findings["eks.node_groups[gpu] (AL2023_X86_64_NVIDIA)"].help
+    assert "Neuron device plugin" in findings["eks.node_groups[inference] (AL2023_X86_64_NEURON)"].help
+    bottlerocket = environment(
+        "prod", {"eks.node_groups[gpu].ami_type": "BOTTLEROCKET_X86_64_NVIDIA", "eks.node_groups[gpu].release_version": "1.51.0-47438798"}
+    )
+    (gpu, _) = sorted(preflight.check_device_plugins(bottlerocket, aws), key=lambda f: f.subject)
+    assert gpu.status == OK
+    assert list(preflight.check_device_plugins(DEV, aws)) == [], "Auto Mode handles accelerators itself"
