@@ -41,6 +41,8 @@ class EksClusterProps:
     | `log_retention_days` | 90 | the control-plane log group |
     | `admins`, `viewers` | () | role ARNs given cluster admin or view access through access entries |
     | `auto_mode_node_pools` | None | Auto Mode with these built-in node pools; None: capacity comes from node groups |
+    | `zonal_shift` | False | ARC zonal shift may move traffic away from an impaired AZ (zone-shift.html) |
+    | `control_plane_tier` | None | a Provisioned Control Plane tier (TIER_XL, TIER_2_XL, ...: billed per hour); None: standard |
     """
 
     cluster_name: str
@@ -52,6 +54,8 @@ class EksClusterProps:
     admins: tuple[str, ...] = ()
     viewers: tuple[str, ...] = ()
     auto_mode_node_pools: tuple[str, ...] | None = None
+    zonal_shift: bool = False
+    control_plane_tier: Literal["TIER_XL", "TIER_2_XL", "TIER_4_XL", "TIER_8_XL"] | None = None
 
 
 def _endpoint(props: EksClusterProps) -> eks.EndpointAccess:
@@ -108,6 +112,7 @@ class PlatformEksCluster(Construct):
             )
             if auto
             else None,
+            control_plane_scaling_tier=getattr(eks.ControlPlaneScalingTier, props.control_plane_tier) if props.control_plane_tier else None,
             removal_policy=removal_policy,
         )
         self.cluster.node.add_dependency(self.log_group)
@@ -116,6 +121,9 @@ class PlatformEksCluster(Construct):
         self._limit_control_plane_egress(vpc)
         cfn_cluster = cfn_child(self.cluster, eks.CfnCluster)
         cfn_cluster.upgrade_policy = eks.CfnCluster.UpgradePolicyProperty(support_type=props.support)
+        if props.zonal_shift:
+            # Escape hatch: aws_eks_v2.Cluster has no zonalShiftConfig property.
+            cfn_cluster.zonal_shift_config = eks.CfnCluster.ZonalShiftConfigProperty(enabled=True)
         if props.public_internet_acknowledged:
             Validations.of(self.cluster).acknowledge(
                 Acknowledgment(

@@ -238,6 +238,12 @@ class EksConfig(ConfigModel):
     """The Kubernetes API endpoint: private unless public access is asked for."""
     log_retention_days: RetentionDays = 90
     """Days the control-plane logs are kept."""
+    zonal_shift: bool = False
+    """Let ARC zonal shift (and zonal autoshift) move the cluster's traffic away from an impaired availability zone
+    (https://docs.aws.amazon.com/eks/latest/userguide/zone-shift.html); no charge."""
+    control_plane_tier: Literal["standard", "tier-xl", "tier-2xl", "tier-4xl", "tier-8xl"] = "standard"
+    """EKS Provisioned Control Plane: a scaling tier with capacity reserved ahead of demand, billed by the hour
+    per tier; standard scales on demand at no extra charge."""
     access: AccessConfig = AccessConfig()
     """Who may use the cluster, through access entries."""
     auto_mode: AutoModeConfig = AutoModeConfig()

@@ -7,7 +7,7 @@ stack calls them and composes the constructs.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from cdk_constructs.ec2_capacity import Ec2CapacityProps
 from cdk_constructs.egress import EgressRule
@@ -293,7 +293,18 @@ def eks_cluster_props(eks: EksConfig) -> EksClusterProps:
         admins=eks.access.admins,
         viewers=eks.access.viewers,
         auto_mode_node_pools=eks.auto_mode.node_pools if eks.auto_mode.enabled else None,
+        zonal_shift=eks.zonal_shift,
+        control_plane_tier=_TIERS[eks.control_plane_tier],
     )
+
+
+_TIERS: dict[str, Literal["TIER_XL", "TIER_2_XL", "TIER_4_XL", "TIER_8_XL"] | None] = {
+    "standard": None,
+    "tier-xl": "TIER_XL",
+    "tier-2xl": "TIER_2_XL",
+    "tier-4xl": "TIER_4_XL",
+    "tier-8xl": "TIER_8_XL",
+}
 
 
 def node_group_props(group: NodeGroupConfig) -> NodeGroupProps:

@@ -62,3 +62,17 @@ def test_control_plane_logs_go_to_the_log_group_eks_would_create() -> None:
     _cluster(log_retention_days=30).has_resource_properties(
         "AWS::Logs::LogGroup", {"LogGroupName": "/aws/eks/c1/cluster", "RetentionInDays": 30}
     )
+
+
+def _cluster_props(template: Template) -> dict:
+    (cluster,) = template.find_resources("AWS::EKS::Cluster").values()
+    return cluster["Properties"]
+
+
+def test_zonal_shift_and_a_provisioned_tier_only_when_asked_for() -> None:
+    plain = _cluster_props(_cluster())
+    assert "ZonalShiftConfig" not in plain
+    assert "ControlPlaneScalingConfig" not in plain
+    asked = _cluster_props(_cluster(zonal_shift=True, control_plane_tier="TIER_2_XL"))
+    assert asked["ZonalShiftConfig"] == {"Enabled": True}
+    assert asked["ControlPlaneScalingConfig"] == {"Tier": "tier-2xl"}
