@@ -41,6 +41,7 @@ class EksClusterProps:
     | `log_retention_days` | 90 | the control-plane log group |
     | `admins`, `viewers` | () | role ARNs given cluster admin or view access through access entries |
     | `auto_mode_node_pools` | None | Auto Mode with these built-in node pools; None: capacity comes from node groups |
+    | `deletion_protection` | True | EKS refuses DeleteCluster while on (turn it off for a first create, which may roll back) |
     | `zonal_shift` | False | ARC zonal shift may move traffic away from an impaired AZ (zone-shift.html) |
     | `control_plane_tier` | None | a Provisioned Control Plane tier (TIER_XL, TIER_2_XL, ...: billed per hour); None: standard |
     """
@@ -54,6 +55,7 @@ class EksClusterProps:
     admins: tuple[str, ...] = ()
     viewers: tuple[str, ...] = ()
     auto_mode_node_pools: tuple[str, ...] | None = None
+    deletion_protection: bool = True
     zonal_shift: bool = False
     control_plane_tier: Literal["TIER_XL", "TIER_2_XL", "TIER_4_XL", "TIER_8_XL"] | None = None
 
@@ -121,6 +123,9 @@ class PlatformEksCluster(Construct):
         self._limit_control_plane_egress(vpc)
         cfn_cluster = cfn_child(self.cluster, eks.CfnCluster)
         cfn_cluster.upgrade_policy = eks.CfnCluster.UpgradePolicyProperty(support_type=props.support)
+        # Escape hatch: aws_eks_v2.Cluster has no deletionProtection property. Written either
+        # way, so the template (and the review) says which applies.
+        cfn_cluster.deletion_protection = props.deletion_protection
         if props.zonal_shift:
             # Escape hatch: aws_eks_v2.Cluster has no zonalShiftConfig property.
             cfn_cluster.zonal_shift_config = eks.CfnCluster.ZonalShiftConfigProperty(enabled=True)

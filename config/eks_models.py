@@ -238,6 +238,9 @@ class EksConfig(ConfigModel):
     """The Kubernetes API endpoint: private unless public access is asked for."""
     log_retention_days: RetentionDays = 90
     """Days the control-plane logs are kept."""
+    deletion_protection: bool = True
+    """Refuse DeleteCluster while on. The first deploy creates the cluster without it (a failed create must roll
+    back), the next deploy turns it on; a teardown turns it off first (docs/first-deploy.md)."""
     zonal_shift: bool = False
     """Let ARC zonal shift (and zonal autoshift) move the cluster's traffic away from an impaired availability zone
     (https://docs.aws.amazon.com/eks/latest/userguide/zone-shift.html); no charge."""

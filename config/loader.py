@@ -92,10 +92,11 @@ def config_warnings(config: PlatformConfig) -> list[str]:
 
 
 def for_first_deploy(config: PlatformConfig) -> PlatformConfig:
-    """The environment as its first deploy creates it: load balancers without deletion protection.
+    """The environment as its first deploy creates it: load balancers and the EKS cluster without
+    deletion protection.
 
-    CloudFormation rolls a failed create back by deleting what it made; a load balancer with
-    deletion protection refuses, and the stack ends in ROLLBACK_FAILED instead of a state a
+    CloudFormation rolls a failed create back by deleting what it made; a load balancer or a
+    cluster with deletion protection refuses, and the stack ends in ROLLBACK_FAILED instead of a state a
     retry can start from. `make first-deploy` deploys this variant, then the real config,
     whose second deploy only turns the protection on (an in-place attribute update).
     """
@@ -108,4 +109,5 @@ def for_first_deploy(config: PlatformConfig) -> PlatformConfig:
     ingress = shared.model_copy(
         update={name: lb.model_copy(update=unprotected) for name, lb in (("public", shared.public), ("internal", shared.internal)) if lb}
     )
-    return config.model_copy(update={"ecs": config.ecs.model_copy(update={"services": services, "ingress": ingress})})
+    eks = config.eks.model_copy(update=unprotected) if config.eks is not None else None
+    return config.model_copy(update={"ecs": config.ecs.model_copy(update={"services": services, "ingress": ingress}), "eks": eks})

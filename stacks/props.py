@@ -293,6 +293,7 @@ def eks_cluster_props(eks: EksConfig) -> EksClusterProps:
         admins=eks.access.admins,
         viewers=eks.access.viewers,
         auto_mode_node_pools=eks.auto_mode.node_pools if eks.auto_mode.enabled else None,
+        deletion_protection=eks.deletion_protection,
         zonal_shift=eks.zonal_shift,
         control_plane_tier=_TIERS[eks.control_plane_tier],
     )

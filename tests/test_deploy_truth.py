@@ -88,12 +88,15 @@ def first_deploy(tmp_path_factory: pytest.TempPathFactory) -> Assembly:
 
 
 def _deletion_protection(assembly: Assembly) -> set[str]:
-    return {
+    """Every load balancer's and the EKS cluster's deletion protection."""
+    balancers = {
         attribute["Value"]
         for lb in assembly.resources("ecs", "AWS::ElasticLoadBalancingV2::LoadBalancer").values()
         for attribute in lb["Properties"]["LoadBalancerAttributes"]
         if attribute["Key"] == "deletion_protection.enabled"
     }
+    clusters = {str(c["Properties"]["DeletionProtection"]).lower() for c in assembly.resources("eks", "AWS::EKS::Cluster").values()}
+    return balancers | clusters
 
 
 def test_first_deploy_protects_nothing_that_would_block_its_rollback(first_deploy: Assembly, prod: Assembly) -> None:
@@ -117,8 +120,9 @@ def test_first_deploy_changes_only_the_protections(first_deploy: Assembly, prod:
     changes = [d for stack in prod.stack_names for d in _differences(prod.template_json(stack), first_deploy.template_json(stack))]
     assert changes
     for change in changes:
-        assert "/LoadBalancerAttributes/" in change, change
-        assert change.endswith("'true' -> 'false'"), change
+        assert "/LoadBalancerAttributes/" in change or "/DeletionProtection:" in change, change
+        assert change.endswith(("'true' -> 'false'", "True -> False")), change
+    assert any("/DeletionProtection:" in change for change in changes), "the EKS cluster is unprotected too"
 
 
 # --- 6. container instances follow their launch template ----------------------------------

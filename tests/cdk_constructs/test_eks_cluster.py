@@ -76,3 +76,8 @@ def test_zonal_shift_and_a_provisioned_tier_only_when_asked_for() -> None:
     asked = _cluster_props(_cluster(zonal_shift=True, control_plane_tier="TIER_2_XL"))
     assert asked["ZonalShiftConfig"] == {"Enabled": True}
     assert asked["ControlPlaneScalingConfig"] == {"Tier": "tier-2xl"}
+
+
+def test_deletion_protection_is_on_unless_turned_off_and_always_written() -> None:
+    assert _cluster_props(_cluster())["DeletionProtection"] is True
+    assert _cluster_props(_cluster(deletion_protection=False))["DeletionProtection"] is False

@@ -46,12 +46,14 @@ def cloudformation(dev: Path, tmp_path_factory: pytest.TempPathFactory) -> Itera
         run.publish_images_built_elsewhere(aws, {dev}, config.account, config.region)
         run.cdk(aws, workdir, "deploy", "deploy", "--all", "--app", str(dev), "--require-approval", "never")
         run.cdk(aws, workdir, "destroy ecs", "destroy", "berth-dev-ecs", "--app", str(dev), "--force")
-        yield Api(
+        api = Api(
             run.emulator_client(aws, "cloudformation"),
             run.emulator_client(aws, "s3"),
             f"cdk-hnb659fds-assets-{config.account}-{config.region}",
             config.region,
         )
+        api.eks = run.emulator_client(aws, "eks")
+        yield api
 
 
 class Api:
@@ -60,6 +62,7 @@ class Api:
 
     def __init__(self, cloudformation: Api, s3: Any, bucket: str, region: str) -> None:
         self.cfn, self._s3, self._bucket, self._region = cloudformation, s3, bucket, region
+        self.eks: Any = None
 
     def template_url(self, template: Template) -> str:
         key = f"rehearsal/{time.monotonic_ns()}.json"
@@ -240,3 +243,27 @@ def test_access_entry_for_a_principal_that_does_not_exist_is_refused(cloudformat
     )
     assert _wait(cloudformation, "berth-dev-eks")["StackStatus"] == "UPDATE_ROLLBACK_COMPLETE"
     assert "invalid principal" in _failure_reasons(cloudformation, "berth-dev-eks")
+
+
+def test_a_protected_cluster_is_not_deleted_until_an_update_turns_protection_off(cloudformation: Api, dev: Path) -> None:
+    """Issue 15: deletion protection blocks a rollback's or a teardown's DeleteCluster, from
+    CloudFormation and from the API alike; hence the unprotected first deploy, and the
+    "protections off" deploy before a teardown. Last in this module: it leaves the stack
+    DELETE_FAILED, as AWS would."""
+    template = copy.deepcopy(_template(dev, "berth-dev-eks"))
+    (_, cluster), *_ = _resources(template, "AWS::EKS::Cluster")
+    assert cluster["Properties"]["DeletionProtection"] is False, "dev opts out"
+    cluster["Properties"]["DeletionProtection"] = True
+    cloudformation.cfn.update_stack(
+        StackName="berth-dev-eks",
+        TemplateURL=cloudformation.template_url(template),
+        Parameters=_parameters(template),
+        Capabilities=["CAPABILITY_NAMED_IAM"],
+    )
+    assert _wait(cloudformation, "berth-dev-eks")["StackStatus"] == "UPDATE_COMPLETE"
+    name = cluster["Properties"]["Name"]
+    with pytest.raises(Exception, match="deletion protection enabled"):
+        cloudformation.eks.delete_cluster(name=name)
+    cloudformation.cfn.delete_stack(StackName="berth-dev-eks")
+    assert _wait(cloudformation, "berth-dev-eks")["StackStatus"] == "DELETE_FAILED"
+    assert "deletion protection enabled" in _failure_reasons(cloudformation, "berth-dev-eks")

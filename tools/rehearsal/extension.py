@@ -527,6 +527,57 @@ def _eks_cluster(name: str) -> dict[str, Any]:
     return cluster
 
 
+# https://docs.aws.amazon.com/eks/latest/userguide/deletion-protection.html: a cluster with
+# deletion protection refuses DeleteCluster, from CloudFormation (a rollback, a stack
+# deletion) or from the API (a manual teardown), until an update turns it off.
+_PROTECTED = "_berthDeletionProtection"
+
+
+def _truthy(value: Any) -> bool:
+    return value is True or str(value).lower() == "true"
+
+
+def _record_protection(result: tuple[str, dict[str, Any]], props: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    cluster = _eks._clusters.get(result[0])
+    if cluster is not None:
+        cluster[_PROTECTED] = _truthy(props.get("DeletionProtection"))
+    return result
+
+
+def _protection_refuses(name: str) -> str | None:
+    cluster = _eks._clusters.get(name)
+    if cluster is not None and cluster.get(_PROTECTED):
+        return f"InvalidRequestException: Cluster {name} has deletion protection enabled; turn it off before deleting the cluster"
+    return None
+
+
+def _guard_cluster_deletion(handlers: Handlers) -> None:
+    """Record DeletionProtection on create and update; refuse deletion while it is on."""
+    create, update, delete = (handlers["AWS::EKS::Cluster"][op] for op in ("create", "update", "delete"))
+
+    def created(logical_id: str, props: dict[str, Any], stack_name: str) -> tuple[str, dict[str, Any]]:
+        return _record_protection(create(logical_id, props, stack_name), props)
+
+    def updated(physical_id: str, old: dict[str, Any], new: dict[str, Any], stack_name: str, logical_id: str | None = None) -> Any:
+        return _record_protection(update(physical_id, old, new, stack_name, logical_id), new)
+
+    def deleted(physical_id: str, props: dict[str, Any]) -> None:
+        if refused := _protection_refuses(physical_id):
+            raise RefusedError(refused)
+        delete(physical_id, props)
+
+    handlers["AWS::EKS::Cluster"].update(create=created, update=updated, delete=deleted)
+    api_delete = _eks._delete_cluster
+
+    def api_deleted(name: str) -> Any:
+        if refused := _protection_refuses(name):
+            code, message = refused.split(": ", 1)
+            return _eks._error(400, code, message)
+        return api_delete(name)
+
+    _eks._delete_cluster = api_deleted
+
+
 def _access_entry_create(logical_id: str, props: dict[str, Any], stack_name: str) -> tuple[str, dict[str, Any]]:
     cluster = props.get("ClusterName", "")
     _eks_cluster(cluster)
@@ -781,6 +832,7 @@ def install(handlers: Handlers) -> list[str]:
     _wrap(handlers, "AWS::ElasticLoadBalancingV2::ListenerRule", "create", _rule_priority_free)
     _wrap(handlers, "AWS::Route53::RecordSet", "create", _record_in_zone)
     _wrap(handlers, "AWS::CertificateManager::Certificate", "create", _certificate_validated_in_zone)
+    _guard_cluster_deletion(handlers)
     return names
 
 

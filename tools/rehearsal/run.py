@@ -295,6 +295,7 @@ def rehearse(env: str, base_ref: str, workdir: Path, *, manual_teardown: bool = 
         config.removal_policy == "retain"
         or any(s.load_balancer and s.load_balancer.deletion_protection for s in config.ecs.services)
         or any(lb and lb.deletion_protection for lb in shared)
+        or (config.eks is not None and config.eks.deletion_protection)
     )
     worktree = workdir / "base-checkout"
     subprocess.run(["git", "worktree", "add", "--detach", str(worktree), base_ref], cwd=ROOT, check=True, capture_output=True)
