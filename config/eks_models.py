@@ -221,6 +221,25 @@ class PodIdentityConfig(ConfigModel):
     """What the role may do: one statement each."""
 
 
+class AckConfig(ConfigModel):
+    """EKS's managed AWS Controllers for Kubernetes: Kubernetes resources that create AWS ones.
+    Its capability role may do exactly what `permissions` lists (least privilege, as a task role)."""
+
+    permissions: tuple[Permission, ...] = Field(min_length=1)
+    """The AWS actions ACK may take on the team's behalf, one statement each (e.g. the SQS queues it manages)."""
+
+
+class CapabilitiesConfig(ConfigModel):
+    """EKS Capabilities: platform features AWS runs for the cluster, outside its nodes
+    (https://docs.aws.amazon.com/eks/latest/userguide/capabilities.html); each has a capability
+    role EKS assumes. Managed Argo CD is not built yet (docs/not-supported.md)."""
+
+    kro: bool = False
+    """kro (Kube Resource Orchestrator): the team's own Kubernetes APIs composed of others; no AWS permission."""
+    ack: AckConfig | None = None
+    """ACK (AWS Controllers for Kubernetes), with the AWS permissions it is given."""
+
+
 class EksConfig(ConfigModel):
     """One EKS cluster per environment."""
 
@@ -241,6 +260,8 @@ class EksConfig(ConfigModel):
     deletion_protection: bool = True
     """Refuse DeleteCluster while on. The first deploy creates the cluster without it (a failed create must roll
     back), the next deploy turns it on; a teardown turns it off first (docs/first-deploy.md)."""
+    capabilities: CapabilitiesConfig = CapabilitiesConfig()
+    """EKS Capabilities (kro, ACK) and their roles."""
     zonal_shift: bool = False
     """Let ARC zonal shift (and zonal autoshift) move the cluster's traffic away from an impaired availability zone
     (https://docs.aws.amazon.com/eks/latest/userguide/zone-shift.html); no charge."""

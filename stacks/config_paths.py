@@ -47,7 +47,7 @@ def config_field(path: str, config: PlatformConfig) -> str | None:
         ids |= {pascal(g.name): f"eks.node_groups[{g.name}]" for g in eks.node_groups}
         ids |= {f"{pascal(p.name)}Fargate": f"eks.fargate_profiles[{p.name}]" for p in eks.fargate_profiles}
         ids |= {f"{pascal(p.name)}Identity": f"eks.pod_identities[{p.name}]" for p in eks.pod_identities}
-        ids |= {"Eks": "eks", "Addons": "eks.addons"}
+        ids |= {"Eks": "eks", "Addons": "eks.addons", "KroCapability": "eks.capabilities.kro", "AckCapability": "eks.capabilities.ack"}
     elif stack.endswith("-images"):
         ids |= {f"{pascal(r.name)}Repository": f"ecs.repositories[{r.name}]" for r in config.ecs.repositories}
     elif stack.endswith("-network"):

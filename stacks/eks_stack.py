@@ -9,6 +9,7 @@ from constructs import Construct
 
 from cdk_constructs.cluster_autoscaler import ClusterAutoscalerIdentity, discovery_tags
 from cdk_constructs.eks_addons import ManagedAddons
+from cdk_constructs.eks_capabilities import EksCapability
 from cdk_constructs.eks_cluster import PlatformEksCluster
 from cdk_constructs.eks_fargate import FargateProfile
 from cdk_constructs.eks_node_groups import NODE_GROUP_POLICIES, ManagedNodeGroup, node_role
@@ -21,7 +22,7 @@ from cdk_constructs.shared_vpc import import_vpc
 from config.models import PlatformConfig
 from stacks.base import BerthStack
 from stacks.config_paths import pascal
-from stacks.props import eks_cluster_props, fargate_profile_props, node_group_props, permissions
+from stacks.props import capability_props, eks_cluster_props, fargate_profile_props, node_group_props, permissions
 
 
 class EksStack(BerthStack):
@@ -89,6 +90,8 @@ class EksStack(BerthStack):
                 service_account=workload.service_account,
                 permissions=permissions(workload.permissions),
             )
+        for capability in capability_props(eks_config.capabilities):
+            EksCapability(self, f"{pascal(capability.name)}Capability", cluster=cluster, props=capability)
 
         CfnOutput(self, "ClusterName", value=cluster.cluster_name)
         CfnOutput(self, "ClusterArn", value=cluster.cluster_arn)

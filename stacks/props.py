@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 from cdk_constructs.ec2_capacity import Ec2CapacityProps
 from cdk_constructs.egress import EgressRule
+from cdk_constructs.eks_capabilities import CapabilityProps
 from cdk_constructs.eks_cluster import EksClusterProps
 from cdk_constructs.eks_fargate import FargateProfileProps, FargateSelector
 from cdk_constructs.eks_node_groups import NodeGroupProps, Taint
@@ -42,7 +43,7 @@ from config.container_models import (
     SecretRef,
     TaskConfig,
 )
-from config.eks_models import EksConfig, FargateProfileConfig, NodeGroupConfig
+from config.eks_models import CapabilitiesConfig, EksConfig, FargateProfileConfig, NodeGroupConfig
 from config.iam import Permission as ConfigPermission
 from config.images import repository_name
 from config.ingress_models import LoadBalancerSettings, SharedIngressConfig
@@ -306,6 +307,13 @@ _TIERS: dict[str, Literal["TIER_XL", "TIER_2_XL", "TIER_4_XL", "TIER_8_XL"] | No
     "tier-4xl": "TIER_4_XL",
     "tier-8xl": "TIER_8_XL",
 }
+
+
+def capability_props(capabilities: CapabilitiesConfig) -> tuple[CapabilityProps, ...]:
+    """One per capability turned on, named as in the cluster (kro, ack)."""
+    kro = (CapabilityProps(name="kro", type="KRO"),) if capabilities.kro else ()
+    ack = (CapabilityProps(name="ack", type="ACK", permissions=permissions(capabilities.ack.permissions)),) if capabilities.ack else ()
+    return kro + ack
 
 
 def node_group_props(group: NodeGroupConfig) -> NodeGroupProps:

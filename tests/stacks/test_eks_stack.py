@@ -292,3 +292,12 @@ def test_endpoint_open_to_the_internet_needs_both_flags_and_is_acknowledged(tmp_
     metadata = json.loads((tmp_path / "berth-dev-eks.metadata.json").read_text())
     acks = {rule for entries in metadata.values() for e in entries if e["type"] == "aws:cdk:acknowledged-rules" for rule in e["data"]}
     assert "Berth::Berth-EKS1" in acks
+
+
+def test_prod_runs_kro_and_ack_with_their_own_roles(prod: Assembly) -> None:
+    capabilities = {c["Properties"]["CapabilityName"]: c["Properties"] for c in prod.resources("eks", "AWS::EKS::Capability").values()}
+    assert {n: c["Type"] for n, c in capabilities.items()} == {"kro": "KRO", "ack": "ACK"}
+    assert len({json.dumps(c["RoleArn"]) for c in capabilities.values()}) == 2, "a role each"
+    policies = [p for name, p in prod.resources("eks", "AWS::IAM::Policy").items() if name.startswith("AckCapabilityRole")]
+    ((statement,),) = [p["Properties"]["PolicyDocument"]["Statement"] for p in policies]
+    assert statement["Resource"] == "arn:aws:sqs:eu-west-1:222222222222:team-orders-*"

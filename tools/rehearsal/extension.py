@@ -604,6 +604,33 @@ def _access_entry_delete(physical_id: str, props: dict[str, Any]) -> None:
     _eks._access_entries.pop(physical_id.replace("|", "\x00", 1), None)
 
 
+# https://docs.aws.amazon.com/eks/latest/userguide/capability-role.html: a capability's role
+# must exist in the cluster's account and trust capabilities.eks.amazonaws.com with
+# sts:AssumeRole and sts:TagSession; RETAIN is the only delete propagation policy.
+_CAPABILITIES: dict[str, dict[str, Any]] = {}
+_CAPABILITY_TYPES = {"ACK", "ARGOCD", "KRO"}
+
+
+def _capability_create(logical_id: str, props: dict[str, Any], stack_name: str) -> tuple[str, dict[str, Any]]:
+    cluster, name = props.get("ClusterName", ""), props.get("CapabilityName", "")
+    _eks_cluster(cluster)
+    if props.get("Type") not in _CAPABILITY_TYPES:
+        raise RefusedError(f"InvalidParameterException: type must be one of {sorted(_CAPABILITY_TYPES)}, not {props.get('Type')}")
+    if props.get("DeletePropagationPolicy") != "RETAIN":
+        raise RefusedError("InvalidParameterException: deletePropagationPolicy must be RETAIN")
+    _require_role(props.get("RoleArn", ""), "AWS::EKS::Capability", trusted_by="capabilities.eks.amazonaws.com", also="sts:TagSession")
+    physical_id = f"{cluster}|{name}"
+    if physical_id in _CAPABILITIES:
+        raise RefusedError(f"ResourceInUseException: Capability {name} already exists in cluster {cluster}")
+    arn = f"arn:aws:eks:{get_region()}:{get_account_id()}:capability/{cluster}/{name}/{new_uuid()}"
+    _CAPABILITIES[physical_id] = {"capabilityName": name, "clusterName": cluster, "arn": arn, "type": props.get("Type")}
+    return physical_id, {"Arn": arn}
+
+
+def _capability_delete(physical_id: str, props: dict[str, Any]) -> None:
+    _CAPABILITIES.pop(physical_id, None)
+
+
 # https://docs.aws.amazon.com/eks/latest/userguide/fargate-profile.html (private subnets only, pod execution role)
 def _fargate_profile_create(logical_id: str, props: dict[str, Any], stack_name: str) -> tuple[str, dict[str, Any]]:
     cluster = props.get("ClusterName", "")
@@ -805,6 +832,7 @@ def install(handlers: Handlers) -> list[str]:
         "AWS::EKS::FargateProfile": {"create": _fargate_profile_create, "delete": lambda physical_id, props: None},
         "AWS::EKS::PodIdentityAssociation": {"create": _pod_identity_create, "delete": _pod_identity_delete},
         "AWS::EKS::Addon": {"create": _addon_create, "delete": _addon_delete},
+        "AWS::EKS::Capability": {"create": _capability_create, "delete": _capability_delete},
         "AWS::WAFv2::WebACLAssociation": {"create": _web_acl_association_create, "delete": _web_acl_association_delete},
         "AWS::WAFv2::LoggingConfiguration": {"create": _waf_logging_create, "delete": lambda physical_id, props: None},
     }
