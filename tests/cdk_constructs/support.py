@@ -41,11 +41,11 @@ class Bare:
     def cluster(self) -> ecs.Cluster:
         return ecs.Cluster(self.stack, "Cluster", vpc=self.vpc, enable_fargate_capacity_providers=True)
 
-    def capacity(self, cluster: ecs.Cluster, **overrides: object) -> ContainerInstanceCapacity:
+    def capacity(self, cluster: ecs.Cluster, construct_id: str = "Capacity", **overrides: object) -> ContainerInstanceCapacity:
         fields: dict[str, object] = {"instance_type": "m7g.large", "architecture": "arm64", "min_capacity": 1, "max_capacity": 2}
         return ContainerInstanceCapacity(
             self.stack,
-            "Capacity",
+            construct_id,
             cluster=cluster,
             props=Ec2CapacityProps(**(fields | overrides)),  # type: ignore[arg-type]
             key=self.key,

@@ -5,10 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from aws_cdk import RemovalPolicy
 from aws_cdk.assertions import Match
 
-from cdk_constructs.ec2_capacity import ContainerInstanceCapacity, Ec2CapacityProps
+from cdk_constructs.ec2_capacity import Ec2CapacityProps
 from cdk_constructs.errors import ConstructError
 from tests.cdk_constructs.support import bare
 
@@ -109,16 +108,7 @@ def test_two_groups_share_the_stacks_one_custom_resource_role_and_log_group() ->
     b = bare()
     cluster = b.cluster()
     b.capacity(cluster)
-    ContainerInstanceCapacity(
-        b.stack,
-        "Gpu",
-        cluster=cluster,
-        props=Ec2CapacityProps(instance_type="g6.xlarge", architecture="x86_64", min_capacity=0, max_capacity=1, gpus=1),
-        key=b.key,
-        notifications=b.topic,
-        region="eu-west-1",
-        removal_policy=RemovalPolicy.DESTROY,
-    )
+    b.capacity(cluster, "Gpu", instance_type="g6.xlarge", architecture="x86_64", min_capacity=0, max_capacity=1, gpus=1)
     template = b.template()
     resources = template.to_json()["Resources"]
     runtime = [name for name in resources if "Teardown" in name and resources[name]["Type"] in ("AWS::IAM::Role", "AWS::Logs::LogGroup")]

@@ -10,7 +10,6 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_servicediscovery as servicediscovery
 from aws_cdk.assertions import Match, Template
 
-from cdk_constructs.ec2_capacity import ContainerInstanceCapacity, Ec2CapacityProps
 from cdk_constructs.egress import EgressRule
 from cdk_constructs.errors import ConstructError
 from cdk_constructs.load_balancer import ApplicationIngress, LoadBalancerProps
@@ -122,16 +121,7 @@ def test_a_strategy_names_ec2_providers_by_their_names_and_an_unknown_one_is_ref
     b = bare()
     cluster = b.cluster()
     general = b.capacity(cluster, instance_type="m7i.large", architecture="x86_64")
-    gpu = ContainerInstanceCapacity(
-        b.stack,
-        "Gpu",
-        cluster=cluster,
-        props=Ec2CapacityProps(instance_type="g6.xlarge", architecture="x86_64", min_capacity=0, max_capacity=1, gpus=1),
-        key=b.key,
-        notifications=b.topic,
-        region="eu-west-1",
-        removal_policy=RemovalPolicy.DESTROY,
-    )
+    gpu = b.capacity(cluster, "Gpu", instance_type="g6.xlarge", architecture="x86_64", min_capacity=0, max_capacity=1, gpus=1)
     providers = {"EC2": general.capacity_provider, "gpu": gpu.capacity_provider}
     share = (CapacityShare(provider="gpu"),)
     strategies = capacity_provider_strategies(b.stack, share, providers)

@@ -105,6 +105,12 @@ def _create(api: Api, name: str, template: Template) -> tuple[str, str]:
     return status, reasons
 
 
+def _update(api: Api, name: str, template: Template) -> None:
+    api.cfn.update_stack(
+        StackName=name, TemplateURL=api.template_url(template), Parameters=_parameters(template), Capabilities=["CAPABILITY_NAMED_IAM"]
+    )
+
+
 def _wait_deleted(api: Api, name: str) -> None:
     deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
@@ -217,12 +223,7 @@ def test_replacing_a_custom_named_cluster_is_refused(cloudformation: Api, dev: P
     template = copy.deepcopy(_template(dev, "berth-dev-eks"))
     (_, cluster), *_ = _resources(template, "AWS::EKS::Cluster")
     cluster["Properties"]["KubernetesNetworkConfig"] = {"ServiceIpv4Cidr": "172.21.0.0/16"}
-    cloudformation.cfn.update_stack(
-        StackName="berth-dev-eks",
-        TemplateURL=cloudformation.template_url(template),
-        Parameters=_parameters(template),
-        Capabilities=["CAPABILITY_NAMED_IAM"],
-    )
+    _update(cloudformation, "berth-dev-eks", template)
     stack = _wait(cloudformation, "berth-dev-eks")
     assert stack["StackStatus"] == "UPDATE_ROLLBACK_COMPLETE"
     assert "custom-named resource requires replacing" in _failure_reasons(cloudformation, "berth-dev-eks")
@@ -235,12 +236,7 @@ def test_access_entry_for_a_principal_that_does_not_exist_is_refused(cloudformat
     missing = copy.deepcopy(entry)
     missing["Properties"]["PrincipalArn"] = "arn:aws:iam::111111111111:role/no-such-admin"
     template["Resources"]["MissingAdmin"] = missing
-    cloudformation.cfn.update_stack(
-        StackName="berth-dev-eks",
-        TemplateURL=cloudformation.template_url(template),
-        Parameters=_parameters(template),
-        Capabilities=["CAPABILITY_NAMED_IAM"],
-    )
+    _update(cloudformation, "berth-dev-eks", template)
     assert _wait(cloudformation, "berth-dev-eks")["StackStatus"] == "UPDATE_ROLLBACK_COMPLETE"
     assert "invalid principal" in _failure_reasons(cloudformation, "berth-dev-eks")
 
@@ -254,12 +250,7 @@ def test_a_protected_cluster_is_not_deleted_until_an_update_turns_protection_off
     (_, cluster), *_ = _resources(template, "AWS::EKS::Cluster")
     assert cluster["Properties"]["DeletionProtection"] is False, "dev opts out"
     cluster["Properties"]["DeletionProtection"] = True
-    cloudformation.cfn.update_stack(
-        StackName="berth-dev-eks",
-        TemplateURL=cloudformation.template_url(template),
-        Parameters=_parameters(template),
-        Capabilities=["CAPABILITY_NAMED_IAM"],
-    )
+    _update(cloudformation, "berth-dev-eks", template)
     assert _wait(cloudformation, "berth-dev-eks")["StackStatus"] == "UPDATE_COMPLETE"
     name = cluster["Properties"]["Name"]
     with pytest.raises(Exception, match="deletion protection enabled"):
