@@ -28,4 +28,6 @@ class BerthChecks(NagPack):
 
     def _check_resource(self, node: CfnResource) -> None:
         for rule in self._by_type.get(node.cfn_resource_type, ()):
-            self._apply_rule(AppliedRule(rule, node))
+            applied = AppliedRule(rule, node)
+            if not applied.complies():  # cdk-nag needs only what it may report (AppliedRule says why)
+                self._apply_rule(applied)

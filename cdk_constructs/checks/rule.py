@@ -51,11 +51,25 @@ def resolved_properties(node: CfnResource) -> dict[str, Any]:
 
 @jsii.implements(IApplyRule)
 class AppliedRule:
-    """cdk-nag calls this back. Its members must be properties: jsii reads them as such."""
+    """cdk-nag calls this back. Its members must be properties: jsii reads them as such.
+
+    `complies()` evaluates the rule in Python first: a resource that complies needs nothing
+    from cdk-nag (its report lists findings, not passes), so the pack hands cdk-nag only the
+    rules a resource breaks (or that fail to evaluate), which cdk-nag then reports or finds
+    acknowledged. That spares the half-dozen jsii callbacks cdk-nag makes per rule.
+    """
 
     def __init__(self, rule: BerthRule, node: CfnResource) -> None:
         self._rule = rule
         self._node = node
+        self._result: NagRuleCompliance | None = None
+
+    def complies(self) -> bool:
+        try:
+            self._result = self._evaluate(self._node)
+        except Exception:  # cdk-nag evaluates it again and reports the error its own way
+            return False
+        return self._result in (NagRuleCompliance.COMPLIANT, NagRuleCompliance.NOT_APPLICABLE)
 
     @property
     def explanation(self) -> str:
@@ -78,6 +92,9 @@ class AppliedRule:
         return self._rule.rule_id
 
     def rule(self, node: CfnResource) -> NagRuleCompliance:
+        return self._result if self._result is not None else self._evaluate(node)
+
+    def _evaluate(self, node: CfnResource) -> NagRuleCompliance:
         props = {} if isinstance(self._rule, TemplateRule) else resolved_properties(node)
         compliant = self._rule.check(props, node)
         return NagRuleCompliance.COMPLIANT if compliant else NagRuleCompliance.NON_COMPLIANT
