@@ -6,6 +6,7 @@ from aws_cdk import Acknowledgment, CfnElement, Stack, Token, Validations
 from constructs import IConstruct
 
 from cdk_constructs.errors import ConstructError
+from cdk_constructs.stack_facts import stack_facts
 
 AWS_SOLUTIONS = "AwsSolutions::AwsSolutions-"
 # The compliance packs whose rules share names (NIST 800-53 rev 5 and HIPAA Security).
@@ -19,7 +20,7 @@ def acknowledge(construct: IConstruct, rule: str, reason: str) -> None:
     cdk.json's context (no partition literals); cdk-nag writes that partition as
     <AWS::Partition>, so the id is written the same way.
     """
-    partition = Stack.of(construct).partition
+    partition = stack_facts(construct).partition
     if Token.is_unresolved(partition):
         rule = rule.replace(partition, "<AWS::Partition>")
     Validations.of(construct).acknowledge(Acknowledgment(id=AWS_SOLUTIONS + rule, reason=reason))

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from aws_cdk import Stack
 from aws_cdk import aws_iam as iam
 from constructs import Construct
+
+from cdk_constructs.stack_facts import stack_facts
 
 
 def own_arn(scope: Construct, service: str, resource: str) -> str:
     """An ARN in the stack's partition, region and account: arn:...:<service>:<region>:<account>:<resource>."""
-    stack = Stack.of(scope)
+    stack = stack_facts(scope)
     return f"arn:{stack.partition}:{service}:{stack.region}:{stack.account}:{resource}"
 
 
@@ -19,7 +20,7 @@ def service_principal(
     """`service` limited by aws:SourceAccount (this account) and, given, aws:SourceArn."""
     conditions: dict[str, dict[str, str]] = {}
     if same_account:
-        conditions["StringEquals"] = {"aws:SourceAccount": Stack.of(scope).account}
+        conditions["StringEquals"] = {"aws:SourceAccount": stack_facts(scope).account}
     if source_arn is not None:
         conditions[arn_operator] = {"aws:SourceArn": source_arn}
     return iam.ServicePrincipal(service).with_conditions(conditions)
