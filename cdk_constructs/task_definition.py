@@ -349,16 +349,20 @@ class WorkloadTaskDefinition(Construct):
             logging=self._logging(sidecar.name),
         )
 
+    def _aws_logs(self, stream_prefix: str) -> ecs.LogDriver:
+        """awslogs into the task's log group, non-blocking: a slow CloudWatch never stalls the container."""
+        return ecs.LogDrivers.aws_logs(
+            stream_prefix=stream_prefix,
+            log_group=self.log_group,
+            mode=ecs.AwsLogDriverMode.NON_BLOCKING,
+            max_buffer_size=Size.mebibytes(25),
+        )
+
     def _logging(self, stream_prefix: str) -> ecs.LogDriver:
         """awslogs into the task's log group, or FireLens when the task has a log router."""
         router = self.props.log_router
         if router is None:
-            return ecs.LogDrivers.aws_logs(
-                stream_prefix=stream_prefix,
-                log_group=self.log_group,
-                mode=ecs.AwsLogDriverMode.NON_BLOCKING,
-                max_buffer_size=Size.mebibytes(25),
-            )
+            return self._aws_logs(stream_prefix)
         region = Stack.of(self).region
         if router.firehose_delivery_stream_arn is not None:
             stream = router.firehose_delivery_stream_arn.rsplit("/", 1)[-1]
@@ -388,12 +392,7 @@ class WorkloadTaskDefinition(Construct):
             # refuses another user on a FireLens container. No port, read-only root.
             user="0",
             readonly_root_filesystem=True,
-            logging=ecs.LogDrivers.aws_logs(
-                stream_prefix=LOG_ROUTER,
-                log_group=self.log_group,
-                mode=ecs.AwsLogDriverMode.NON_BLOCKING,
-                max_buffer_size=Size.mebibytes(25),
-            ),
+            logging=self._aws_logs(LOG_ROUTER),
         )
         # Explicit, so that a container's own `depends_on` cannot drop ECS's default order
         # (a dependency of its own overrides the default start-after-the-router).

@@ -350,9 +350,9 @@ def check_device_plugins(config: PlatformConfig, aws: Clients) -> Iterator[Findi
     variants ship theirs; on AL2023 the team installs it
     (https://docs.aws.amazon.com/eks/latest/userguide/ml-eks-optimized-ami.html)."""
     for group in config.eks.node_groups if config.eks else ():
-        subject = f"eks.node_groups[{group.name}] ({group.ami_type})"
         if group.accelerator is None:
             continue
+        subject = f"eks.node_groups[{group.name}] ({group.ami_type})"
         if group.bottlerocket:
             yield Finding("device plugin", subject, OK, "Bottlerocket's NVIDIA variant runs NVIDIA's device plugin itself")
             continue
