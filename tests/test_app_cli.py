@@ -15,6 +15,7 @@ from pathlib import Path
 import yaml
 
 from config.loader import ENVIRONMENTS_DIR
+from tests.assembly import Assembly
 from tests.background import CliSynth, clean_env
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -77,6 +78,19 @@ def test_cdk_synth_works_without_credentials_and_looks_nothing_up(cli_synths: di
     # No avoidable warnings: the end-of-life banner of Node 20, deprecations, annotations.
     assert "WARNING" not in stderr, stderr
     assert "end-of-life" not in stderr
+
+
+def test_the_cli_writes_the_same_templates_as_the_tests_build(cli_synths: dict[str, CliSynth], prod: Assembly) -> None:
+    """The CLI runs the app with its speed levers (cdk.json's `python -O`, the collector off,
+    `os._exit` once written: benchmarks/README.md); the tests build in-process with none of them, type
+    checks on. Not one byte of a template may differ (the CLI runs without the path and asset
+    metadata it adds by default, which the in-process synth does not write)."""
+    synth = cli_synths["good"]
+    returncode, stderr = synth.result()
+    assert returncode == 0, stderr
+    assert json.loads((ROOT / "cdk.json").read_text())["app"].split()[-2:] == ["-O", "app.py"]
+    for path in _templates(synth.outdir):
+        assert path.read_bytes() == (prod.outdir / path.name).read_bytes(), f"{path.name} differs"
 
 
 def test_a_bare_python_app_py_runs_jsii_on_the_pinned_node(tmp_path: Path) -> None:

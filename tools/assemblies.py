@@ -83,7 +83,7 @@ def synthesize_checkout(
             "CDK_OUTDIR": str(outdir),
             "PYTHONPATH": str(checkout),
         }
-        result = subprocess.run([sys.executable, "app.py"], cwd=checkout, env=run_env, capture_output=True, text=True, check=False)
+        result = subprocess.run([sys.executable, "-O", "app.py"], cwd=checkout, env=run_env, capture_output=True, text=True, check=False)
         if result.returncode != 0:
             raise SystemExit(f"synth of {env} failed in {checkout}:\n{result.stderr[-3000:]}")
         outdirs[env] = outdir

@@ -37,7 +37,8 @@ class TemplateRule(BerthRule):
     def check_template(self, logical_id: str, template: StackTemplate) -> bool: ...
 
     def check(self, props: dict[str, Any], node: CfnResource) -> bool:
-        return self.check_template(logical_id(node), stack_template(Stack.of(node)))
+        stack = Stack.of(node)
+        return self.check_template(logical_id(node, stack), stack_template(stack))
 
 
 def resource_types(rule: BerthRule) -> tuple[str, ...]:

@@ -68,8 +68,9 @@ def stack_template(stack: Stack) -> StackTemplate:
     return entry[1]
 
 
-def logical_id(node: CfnResource) -> str:
-    stack = Stack.of(node)
+def logical_id(node: CfnResource, stack: Stack | None = None) -> str:
+    """`node`'s logical id in `stack` (its own stack, found when not given)."""
+    stack = stack or Stack.of(node)
     known = stack_template(stack).by_path.get(node.node.path)
     return known if known is not None else str(stack.resolve(stack.get_logical_id(node)))
 
