@@ -74,6 +74,7 @@ class NodeGroupProps:
     | `labels` | {} | Kubernetes node labels |
     | `taints` | () | Kubernetes taints (`Taint`) |
     | `accelerator_taint` | True | on an NVIDIA or Neuron AMI type: taint <device resource>=true:NoSchedule (unless `taints` has that key) |
+    | `version` | None | the nodes' Kubernetes minor ("1.35"); None: the cluster's at creation, then left where it is |
     """
 
     instance_types: tuple[str, ...]
@@ -88,6 +89,7 @@ class NodeGroupProps:
     labels: dict[str, str] = field(default_factory=dict)
     taints: tuple[Taint, ...] = ()
     accelerator_taint: bool = True
+    version: str | None = None
 
     @property
     def bottlerocket(self) -> bool:
@@ -169,3 +171,8 @@ class ManagedNodeGroup(Construct):
             # Escape hatch: the L2's instance_types would be checked against its own (lagging)
             # AMI pairing list and, for Inferentia/Trainium, need a kubectl provider.
             cfn_child(self.nodegroup, eks.CfnNodegroup).add_property_override("InstanceTypes", list(props.instance_types))
+        if props.version is not None:
+            # Escape hatch: NodegroupOptions has no `version` (the L2 leaves Version to the
+            # cluster's at creation). Moving the nodes after the control plane needs it: the
+            # second step of an upgrade (`make upgrade-plan`).
+            cfn_child(self.nodegroup, eks.CfnNodegroup).add_property_override("Version", props.version)

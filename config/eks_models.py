@@ -95,6 +95,13 @@ class NodeGroupConfig(ConfigModel):
     release_version: str = Field(
         pattern=patterns.RELEASE_VERSION, description="Pinned AMI release, e.g. 1.34.2-20251112 (AL2023) or 1.50.0-a1b2c3d4 (Bottlerocket)."
     )
+    version: str | None = Field(
+        default=None,
+        description=(
+            "The nodes' Kubernetes minor version, e.g. '1.35'. Unset: the cluster's when the group is created, and the"
+            " group stays there when the cluster moves on; set it to move the nodes (`make upgrade-plan` says when)."
+        ),
+    )
     disk_gib: int = Field(default=50, ge=20, le=16384)
     """The node's encrypted volume in GiB."""
     min_size: int = Field(ge=0, le=1000)
@@ -134,6 +141,19 @@ class NodeGroupConfig(ConfigModel):
             raise ValueError("; ".join(unknown))
         return value
 
+    @field_validator("version", mode="before")
+    @classmethod
+    def _known_node_version(cls, value: object) -> object:
+        return None if value is None else _known_kubernetes_version(value)
+
+    @property
+    def release_minor(self) -> str | None:
+        """The Kubernetes minor an AL2023 release names (1.34.2-20251120: 1.34); None for Bottlerocket's."""
+        if not self.ami_type.startswith("AL2023_"):
+            return None
+        parts = self.release_version.split("-", 1)[0].split(".")
+        return ".".join(parts[:2]) if len(parts) >= 2 else None
+
     @model_validator(mode="after")
     def _consistent(self) -> NodeGroupConfig:
         problems: list[Problem] = []
@@ -153,6 +173,19 @@ class NodeGroupConfig(ConfigModel):
         if problems:
             raise ProblemsError(problems)
         return self
+
+
+def _known_kubernetes_version(value: object) -> str:
+    if isinstance(value, int | float):
+        raise ValueError(f'a Kubernetes version is text: quote it ("1.34"); unquoted, YAML reads a number ({value!r})')
+    if str(value) not in KUBERNETES_VERSIONS:
+        raise ValueError(f"Kubernetes version {value!r} is not known to the pinned aws-cdk-lib; allowed: {', '.join(KUBERNETES_VERSIONS)}")
+    return str(value)
+
+
+def minor(version: str) -> int:
+    """1.34 -> 34."""
+    return int(version.split(".")[1])
 
 
 def _pairing(known: InstanceType, ami_type: str, accelerator: str | None) -> str:
@@ -288,13 +321,7 @@ class EksConfig(ConfigModel):
     @field_validator("version", mode="before")
     @classmethod
     def _known_version(cls, value: object) -> object:
-        if isinstance(value, int | float):
-            raise ValueError(f'a Kubernetes version is text: quote it ("1.34"); unquoted, YAML reads a number ({value!r})')
-        if str(value) not in KUBERNETES_VERSIONS:
-            raise ValueError(
-                f"Kubernetes version {value!r} is not known to the pinned aws-cdk-lib; allowed: {', '.join(KUBERNETES_VERSIONS)}"
-            )
-        return str(value)
+        return _known_kubernetes_version(value)
 
     @field_validator("addons")
     @classmethod
@@ -311,9 +338,39 @@ class EksConfig(ConfigModel):
     @model_validator(mode="after")
     def _capacity(self) -> EksConfig:
         run_checks(
-            self, _has_capacity, _addons_pinned, _auto_mode_version, _auto_mode_without_fargate, _autoscaler_has_groups, _unique_groups
+            self,
+            _has_capacity,
+            _addons_pinned,
+            _auto_mode_version,
+            _auto_mode_without_fargate,
+            _autoscaler_has_groups,
+            _unique_groups,
+            _node_versions,
         )
         return self
+
+
+# Nodes may run up to three minor versions behind the control plane, never ahead of it
+# (https://docs.aws.amazon.com/eks/latest/userguide/update-cluster.html; Kubernetes' version skew policy).
+NODE_SKEW = 3
+
+
+def _node_versions(e: EksConfig) -> list[Problem]:
+    """A group's nodes within the skew the control plane allows; an AL2023 release for the group's own minor."""
+    problems: list[Problem] = []
+    cluster = minor(e.version)
+    for i, group in enumerate(e.node_groups):
+        nodes = group.version or group.release_minor
+        field = "version" if group.version else "release_version"
+        value = group.version or group.release_version
+        if nodes is not None and not cluster - NODE_SKEW <= minor(nodes) <= cluster:
+            why = "newer than the control plane" if minor(nodes) > cluster else f"more than {NODE_SKEW} minor versions behind it"
+            message = f"nodes at Kubernetes {nodes} on a {e.version} control plane: {why} (allowed: 1.{cluster - NODE_SKEW} to {e.version})"
+            problems.append(Problem(f"node_groups[{i}].{field}", message, value, True))
+        elif group.version and group.release_minor and group.release_minor != group.version:
+            message = f"an AL2023 release for Kubernetes {group.release_minor}; the group's version is {group.version}"
+            problems.append(Problem(f"node_groups[{i}].release_version", message, group.release_version, True))
+    return problems
 
 
 def _has_capacity(e: EksConfig) -> list[Problem]:

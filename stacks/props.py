@@ -330,6 +330,7 @@ def node_group_props(group: NodeGroupConfig) -> NodeGroupProps:
         labels=dict(group.labels),
         taints=tuple(Taint(key=t.key, value=t.value, effect=t.effect) for t in group.taints),
         accelerator_taint=group.accelerator_taint,
+        version=group.version,
     )
 
 

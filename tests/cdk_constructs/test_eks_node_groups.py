@@ -100,3 +100,13 @@ def test_a_standard_group_gets_no_accelerator_label_or_taint() -> None:
     props = _nodegroup(_group(NodeGroupProps(**BASE, ami_type="AL2023_X86_64_STANDARD")))
     assert "accelerator" not in (props.get("Labels") or {})
     assert "Taints" not in props
+
+
+def test_the_nodes_kubernetes_version_is_written_only_when_given() -> None:
+    """Unset, the group takes the cluster's version at creation and keeps it (no Version in
+    the template, as before); set, it moves the nodes: the last step of an upgrade."""
+    unset = _group(NodeGroupProps(**BASE, ami_type="BOTTLEROCKET_X86_64"))
+    groups = unset.find_resources("AWS::EKS::Nodegroup")
+    assert [g["Properties"].get("Version") for g in groups.values()] == [None]
+    moved = _group(NodeGroupProps(**BASE, ami_type="BOTTLEROCKET_X86_64", version="1.35"))
+    moved.has_resource_properties("AWS::EKS::Nodegroup", {"Version": "1.35", "ReleaseVersion": "1.51.0-47438798"})

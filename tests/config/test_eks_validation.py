@@ -117,6 +117,28 @@ CASES = [
     pytest.param(
         {f"{NG}__ami_type": "AL2_X86_64"}, "eks.node_groups[system].ami_type", "AL2023_X86_64_STANDARD", id="unsupported-ami-type"
     ),
+    pytest.param(
+        {"eks__node_groups__1__release_version": "1.35.3-20260401"},
+        "eks.node_groups[general-spot].release_version",
+        "nodes at Kubernetes 1.35 on a 1.34 control plane: newer than the control plane (allowed: 1.31 to 1.34)",
+        id="al2023-release-newer-than-the-cluster",
+    ),
+    pytest.param(
+        {"eks__node_groups__1__release_version": "1.30.14-20251120"},
+        "eks.node_groups[general-spot].release_version",
+        "more than 3 minor versions behind it",
+        id="al2023-release-too-far-behind",
+    ),
+    pytest.param(
+        {f"{NG}__version": "1.35"}, "eks.node_groups[system].version", "newer than the control plane", id="node-version-newer-than-cluster"
+    ),
+    pytest.param(
+        {"eks__node_groups__1__version": "1.33"},
+        "eks.node_groups[general-spot].release_version",
+        "an AL2023 release for Kubernetes 1.34; the group's version is 1.33",
+        id="al2023-release-for-another-minor",
+    ),
+    pytest.param({f"{NG}__version": 1.34}, "eks.node_groups[system].version", 'quote it ("1.34")', id="node-version-unquoted"),
     pytest.param({"eks__addons": {}}, "eks.addons", "pin a version for every core add-on; missing: vpc-cni", id="missing-addons"),
     pytest.param(
         {"eks__pod_identities__0__permissions__0__actions": ["sqs:*"]},
