@@ -59,14 +59,58 @@ def import_vpc(
         values = ssm.StringListParameter.value_for_typed_list_parameter(scope, f"{prefix}/{name}")
         return [Fn.select(i, values) for i in range(len(availability_zones))]
 
+    return _vpc(
+        scope,
+        construct_id,
+        vpc_id=vpc_id,
+        cidr=cidr,
+        availability_zones=availability_zones,
+        private_subnet_ids=subnet_ids("private-subnet-ids"),
+        public_subnet_ids=subnet_ids("public-subnet-ids") if public_subnets else None,
+    )
+
+
+def existing_vpc(
+    scope: Construct,
+    construct_id: str,
+    *,
+    vpc_id: str,
+    cidr: str,
+    availability_zones: tuple[str, ...],
+    private_subnet_ids: tuple[str, ...],
+    public_subnet_ids: tuple[str, ...],
+) -> ec2.IVpc:
+    """A VPC berth does not create, from its ids as given (no look-up: `make preflight` checks
+    them against the account), for `VpcParameters` to share like berth's own."""
+    return _vpc(
+        scope,
+        construct_id,
+        vpc_id=vpc_id,
+        cidr=cidr,
+        availability_zones=availability_zones,
+        private_subnet_ids=list(private_subnet_ids),
+        public_subnet_ids=list(public_subnet_ids),
+    )
+
+
+def _vpc(
+    scope: Construct,
+    construct_id: str,
+    *,
+    vpc_id: str,
+    cidr: str,
+    availability_zones: tuple[str, ...],
+    private_subnet_ids: list[str],
+    public_subnet_ids: list[str] | None,
+) -> ec2.IVpc:
     vpc = ec2.Vpc.from_vpc_attributes(
         scope,
         construct_id,
         vpc_id=vpc_id,
         vpc_cidr_block=cidr,
         availability_zones=list(availability_zones),
-        private_subnet_ids=subnet_ids("private-subnet-ids"),
-        public_subnet_ids=subnet_ids("public-subnet-ids") if public_subnets else None,
+        private_subnet_ids=private_subnet_ids,
+        public_subnet_ids=public_subnet_ids,
     )
     for subnet in (*vpc.private_subnets, *vpc.public_subnets):
         Validations.of(subnet).acknowledge(

@@ -55,15 +55,36 @@ class Tags(ConfigModel):
     """Further tags, key -> value, on every taggable resource."""
 
 
-class NetworkConfig(ConfigModel):
-    """VPC sizing. One public and one private (egress through NAT) subnet per AZ."""
+class ExistingNetworkConfig(ConfigModel):
+    """A VPC berth does not create: its id and its subnets, one of each kind per availability zone.
 
-    cidr: IPv4Network = Field(description="VPC CIDR block, /16 to /24.")
+    berth writes these ids where its other stacks read them (SSM parameters) and creates no VPC,
+    subnet, route, NAT gateway, endpoint or flow log. Nothing is looked up at synth: `make
+    preflight` checks that they exist and fit (https://docs.aws.amazon.com/eks/latest/userguide/network-reqs.html,
+    https://docs.aws.amazon.com/AmazonECS/latest/developerguide/fargate-task-networking.html)."""
+
+    vpc_id: str = Field(pattern=patterns.VPC_ID)
+    """The VPC's id; `network.cidr` is its (primary) CIDR block."""
+    private_subnet_ids: tuple[Annotated[str, Field(pattern=patterns.SUBNET_ID)], ...]
+    """One private subnet per availability zone, in `availability_zones` order: tasks, nodes, Fargate pods and internal load
+    balancers. Private: no route to an internet gateway; egress through NAT (or endpoints only)."""
+    public_subnet_ids: tuple[Annotated[str, Field(pattern=patterns.SUBNET_ID)], ...]
+    """One public subnet per availability zone, in `availability_zones` order: internet-facing load balancers only."""
+
+
+class NetworkConfig(ConfigModel):
+    """VPC sizing. One public and one private (egress through NAT) subnet per AZ; or a VPC of your own (`existing`)."""
+
+    cidr: IPv4Network = Field(description="VPC CIDR block, /16 to /24 (an existing VPC's: its primary CIDR block).")
+    existing: ExistingNetworkConfig | None = None
+    """A VPC berth does not create (its ids); the sizing fields below then do not apply and are refused."""
     public_subnet_mask: int = Field(default=24, ge=16, le=28)
     """Prefix length of each public subnet (load balancers and NAT gateways only)."""
     private_subnet_mask: int = Field(default=20, ge=16, le=28)
     """Prefix length of each private subnet (tasks, nodes, endpoints: one address each)."""
-    nat_gateways: int = Field(ge=1, le=6, description="1 saves cost (dev); one per AZ survives an AZ outage (prod).")
+    nat_gateways: int | None = Field(
+        default=None, ge=1, le=6, description="1 saves cost (dev); one per AZ survives an AZ outage (prod). Required unless `existing`."
+    )
     flow_log_retention_days: RetentionDays = 90
     """Days CloudWatch Logs keeps the VPC flow logs."""
     interface_endpoints: tuple[str, ...] = Field(
@@ -743,7 +764,12 @@ class PlatformConfig(ConfigModel):
 
     @model_validator(mode="after")
     def _network_fits_zones(self) -> PlatformConfig:
+        if self.network.existing is not None:
+            run_checks(self, _existing_network)
+            return self
         problems: list[Problem] = []
+        if self.network.nat_gateways is None:
+            raise ProblemsError([Problem("network.nat_gateways", "required for the VPC berth creates (or give network.existing)")])
         if self.network.nat_gateways > len(self.availability_zones):
             problems.append(
                 Problem(
@@ -768,3 +794,29 @@ class PlatformConfig(ConfigModel):
         if problems:
             raise ProblemsError(problems)
         return self
+
+
+# What sizes the VPC berth creates: meaningless for a VPC that exists.
+_CREATED_NETWORK_FIELDS = ("nat_gateways", "public_subnet_mask", "private_subnet_mask", "flow_log_retention_days", "interface_endpoints")
+
+
+def _existing_network(c: PlatformConfig) -> list[Problem]:
+    """One subnet of each kind per zone, each named once, and no field that sizes a VPC berth would create."""
+    existing = c.network.existing
+    assert existing is not None
+    problems = [
+        Problem(f"network.{name}", "sizes the VPC berth creates; with network.existing, leave it out", getattr(c.network, name), True)
+        for name in _CREATED_NETWORK_FIELDS
+        if name in c.network.model_fields_set
+    ]
+    zones = len(c.availability_zones)
+    for kind in ("private_subnet_ids", "public_subnet_ids"):
+        ids = getattr(existing, kind)
+        if len(ids) != zones:
+            message = f"one subnet per availability zone, in their order ({', '.join(c.availability_zones)}): {zones}, not {len(ids)}"
+            problems.append(Problem(f"network.existing.{kind}", message, list(ids), True))
+    everything = [*existing.private_subnet_ids, *existing.public_subnet_ids]
+    twice = sorted({s for s in everything if everything.count(s) > 1})
+    if twice:
+        problems.append(Problem("network.existing", f"a subnet named twice: {', '.join(twice)}"))
+    return problems

@@ -32,6 +32,8 @@ ADDON_VERSION = described(
 RELEASE_VERSION = described(r"^[\w.-]+$", "an AMI release version such as 1.34.2-20251120 (letters, digits, dots, hyphens and underscores)")
 CLUSTER_NAME = described(r"^[a-zA-Z][a-zA-Z0-9-]{0,99}$", "1 to 100 letters, digits and hyphens, starting with a letter")
 EMAIL = described(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", "an e-mail address such as oncall@example.com")
+VPC_ID = described(r"^vpc-[0-9a-f]{8,17}$", "a VPC id: vpc- and 8 to 17 hexadecimal digits")
+SUBNET_ID = described(r"^subnet-[0-9a-f]{8,17}$", "a subnet id: subnet- and 8 to 17 hexadecimal digits")
 AMI_ID = described(r"^ami-[0-9a-f]{8,17}$", "an AMI id: ami- and 8 to 17 hexadecimal digits")
 IMAGE_REPOSITORY = described(
     r"^[a-z0-9][a-z0-9.\-]*(:\d+)?(/[a-z0-9._\-]+)+$|^[a-z0-9._\-]+(/[a-z0-9._\-]+)*$",

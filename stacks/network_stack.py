@@ -11,7 +11,7 @@ from cdk_constructs.karpenter import discovery_tags as karpenter_discovery_tags
 from cdk_constructs.network import PlatformNetwork
 from cdk_constructs.platform_key import PlatformKey
 from cdk_constructs.removal import removal_policy
-from cdk_constructs.shared_vpc import VpcParameters
+from cdk_constructs.shared_vpc import VpcParameters, existing_vpc
 from config.models import PlatformConfig
 from stacks.base import BerthStack
 from stacks.props import network_props
@@ -19,9 +19,24 @@ from stacks.props import network_props
 
 class NetworkStack(BerthStack):
     def __init__(self, scope: Construct, construct_id: str, *, config: PlatformConfig, **kwargs: Any) -> None:
-        super().__init__(
-            scope, construct_id, config=config, description=f"berth {config.name}: VPC, subnets, NAT, flow logs, endpoints", **kwargs
-        )
+        existing = config.network.existing
+        what = "the ids of an existing VPC" if existing else "VPC, subnets, NAT, flow logs, endpoints"
+        super().__init__(scope, construct_id, config=config, description=f"berth {config.name}: {what}", **kwargs)
+        if existing is not None:
+            # A VPC of the team's: berth only shares its ids with the other stacks. Its subnets'
+            # tags (load balancers, Karpenter discovery) are the owner's to set: preflight checks them.
+            self.vpc = existing_vpc(
+                self,
+                "Vpc",
+                vpc_id=existing.vpc_id,
+                cidr=str(config.network.cidr),
+                availability_zones=config.availability_zones,
+                private_subnet_ids=existing.private_subnet_ids,
+                public_subnet_ids=existing.public_subnet_ids,
+            )
+            VpcParameters(self, "Parameters", vpc=self.vpc, environment=config.name)
+            CfnOutput(self, "VpcId", value=existing.vpc_id, description="VPC id (not berth's)")
+            return
         removal = removal_policy(config.removal_policy)
         key = PlatformKey(
             self, "Key", alias=f"alias/berth/{config.name}/network", description=f"berth {config.name} network logs", removal_policy=removal

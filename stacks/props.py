@@ -62,6 +62,9 @@ from config.models import (
 
 
 def network_props(network: NetworkConfig) -> NetworkProps:
+    """The VPC berth creates (config refuses a missing nat_gateways unless the VPC exists)."""
+    if network.nat_gateways is None:
+        raise ValueError("network.nat_gateways is required for the VPC berth creates")
     return NetworkProps(
         cidr=str(network.cidr),
         nat_gateways=network.nat_gateways,

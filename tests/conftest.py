@@ -90,3 +90,9 @@ def dev(assemblies: dict[str, Assembly]) -> Assembly:
 @pytest.fixture(scope="session")
 def prod(assemblies: dict[str, Assembly]) -> Assembly:
     return assemblies["prod"]
+
+
+@pytest.fixture(scope="session")
+def qa(assemblies: dict[str, Assembly]) -> Assembly:
+    """In a VPC of the team's (`network.existing`)."""
+    return assemblies["qa"]

@@ -14,6 +14,13 @@ What is checked, and the AWS behaviour behind it:
   (https://docs.aws.amazon.com/eks/latest/userguide/creating-access-entries.html);
 - the permissions boundary exists;
 - the availability zones exist in this account (zone letters map per account);
+- an existing VPC (`network.existing`): it exists with the config's CIDR; each subnet is in
+  it, in its zone; a private subnet has no route to an internet gateway (EKS places nodes and
+  Fargate pods only in private subnets, https://docs.aws.amazon.com/eks/latest/userguide/network-reqs.html)
+  and a default route out (NAT, a transit gateway: else only endpoints reach AWS APIs); a public
+  subnet routes to an internet gateway (internet-facing load balancers); the subnet tags EKS
+  load balancing discovers (kubernetes.io/role/elb, kubernetes.io/role/internal-elb) and
+  Karpenter's discovery tag, which berth sets on the VPC it creates but not on yours;
 - a pinned AMI exists in the region with the instance type's architecture; a tracked AMI's
   public SSM parameter exists (CloudFormation refuses a missing SSM-typed parameter);
 - secrets exist under their exact ARN (a partial ARN also resolves: the returned ARN is
@@ -154,6 +161,93 @@ def check_zones(config: PlatformConfig, aws: Clients) -> Iterator[Finding]:
         else:
             known = ", ".join(sorted(zones))
             yield Finding("availability zone", zone, BLOCKER, f"not available in this account (it has {known}): change availability_zones")
+
+
+def check_existing_network(config: PlatformConfig, aws: Clients) -> Iterator[Finding]:
+    """The VPC and subnets of `network.existing` (nothing to check for the VPC berth creates)."""
+    existing = config.network.existing
+    if existing is None:
+        return
+    ec2 = aws("ec2")
+
+    def vpc() -> Finding:
+        found = ec2.describe_vpcs(VpcIds=[existing.vpc_id])["Vpcs"][0]
+        blocks = {found["CidrBlock"], *(a["CidrBlock"] for a in found.get("CidrBlockAssociationSet", []))}
+        if str(config.network.cidr) not in blocks:
+            return Finding(
+                "network", existing.vpc_id, BLOCKER, f"its CIDR blocks are {', '.join(sorted(blocks))}: set network.cidr to its own"
+            )
+        return Finding("network", existing.vpc_id, OK)
+
+    yield _calls("network", existing.vpc_id, "no such VPC in this account and region: check network.existing.vpc_id", vpc)
+    ids = [*existing.private_subnet_ids, *existing.public_subnet_ids]
+    from botocore.exceptions import BotoCoreError, ClientError  # noqa: PLC0415
+
+    try:
+        subnets = {s["SubnetId"]: s for s in ec2.describe_subnets(SubnetIds=ids)["Subnets"]}
+        tables = ec2.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [existing.vpc_id]}])["RouteTables"]
+    except (ClientError, BotoCoreError) as exc:  # one unknown id fails the whole call; AWS's message names it
+        denied = _code(exc) in ("AccessDenied", "AccessDeniedException", "UnauthorizedOperation")
+        status, help_ = (UNVERIFIED, "the credentials cannot describe subnets") if denied else (BLOCKER, "check network.existing")
+        yield Finding("network", "subnets", status, f"{_code(exc)}: {help_} ({exc})")
+        return
+    for kind, subnet_ids in (("private", existing.private_subnet_ids), ("public", existing.public_subnet_ids)):
+        for zone, subnet_id in zip(config.availability_zones, subnet_ids, strict=True):
+            yield from _existing_subnet(config, kind, zone, subnets[subnet_id], _route_table(tables, subnet_id))
+
+
+def _route_table(tables: list[dict[str, Any]], subnet_id: str) -> dict[str, Any]:
+    """The subnet's route table: its own association, or the VPC's main table."""
+    for table in tables:
+        if any(a.get("SubnetId") == subnet_id for a in table.get("Associations", [])):
+            return table
+    return next((t for t in tables if any(a.get("Main") for a in t.get("Associations", []))), {"Routes": []})
+
+
+def _existing_subnet(config: PlatformConfig, kind: str, zone: str, subnet: dict[str, Any], table: dict[str, Any]) -> Iterator[Finding]:
+    subject = f"{kind} subnet {subnet['SubnetId']}"
+    existing = config.network.existing
+    assert existing is not None
+    if subnet["VpcId"] != existing.vpc_id:
+        yield Finding("network", subject, BLOCKER, f"in {subnet['VpcId']}, not {existing.vpc_id}")
+        return
+    if subnet["AvailabilityZone"] != zone:
+        yield Finding("network", subject, BLOCKER, f"in {subnet['AvailabilityZone']}: list it in the position of its zone ({zone} here)")
+        return
+    default = [r for r in table.get("Routes", []) if r.get("DestinationCidrBlock") == "0.0.0.0/0" and r.get("State", "active") == "active"]
+    to_internet = any(r.get("GatewayId", "").startswith("igw-") for r in default)
+    if kind == "private" and to_internet:
+        yield Finding(
+            "network", subject, BLOCKER, "routes 0.0.0.0/0 to an internet gateway: not private (nodes, tasks and Fargate pods run here)"
+        )
+        return
+    if kind == "public" and not to_internet:
+        yield Finding(
+            "network", subject, BLOCKER, "no route 0.0.0.0/0 to an internet gateway: an internet-facing load balancer would be unreachable"
+        )
+        return
+    if kind == "private" and not default:
+        yield Finding(
+            "network", subject, WARNING, "no default route (NAT or transit gateway): tasks and nodes reach AWS only through VPC endpoints"
+        )
+    else:
+        yield Finding("network", subject, OK)
+    tags = {t["Key"]: t["Value"] for t in subnet.get("Tags", [])}
+    wanted = {}
+    if config.eks is not None:
+        wanted["kubernetes.io/role/elb" if kind == "public" else "kubernetes.io/role/internal-elb"] = "1"
+        if kind == "private" and config.eks.autoscaler == "karpenter":
+            wanted["karpenter.sh/discovery"] = config.eks.cluster_name
+    for key, value in wanted.items():
+        if tags.get(key) != value:
+            status = BLOCKER if key == "karpenter.sh/discovery" else WARNING
+            why = "Karpenter finds its subnets by it" if status == BLOCKER else "EKS load balancing picks subnets by it"
+            yield Finding(
+                "subnet tag",
+                f"{subject} {key}={value}",
+                status,
+                f"missing ({why}): the VPC's owner sets it; berth does not tag subnets it did not create",
+            )
 
 
 def check_ami(config: PlatformConfig, aws: Clients) -> Iterator[Finding]:
@@ -404,6 +498,7 @@ CHECKS: tuple[Callable[[PlatformConfig, Clients], Iterator[Finding]], ...] = (
     check_service_linked_roles,
     check_principals,
     check_zones,
+    check_existing_network,
     check_ami,
     check_secrets,
     check_domain,

@@ -18,7 +18,7 @@ import app
 from config import ConfigError, load_config, loader
 from config.loader import ENVIRONMENTS_DIR
 
-BASES = {name: yaml.safe_load((ENVIRONMENTS_DIR / f"{name}.yaml").read_text()) for name in ("dev", "prod")}
+BASES = {name: yaml.safe_load((ENVIRONMENTS_DIR / f"{name}.yaml").read_text()) for name in ("dev", "prod", "qa")}
 DEV = BASES["dev"]
 
 
@@ -59,7 +59,7 @@ def lines(error: ConfigError) -> list[str]:
 
 
 def test_shipped_environments_are_valid() -> None:
-    for name in ("dev", "prod"):
+    for name in ("dev", "prod", "qa"):
         assert load_config(name).name == name
 
 

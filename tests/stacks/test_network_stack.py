@@ -1,13 +1,23 @@
-"""The network stack: what the VPC promises, per environment."""
+"""The network stack: what the VPC promises, per environment that has berth create it; and
+what an environment in a VPC of its own (qa, `network.existing`) gets instead."""
 
 from __future__ import annotations
 
+import pytest
 from aws_cdk.assertions import Match
 
 from config import load_config
+from config.loader import available_environments
 from tests.assembly import Assembly
 
 EXPECTED = {"dev": {"zones": 2, "nats": 1}, "prod": {"zones": 3, "nats": 3}}
+CREATED = [e for e in available_environments() if load_config(e).network.existing is None]
+
+
+@pytest.fixture(params=CREATED)
+def env(request: pytest.FixtureRequest) -> str:
+    """Here, the environments whose VPC berth creates (qa's is the team's: the last tests)."""
+    return str(request.param)
 
 
 def test_one_public_and_one_private_subnet_per_zone(assembly: Assembly, env: str) -> None:
@@ -87,3 +97,31 @@ def test_log_key_rotates_and_follows_removal_policy(dev: Assembly, prod: Assembl
     prod.template("network").has_resource(
         "AWS::KMS::Key", {"Properties": {"EnableKeyRotation": True}, "DeletionPolicy": "RetainExceptOnCreate"}
     )
+
+
+def test_an_existing_vpc_is_shared_not_created(qa: Assembly) -> None:
+    """qa's network stack holds the ids of the team's VPC, as the other stacks read them, and
+    nothing else: no VPC, subnet, route, NAT gateway, endpoint, flow log or key."""
+    existing = load_config("qa").network.existing
+    assert existing is not None
+    resources = qa.template_json(qa.stack("network"))["Resources"]
+    assert {r["Type"] for r in resources.values()} == {"AWS::SSM::Parameter"}
+    values = {r["Properties"]["Name"]: r["Properties"]["Value"] for r in resources.values()}
+    assert values == {
+        "/berth/qa/network/vpc-id": existing.vpc_id,
+        "/berth/qa/network/private-subnet-ids": ",".join(existing.private_subnet_ids),
+        "/berth/qa/network/public-subnet-ids": ",".join(existing.public_subnet_ids),
+    }
+    assert qa.template_json(qa.stack("network"))["Outputs"]["VpcId"]["Value"] == existing.vpc_id
+
+
+def test_the_other_stacks_read_an_existing_vpc_as_they_read_berths(qa: Assembly, dev: Assembly) -> None:
+    """The ECS and EKS stacks do not know whose VPC it is: the same SSM-typed parameters."""
+
+    def network_parameters(assembly: Assembly, stack: str, env: str) -> set[str]:
+        parameters = assembly.template_json(assembly.stack(stack)).get("Parameters", {}).values()
+        prefix = f"/berth/{env}/network/"
+        return {p["Default"].removeprefix(prefix) for p in parameters if str(p.get("Default", "")).startswith(prefix)}
+
+    for stack in ("ecs", "eks"):
+        assert network_parameters(qa, stack, "qa") == network_parameters(dev, stack, "dev") != set()

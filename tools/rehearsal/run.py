@@ -67,7 +67,22 @@ def seed_for(config: Any) -> dict[str, Any]:
     domain = config.ecs.domain
     zones = {domain.hosted_zone_id: domain.zone_name} if domain else {}
     roles = [r for r in roles if f"::{config.account}:" in r]
-    return {"roles": roles, "secrets": secrets, "parameters": parameters, "hosted_zones": zones}
+    return {"roles": roles, "secrets": secrets, "parameters": parameters, "hosted_zones": zones, "networks": _existing_networks(config)}
+
+
+def _existing_networks(config: Any) -> list[dict[str, Any]]:
+    """A VPC the config names but berth does not create (`network.existing`), as its owner built it."""
+    existing = config.network.existing
+    if existing is None:
+        return []
+    blocks = config.network.cidr.subnets(new_prefix=min(config.network.cidr.prefixlen + 4, 28))
+    kinds = [("private", existing.private_subnet_ids), ("public", existing.public_subnet_ids)]
+    subnets = [
+        {"id": subnet_id, "zone": zone, "cidr": str(next(blocks)), "kind": kind}
+        for kind, ids in kinds
+        for zone, subnet_id in zip(config.availability_zones, ids, strict=True)
+    ]
+    return [{"vpc_id": existing.vpc_id, "cidr": str(config.network.cidr), "subnets": subnets}]
 
 
 # --- the emulator -------------------------------------------------------------------------------
@@ -284,6 +299,7 @@ def _same_templates(a: Path, b: Path) -> bool:
 
 def rehearse(env: str, base_ref: str, workdir: Path, *, manual_teardown: bool = True) -> list[str]:
     from config import load_config  # noqa: PLC0415
+    from config.loader import available_environments  # noqa: PLC0415
 
     config = load_config(env)
     started = time.monotonic()
@@ -300,12 +316,20 @@ def rehearse(env: str, base_ref: str, workdir: Path, *, manual_teardown: bool = 
     worktree = workdir / "base-checkout"
     subprocess.run(["git", "worktree", "add", "--detach", str(worktree), base_ref], cwd=ROOT, check=True, capture_output=True)
     try:
-        base = synthesize_checkout(worktree, workdir / "base", [env])[env]
-        base_first = synthesize_checkout(worktree, workdir / "base-first", [env], {"first_deploy": "true"})[env] if protected else base
+        # A new environment has no base: its first deploy is the working tree's.
+        new = env not in available_environments(worktree)
+        base = None if new else synthesize_checkout(worktree, workdir / "base", [env])[env]
+        if not new and protected:
+            base_first = synthesize_checkout(worktree, workdir / "base-first", [env], {"first_deploy": "true"})[env]
+        else:
+            base_first = base
     finally:
         subprocess.run(["git", "worktree", "remove", "--force", str(worktree)], cwd=ROOT, check=False, capture_output=True)
     work = synthesize_checkout(ROOT, workdir / "work", [env])[env]
     work_first = synthesize_checkout(ROOT, workdir / "work-first", [env], {"first_deploy": "true"})[env] if protected else work
+    if base is None or base_first is None:
+        print(f"  {env} is new at {base_ref}: the first deploy is the working tree's", flush=True)
+        base, base_first = work, work_first
     print(f"  {'synth (' + str(4 if protected else 2) + ' assemblies)':32} {time.monotonic() - started:5.1f} s", flush=True)
     stacks = list(stack_artifacts(work))
     network = [s for s in stacks if s.endswith("-network")]

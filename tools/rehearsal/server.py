@@ -4,7 +4,8 @@
 
 Seeding puts in place what `make preflight` checks exists before a deploy (IAM roles of
 access entries, secrets under their exact ARNs, SSM parameters, AWS's public AMI
-parameters), because the account a real deploy meets has them too.
+parameters, the VPC and subnets of `network.existing` under their ids), because the account
+a real deploy meets has them too.
 """
 
 from __future__ import annotations
@@ -41,6 +42,8 @@ def seed(data: dict[str, Any]) -> None:
         _r53._zones[zone_id] = {"id": zone_id, "name": _r53._normalise_name(name), "caller_reference": zone_id, "comment": "",
                                 "private": False, "vpcs": []}  # fmt: skip
         _r53._records[zone_id] = _r53._default_records(_r53._normalise_name(name))
+    for network in data.get("networks", []):
+        _seed_network(network)
     for name, value in data.get("parameters", {}).items():
         if not name.startswith("/aws/"):
             _ssm._put_parameter({"Name": name, "Value": value, "Type": "SecureString"})
@@ -64,6 +67,23 @@ def seed(data: dict[str, Any]) -> None:
             "Policies": [],
             "Labels": [],
         }
+
+
+def _seed_network(network: dict[str, Any]) -> None:
+    """A VPC and its subnets under the ids the config names (AWS picks them, as for a secret's
+    suffix), made by the emulator's own CreateVpc and CreateSubnet, with a main route table,
+    a default security group and network ACL like any VPC's."""
+    import ministack.services.ec2 as _ec2  # noqa: PLC0415
+
+    made_ids = (_ec2._new_vpc_id, _ec2._new_subnet_id)
+    try:
+        _ec2._new_vpc_id = lambda: network["vpc_id"]
+        _ec2._create_vpc({"CidrBlock": [network["cidr"]]})
+        for subnet in network["subnets"]:
+            _ec2._new_subnet_id = lambda subnet_id=subnet["id"]: subnet_id
+            _ec2._create_subnet({"VpcId": [network["vpc_id"]], "CidrBlock": [subnet["cidr"]], "AvailabilityZone": [subnet["zone"]]})
+    finally:
+        _ec2._new_vpc_id, _ec2._new_subnet_id = made_ids
 
 
 def main() -> int:
