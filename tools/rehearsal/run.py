@@ -330,7 +330,8 @@ def rehearse(env: str, base_ref: str, workdir: Path, *, manual_teardown: bool = 
     if base is None or base_first is None:
         print(f"  {env} is new at {base_ref}: the first deploy is the working tree's", flush=True)
         base, base_first = work, work_first
-    print(f"  {'synth (' + str(4 if protected else 2) + ' assemblies)':32} {time.monotonic() - started:5.1f} s", flush=True)
+    synthesized = (0 if new else 2 if protected else 1) + (2 if protected else 1)
+    print(f"  {'synth (' + str(synthesized) + ' assemblies)':32} {time.monotonic() - started:5.1f} s", flush=True)
     stacks = list(stack_artifacts(work))
     network = [s for s in stacks if s.endswith("-network")]
     with emulator(config, workdir) as aws:
