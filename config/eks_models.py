@@ -262,15 +262,69 @@ class AckConfig(ConfigModel):
     """The AWS actions ACK may take on the team's behalf, one statement each (e.g. the SQS queues it manages)."""
 
 
+class ArgoCdRoleConfig(ConfigModel):
+    """Who gets one of Argo CD's roles: IAM Identity Center groups and users, by id."""
+
+    role: Literal["ADMIN", "EDITOR", "VIEWER"]
+    """ADMIN (everything), EDITOR (Argo CD's resources) or VIEWER (read only)."""
+    groups: tuple[Annotated[str, Field(pattern=patterns.IDENTITY_CENTER_ID)], ...] = ()
+    """Identity Center group ids."""
+    users: tuple[Annotated[str, Field(pattern=patterns.IDENTITY_CENTER_ID)], ...] = ()
+    """Identity Center user ids (prefer groups)."""
+
+    @model_validator(mode="after")
+    def _someone(self) -> ArgoCdRoleConfig:
+        if not self.groups and not self.users:
+            raise ProblemsError([Problem("groups", f"name at least one Identity Center group or user for {self.role}")])
+        return self
+
+
+class ArgoCdConfig(ConfigModel):
+    """EKS's managed Argo CD (GitOps): people sign in through IAM Identity Center
+    (https://docs.aws.amazon.com/eks/latest/userguide/argocd.html). Its endpoint is private by default
+    here (AWS's default is public): berth creates an interface endpoint for eks-capabilities in the
+    private subnets and hands its id to the capability, which blocks public access
+    (https://docs.aws.amazon.com/eks/latest/userguide/argocd-private-access.html)."""
+
+    identity_center_instance_arn: str = Field(pattern=patterns.IDENTITY_CENTER_INSTANCE)
+    """The organization's IAM Identity Center instance."""
+    identity_center_region: str | None = None
+    """The Identity Center instance's home region; unset: the environment's region."""
+    namespace: str = Field(default="argocd", pattern=patterns.K8S_NAME)
+    """The namespace Argo CD's resources (Applications, ...) live in."""
+    rbac: tuple[ArgoCdRoleConfig, ...] = Field(min_length=1)
+    """Who may do what; at least one ADMIN."""
+    public_endpoint: bool = False
+    """Reach Argo CD from the internet (AWS's default) instead of only through the VPC endpoint berth creates."""
+    client_cidrs: tuple[IPv4Network, ...] = ()
+    """Networks besides the VPC (a VPN, Direct Connect) allowed to reach the private endpoint on HTTPS."""
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ArgoCdConfig:
+        problems: list[Problem] = []
+        if not any(r.role == "ADMIN" for r in self.rbac):
+            problems.append(Problem("rbac", "no ADMIN: nobody could manage Argo CD's projects and settings"))
+        if self.public_endpoint and self.client_cidrs:
+            problems.append(Problem("client_cidrs", "applies to the private endpoint; with public_endpoint: true, leave it out"))
+        world = [str(c) for c in self.client_cidrs if c.prefixlen == 0]
+        if world:
+            problems.append(Problem("client_cidrs", "0.0.0.0/0 is everyone: set public_endpoint: true instead, or name your networks"))
+        if problems:
+            raise ProblemsError(problems)
+        return self
+
+
 class CapabilitiesConfig(ConfigModel):
     """EKS Capabilities: platform features AWS runs for the cluster, outside its nodes
     (https://docs.aws.amazon.com/eks/latest/userguide/capabilities.html); each has a capability
-    role EKS assumes. Managed Argo CD is not built yet (docs/not-supported.md)."""
+    role EKS assumes."""
 
     kro: bool = False
     """kro (Kube Resource Orchestrator): the team's own Kubernetes APIs composed of others; no AWS permission."""
     ack: AckConfig | None = None
     """ACK (AWS Controllers for Kubernetes), with the AWS permissions it is given."""
+    argo_cd: ArgoCdConfig | None = None
+    """Managed Argo CD, signed in through IAM Identity Center, private by default."""
 
 
 class EksConfig(ConfigModel):

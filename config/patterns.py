@@ -32,6 +32,14 @@ ADDON_VERSION = described(
 RELEASE_VERSION = described(r"^[\w.-]+$", "an AMI release version such as 1.34.2-20251120 (letters, digits, dots, hyphens and underscores)")
 CLUSTER_NAME = described(r"^[a-zA-Z][a-zA-Z0-9-]{0,99}$", "1 to 100 letters, digits and hyphens, starting with a letter")
 EMAIL = described(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", "an e-mail address such as oncall@example.com")
+IDENTITY_CENTER_INSTANCE = described(
+    r"^arn:aws[a-z-]*:sso:::instance/(sso)?ins-[a-zA-Z0-9-.]{16}$",
+    "an IAM Identity Center instance ARN: arn:aws:sso:::instance/ssoins-<16 characters> (aws sso-admin list-instances)",
+)
+IDENTITY_CENTER_ID = described(
+    r"^([0-9a-f]{10}-|)[A-Fa-f0-9]{8}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{12}$",
+    "an IAM Identity Center user or group id (aws identitystore list-groups), such as 12345678-1234-1234-1234-123456789012",
+)
 VPC_ID = described(r"^vpc-[0-9a-f]{8,17}$", "a VPC id: vpc- and 8 to 17 hexadecimal digits")
 SUBNET_ID = described(r"^subnet-[0-9a-f]{8,17}$", "a subnet id: subnet- and 8 to 17 hexadecimal digits")
 AMI_ID = described(r"^ami-[0-9a-f]{8,17}$", "an AMI id: ami- and 8 to 17 hexadecimal digits")

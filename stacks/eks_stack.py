@@ -90,8 +90,8 @@ class EksStack(BerthStack):
                 service_account=workload.service_account,
                 permissions=permissions(workload.permissions),
             )
-        for capability in capability_props(eks_config.capabilities):
-            EksCapability(self, f"{pascal(capability.name)}Capability", cluster=cluster, props=capability)
+        for capability in capability_props(eks_config.capabilities, vpc_cidr=str(config.network.cidr)):
+            EksCapability(self, f"{pascal(capability.name)}Capability", cluster=cluster, props=capability, vpc=vpc)
 
         CfnOutput(self, "ClusterName", value=cluster.cluster_name)
         CfnOutput(self, "ClusterArn", value=cluster.cluster_arn)

@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from cdk_constructs.ec2_capacity import Ec2CapacityProps
 from cdk_constructs.egress import EgressRule
-from cdk_constructs.eks_capabilities import CapabilityProps
+from cdk_constructs.eks_capabilities import ArgoCdProps, ArgoCdRole, CapabilityProps
 from cdk_constructs.eks_cluster import EksClusterProps
 from cdk_constructs.eks_fargate import FargateProfileProps, FargateSelector
 from cdk_constructs.eks_node_groups import NodeGroupProps, Taint
@@ -312,11 +312,30 @@ _TIERS: dict[str, Literal["TIER_XL", "TIER_2_XL", "TIER_4_XL", "TIER_8_XL"] | No
 }
 
 
-def capability_props(capabilities: CapabilitiesConfig) -> tuple[CapabilityProps, ...]:
-    """One per capability turned on, named as in the cluster (kro, ack)."""
+def capability_props(capabilities: CapabilitiesConfig, *, vpc_cidr: str) -> tuple[CapabilityProps, ...]:
+    """One per capability turned on, named as in the cluster (kro, ack, argocd)."""
     kro = (CapabilityProps(name="kro", type="KRO"),) if capabilities.kro else ()
     ack = (CapabilityProps(name="ack", type="ACK", permissions=permissions(capabilities.ack.permissions)),) if capabilities.ack else ()
-    return kro + ack
+    argo = capabilities.argo_cd
+    argo_cd = (
+        (
+            CapabilityProps(
+                name="argocd",
+                type="ARGOCD",
+                argo_cd=ArgoCdProps(
+                    identity_center_instance_arn=argo.identity_center_instance_arn,
+                    identity_center_region=argo.identity_center_region,
+                    namespace=argo.namespace,
+                    rbac=tuple(ArgoCdRole(role=r.role, groups=r.groups, users=r.users) for r in argo.rbac),
+                    vpc_cidr=None if argo.public_endpoint else vpc_cidr,
+                    client_cidrs=tuple(str(c) for c in argo.client_cidrs),
+                ),
+            ),
+        )
+        if argo
+        else ()
+    )
+    return kro + ack + argo_cd
 
 
 def node_group_props(group: NodeGroupConfig) -> NodeGroupProps:

@@ -32,6 +32,8 @@ What is checked, and the AWS behaviour behind it:
 - ECR repositories and image tags or digests exist (a repository berth creates: once its
   images stack is deployed and the image pushed); Docker is here for images built at deploy;
 - pinned EKS add-on versions are offered for the cluster's Kubernetes version;
+- Argo CD's IAM Identity Center instance is one this account sees (an organization's
+  instance managed elsewhere may not be listed: a warning, not a blocker);
 - the CDK bootstrap stack is version 6 or later (the templates' CheckBootstrapVersion rule).
 """
 
@@ -481,6 +483,27 @@ def check_addons(config: PlatformConfig, aws: Clients) -> Iterator[Finding]:
         yield _calls("add-on", f"{name} {pinned}", "cannot list the add-on's versions", call)
 
 
+def check_identity_center(config: PlatformConfig, aws: Clients) -> Iterator[Finding]:
+    """Argo CD signs people in through this instance (https://docs.aws.amazon.com/eks/latest/userguide/argocd.html)."""
+    argo = config.eks.capabilities.argo_cd if config.eks else None
+    if argo is None:
+        return
+    region = argo.identity_center_region or config.region
+    arn = argo.identity_center_instance_arn
+
+    def call() -> Finding:
+        listed = {i["InstanceArn"] for i in aws("sso-admin", region).list_instances()["Instances"]}
+        if arn in listed:
+            return Finding("Identity Center", arn, OK)
+        seen = ", ".join(sorted(listed)) or "none"
+        why = f"not an instance this account lists in {region} (it lists: {seen})"
+        return Finding(
+            "Identity Center", arn, WARNING, f"{why}: fine for an organization's instance, else the Argo CD capability fails to create"
+        )
+
+    yield _calls("Identity Center", arn, "cannot list Identity Center instances", call)
+
+
 def check_bootstrap(config: PlatformConfig, aws: Clients) -> Iterator[Finding]:
     def call() -> Finding:
         version = int(aws("ssm").get_parameter(Name=BOOTSTRAP_VERSION_PARAMETER)["Parameter"]["Value"])
@@ -507,6 +530,7 @@ CHECKS: tuple[Callable[[PlatformConfig, Clients], Iterator[Finding]], ...] = (
     check_log_destinations,
     check_device_plugins,
     check_addons,
+    check_identity_center,
     check_bootstrap,
 )
 

@@ -73,6 +73,7 @@ CONFIG_FIELDS: tuple[tuple[str, str, str], ...] = (
     ("eks.node_groups[].ami_type", "AWS::EKS::Nodegroup", "AmiType"),
     ("eks.node_groups[].release_version", "AWS::EKS::Nodegroup", "ReleaseVersion"),
     ("eks.node_groups[].version", "AWS::EKS::Nodegroup", "Version"),
+    ("eks.capabilities.argo_cd", "AWS::EKS::Capability", "Configuration"),
     ("eks.node_groups[].min/desired/max_size", "AWS::EKS::Nodegroup", "ScalingConfig"),
     ("eks.node_groups[].labels, taints", "AWS::EKS::Nodegroup", "Labels"),
     ("eks.node_groups[].disk_gib", "AWS::EC2::LaunchTemplate", "LaunchTemplateData"),

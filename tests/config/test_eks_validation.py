@@ -139,6 +139,30 @@ CASES = [
         id="al2023-release-for-another-minor",
     ),
     pytest.param({f"{NG}__version": 1.34}, "eks.node_groups[system].version", 'quote it ("1.34")', id="node-version-unquoted"),
+    pytest.param(
+        {"eks__capabilities__argo_cd__rbac": [{"role": "VIEWER", "groups": ["a1b2c3d4-0000-4000-8000-000000000002"]}]},
+        "eks.capabilities.argo_cd.rbac",
+        "no ADMIN: nobody could manage Argo CD",
+        id="argo-cd-without-admin",
+    ),
+    pytest.param(
+        {"eks__capabilities__argo_cd__public_endpoint": True},
+        "eks.capabilities.argo_cd.client_cidrs",
+        "applies to the private endpoint",
+        id="argo-cd-public-with-client-cidrs",
+    ),
+    pytest.param(
+        {"eks__capabilities__argo_cd__rbac__1": {"role": "VIEWER"}},
+        "eks.capabilities.argo_cd.rbac[1].groups",
+        "name at least one Identity Center group or user for VIEWER",
+        id="argo-cd-role-for-nobody",
+    ),
+    pytest.param(
+        {"eks__capabilities__argo_cd__identity_center_instance_arn": "ssoins-7223b6e5d1f0a1b2"},
+        "eks.capabilities.argo_cd.identity_center_instance_arn",
+        "an IAM Identity Center instance ARN",
+        id="argo-cd-instance-not-an-arn",
+    ),
     pytest.param({"eks__addons": {}}, "eks.addons", "pin a version for every core add-on; missing: vpc-cni", id="missing-addons"),
     pytest.param(
         {"eks__pod_identities__0__permissions__0__actions": ["sqs:*"]},

@@ -299,10 +299,16 @@ def test_endpoint_open_to_the_internet_needs_both_flags_and_is_acknowledged(tmp_
     assert "Berth::Berth-EKS1" in acks
 
 
-def test_prod_runs_kro_and_ack_with_their_own_roles(prod: Assembly) -> None:
+def test_prod_runs_kro_ack_and_argo_cd_with_their_own_roles(prod: Assembly) -> None:
     capabilities = {c["Properties"]["CapabilityName"]: c["Properties"] for c in prod.resources("eks", "AWS::EKS::Capability").values()}
-    assert {n: c["Type"] for n, c in capabilities.items()} == {"kro": "KRO", "ack": "ACK"}
-    assert len({json.dumps(c["RoleArn"]) for c in capabilities.values()}) == 2, "a role each"
+    assert {n: c["Type"] for n, c in capabilities.items()} == {"kro": "KRO", "ack": "ACK", "argocd": "ARGOCD"}
+    assert len({json.dumps(c["RoleArn"]) for c in capabilities.values()}) == 3, "a role each"
+    argo = capabilities["argocd"]["Configuration"]["ArgoCd"]
+    assert argo["AwsIdc"] == {"IdcInstanceArn": "arn:aws:sso:::instance/ssoins-7223b6e5d1f0a1b2", "IdcRegion": "eu-west-1"}
+    assert [m["Role"] for m in argo["RbacRoleMappings"]] == ["ADMIN", "VIEWER"]
+    (endpoint,) = argo["NetworkAccess"]["VpceIds"]  # private: through the endpoint berth creates
+    service = prod.resources("eks", "AWS::EC2::VPCEndpoint")[endpoint["Ref"]]["Properties"]["ServiceName"]
+    assert service == "com.amazonaws.eu-west-1.eks-capabilities"
     policies = [p for name, p in prod.resources("eks", "AWS::IAM::Policy").items() if name.startswith("AckCapabilityRole")]
     ((statement,),) = [p["Properties"]["PolicyDocument"]["Statement"] for p in policies]
     assert statement["Resource"] == "arn:aws:sqs:eu-west-1:222222222222:team-orders-*"

@@ -342,3 +342,15 @@ def test_accelerated_node_groups_name_the_device_plugin_the_team_installs(aws: C
     (gpu, _) = sorted(preflight.check_device_plugins(bottlerocket, aws), key=lambda f: f.subject)
     assert gpu.status == OK
     assert list(preflight.check_device_plugins(DEV, aws)) == [], "Auto Mode handles accelerators itself"
+
+
+def test_argo_cds_identity_center_instance_is_one_the_account_lists(aws: Clients) -> None:
+    """moto's account lists one instance of its own: prod's is not it (a warning: an
+    organization's instance may be managed elsewhere); named, it passes."""
+    (unlisted,) = preflight.check_identity_center(PROD, aws)
+    assert unlisted.status == WARNING
+    assert "fine for an organization's instance" in unlisted.help
+    (instance,) = aws("sso-admin").list_instances()["Instances"]
+    listed = environment("prod", {"eks.capabilities.argo_cd.identity_center_instance_arn": instance["InstanceArn"]})
+    assert [f.status for f in preflight.check_identity_center(listed, aws)] == [OK]
+    assert list(preflight.check_identity_center(DEV, aws)) == []

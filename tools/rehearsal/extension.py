@@ -619,12 +619,25 @@ def _capability_create(logical_id: str, props: dict[str, Any], stack_name: str) 
     if props.get("DeletePropagationPolicy") != "RETAIN":
         raise RefusedError("InvalidParameterException: deletePropagationPolicy must be RETAIN")
     _require_role(props.get("RoleArn", ""), "AWS::EKS::Capability", trusted_by="capabilities.eks.amazonaws.com", also="sts:TagSession")
+    if props.get("Type") == "ARGOCD":
+        _argo_cd_configuration(props.get("Configuration") or {})
     physical_id = f"{cluster}|{name}"
     if physical_id in _CAPABILITIES:
         raise RefusedError(f"ResourceInUseException: Capability {name} already exists in cluster {cluster}")
     arn = f"arn:aws:eks:{get_region()}:{get_account_id()}:capability/{cluster}/{name}/{new_uuid()}"
     _CAPABILITIES[physical_id] = {"capabilityName": name, "clusterName": cluster, "arn": arn, "type": props.get("Type")}
     return physical_id, {"Arn": arn}
+
+
+def _argo_cd_configuration(configuration: dict[str, Any]) -> None:
+    """Argo CD signs in through IAM Identity Center (an instance ARN is required), and a VPC
+    endpoint it is given must exist (https://docs.aws.amazon.com/eks/latest/userguide/argocd-private-access.html)."""
+    argo = configuration.get("ArgoCd")
+    if not argo or not (argo.get("AwsIdc") or {}).get("IdcInstanceArn"):
+        raise RefusedError("InvalidParameterException: an ARGOCD capability needs configuration.argoCd.awsIdc.idcInstanceArn")
+    for endpoint in (argo.get("NetworkAccess") or {}).get("VpceIds") or []:
+        if endpoint not in _ec2._vpc_endpoints:
+            raise RefusedError(f"InvalidParameterException: VPC endpoint {endpoint} does not exist")
 
 
 def _capability_delete(physical_id: str, props: dict[str, Any]) -> None:
