@@ -241,6 +241,49 @@ def test_access_entry_for_a_principal_that_does_not_exist_is_refused(cloudformat
     assert "invalid principal" in _failure_reasons(cloudformation, "berth-dev-eks")
 
 
+def test_an_argo_cd_capability_given_an_endpoint_that_does_not_exist_is_refused(cloudformation: Api, dev: Path) -> None:
+    """Argo CD's private access names VPC endpoints; one that does not exist fails the capability
+    (berth creates its endpoint in the same stack and references it, so CloudFormation orders them)."""
+    template = copy.deepcopy(_template(dev, "berth-dev-eks"))
+    (cluster_id, _), *_ = _resources(template, "AWS::EKS::Cluster")
+    role = {
+        "Type": "AWS::IAM::Role",
+        "Properties": {
+            "AssumeRolePolicyDocument": {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"Service": "capabilities.eks.amazonaws.com"},
+                        "Action": ["sts:AssumeRole", "sts:TagSession"],
+                    }
+                ],
+            }
+        },
+    }
+    capability = {
+        "Type": "AWS::EKS::Capability",
+        "Properties": {
+            "CapabilityName": "argocd",
+            "ClusterName": {"Ref": cluster_id},
+            "Type": "ARGOCD",
+            "RoleArn": {"Fn::GetAtt": ["ArgoRole", "Arn"]},
+            "DeletePropagationPolicy": "RETAIN",
+            "Configuration": {
+                "ArgoCd": {
+                    "AwsIdc": {"IdcInstanceArn": "arn:aws:sso:::instance/ssoins-7223b6e5d1f0a1b2"},
+                    "NetworkAccess": {"VpceIds": ["vpce-0123456789abcdef0"]},
+                }
+            },
+        },
+        "DependsOn": ["ArgoRole"],
+    }
+    template["Resources"].update(ArgoRole=role, ArgoCapability=capability)
+    _update(cloudformation, "berth-dev-eks", template)
+    assert _wait(cloudformation, "berth-dev-eks")["StackStatus"] == "UPDATE_ROLLBACK_COMPLETE"
+    assert "VPC endpoint vpce-0123456789abcdef0 does not exist" in _failure_reasons(cloudformation, "berth-dev-eks")
+
+
 def test_a_protected_cluster_is_not_deleted_until_an_update_turns_protection_off(cloudformation: Api, dev: Path) -> None:
     """Issue 15: deletion protection blocks a rollback's or a teardown's DeleteCluster, from
     CloudFormation and from the API alike; hence the unprotected first deploy, and the
