@@ -122,6 +122,7 @@ class ServiceAlarms(Construct):
         self.alarms: dict[str, cw.Alarm] = {}
         self.deployment_alarms: list[cw.Alarm] = []
         self.deployment_alarm_names: list[str] = []
+        action = cw_actions.SnsAction(topic)  # one for every alarm here: each new one costs a jsii call
         for spec in specs:
             name = f"{alarm_prefix}-{spec.suffix}"
             alarm = paging_alarm(
@@ -133,6 +134,7 @@ class ServiceAlarms(Construct):
                 threshold=spec.threshold,
                 periods=spec.periods,
                 topic=topic,
+                action=action,
             )
             self.alarms[spec.suffix] = alarm
             if spec.rolls_back:
@@ -151,10 +153,12 @@ def paging_alarm(
     threshold: float,
     periods: int,
     topic: sns.ITopic,
+    action: cw.IAlarmAction | None = None,
 ) -> cw.Alarm:
     """The one shape of berth's alarms that page: at or above `threshold` for `periods`
     periods in a row, missing data not breaching, `topic` told on ALARM and on OK. The
-    literal `name` lets others (ECS's deployment alarms, the topic's policy) name it."""
+    literal `name` lets others (ECS's deployment alarms, the topic's policy) name it.
+    `action`: the SNS action for `topic`, when the caller already has one to share."""
     alarm = cw.Alarm(
         scope,
         construct_id,
@@ -167,6 +171,7 @@ def paging_alarm(
         comparison_operator=cw.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         treat_missing_data=cw.TreatMissingData.NOT_BREACHING,
     )
-    alarm.add_alarm_action(cw_actions.SnsAction(topic))
-    alarm.add_ok_action(cw_actions.SnsAction(topic))
+    action = action or cw_actions.SnsAction(topic)
+    alarm.add_alarm_action(action)
+    alarm.add_ok_action(action)
     return alarm

@@ -24,16 +24,10 @@ class StackTemplate:
 
     template: dict[str, Any]
     _by_type: dict[str, list[str]] = field(default_factory=dict)
-    # Construct path -> logical id, from each resource's aws:cdk:path metadata (written unless
-    # path metadata is turned off): one look-up instead of two jsii round trips per resource.
-    by_path: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for name, resource in self.resources.items():
             self._by_type.setdefault(resource["Type"], []).append(name)
-            path = resource.get("Metadata", {}).get("aws:cdk:path")
-            if path:
-                self.by_path[path] = name
 
     @property
     def resources(self) -> dict[str, dict[str, Any]]:
@@ -69,10 +63,17 @@ def stack_template(stack: Stack) -> StackTemplate:
 
 
 def logical_id(node: CfnResource, stack: Stack | None = None) -> str:
-    """`node`'s logical id in `stack` (its own stack, found when not given)."""
+    """`node`'s logical id in `stack` (its own stack, found when not given).
+
+    The id the stack allocated is one jsii round trip, with or without path metadata (a
+    look-up by construct path was two); it ignores `override_logical_id`, so an id the
+    template does not hold is resolved from the element itself.
+    """
     stack = stack or Stack.of(node)
-    known = stack_template(stack).by_path.get(node.node.path)
-    return known if known is not None else str(stack.resolve(stack.get_logical_id(node)))
+    allocated = stack.get_logical_id(node)
+    if allocated in stack_template(stack).resources:
+        return allocated
+    return str(stack.resolve(node.logical_id))
 
 
 def refers_to(value: Any, target: str) -> bool:
