@@ -24,7 +24,7 @@ CHECKOV_STAMP := $(CHECKOV_VENV)/.berth-installed
 NODE_STAMP := node_modules/.berth-installed
 OPT_STAMP := $(VENV)/.berth-optimized
 
-.PHONY: help setup synth-setup synth synth-all bench bench-levers review rehearse rehearse-test test lint format regenerate guard snapshot-diff diff upgrade-plan preflight deploy deploy-images set-image first-deploy destroy bootstrap clean
+.PHONY: help setup synth-setup synth synth-all bench bench-levers review rehearse rehearse-test test lint format regenerate guard snapshot-diff diff new-env upgrade-plan preflight deploy deploy-images set-image first-deploy destroy bootstrap clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | sort
@@ -124,6 +124,10 @@ snapshot-diff: synth-setup ## offline `cdk diff` of ENV's working tree against i
 
 diff: synth-setup ## cdk diff against the deployed stacks (AWS credentials needed)
 	$(CDK) diff --all -c env=$(ENV)
+
+new-env: $(PY_STAMP) ## a new environment file from berth's template (NAME, ACCOUNT, REGION): a free CIDR, zones, names; it synthesizes as written
+	@test -n "$(NAME)" -a -n "$(ACCOUNT)" -a -n "$(REGION)" || { echo "usage: make new-env NAME=staging ACCOUNT=444444444444 REGION=eu-central-1"; exit 2; }
+	$(PY) -m tools.new_env --name $(NAME) --account $(ACCOUNT) --region $(REGION)
 
 upgrade-plan: $(PY_STAMP) ## an EKS version upgrade as ordered config edits (ENV, TO=1.xx; ONLINE=1 also reads the account: credentials)
 	@test -n "$(TO)" || { echo "usage: make upgrade-plan ENV=prod TO=1.35 [ONLINE=1]"; exit 2; }
