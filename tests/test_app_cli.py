@@ -71,6 +71,7 @@ def test_cdk_synth_works_without_credentials_and_looks_nothing_up(cli_synths: di
     assert [p.name for p in _templates(synth.outdir)] == [
         "berth-prod-ecs.template.json",
         "berth-prod-eks.template.json",
+        "berth-prod-github.template.json",
         "berth-prod-network.template.json",
     ]
     manifest = json.loads((synth.outdir / "manifest.json").read_text())

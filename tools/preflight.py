@@ -32,6 +32,9 @@ What is checked, and the AWS behaviour behind it:
 - ECR repositories and image tags or digests exist (a repository berth creates: once its
   images stack is deployed and the image pushed); Docker is here for images built at deploy;
 - pinned EKS add-on versions are offered for the cluster's Kubernetes version;
+- GitHub deploys (`github`): the account's GitHub OIDC provider exists only when another
+  environment (or the team) made it, i.e. `create_oidc_provider` says the truth (IAM holds
+  one provider per URL: a second create fails);
 - Argo CD's IAM Identity Center instance is one this account sees (an organization's
   instance managed elsewhere may not be listed: a warning, not a blocker);
 - the CDK bootstrap stack is version 6 or later (the templates' CheckBootstrapVersion rule).
@@ -48,7 +51,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from config.images import repository_name
-from config.limits import instance_type
+from config.limits import REGIONS, instance_type
 from config.models import Ec2CapacityConfig, PlatformConfig
 from tools.aws_account import (
     account_mismatch,
@@ -61,6 +64,9 @@ from tools.aws_account import (
 OK, BLOCKER, UNVERIFIED, WARNING = "ok", "BLOCKER", "cannot verify", "warning"
 MIN_BOOTSTRAP_VERSION = 6
 BOOTSTRAP_VERSION_PARAMETER = "/cdk-bootstrap/hnb659fds/version"
+# GitHub's token issuer, as cdk_constructs/github_deploy.py names it (not imported: that module
+# starts jsii; a test keeps the two equal).
+GITHUB_OIDC_ISSUER = "token.actions.githubusercontent.com"
 _ECR = re.compile(r"^(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com/(?P<name>.+)$")
 _ROLE = re.compile(r"^arn:[a-z-]+:iam::(?P<account>\d{12}):role/(?P<path>.*/)?(?P<name>[^/]+)$")
 
@@ -483,6 +489,35 @@ def check_addons(config: PlatformConfig, aws: Clients) -> Iterator[Finding]:
         yield _calls("add-on", f"{name} {pinned}", "cannot list the add-on's versions", call)
 
 
+def check_github(config: PlatformConfig, aws: Clients) -> Iterator[Finding]:
+    """One GitHub OIDC provider per account: create it where none is, or use the one there."""
+    github = config.github
+    if github is None:
+        return
+    from botocore.exceptions import ClientError  # noqa: PLC0415
+
+    arn = f"arn:{REGIONS[config.region]}:iam::{config.account}:oidc-provider/{GITHUB_OIDC_ISSUER}"
+
+    def call() -> Finding:
+        try:
+            found = aws("iam").get_open_id_connect_provider(OpenIDConnectProviderArn=arn)
+        except ClientError as exc:
+            if _code(exc) != "NoSuchEntity":
+                raise
+            found = None
+        tags = {t["Key"]: t["Value"] for t in (found or {}).get("Tags", [])}
+        ours = tags.get("environment") == config.tags.environment and tags.get("project") == config.tags.project
+        if github.create_oidc_provider and found is not None and not ours:
+            help_ = "exists already (another environment's or the team's): set github.create_oidc_provider: false"
+            return Finding("GitHub OIDC provider", arn, BLOCKER, help_)
+        if not github.create_oidc_provider and found is None:
+            help_ = "none in this account: set github.create_oidc_provider: true here, or deploy the environment that creates it"
+            return Finding("GitHub OIDC provider", arn, BLOCKER, help_)
+        return Finding("GitHub OIDC provider", arn, OK)
+
+    yield _calls("GitHub OIDC provider", arn, "cannot read IAM's OIDC providers", call)
+
+
 def check_identity_center(config: PlatformConfig, aws: Clients) -> Iterator[Finding]:
     """Argo CD signs people in through this instance (https://docs.aws.amazon.com/eks/latest/userguide/argocd.html)."""
     argo = config.eks.capabilities.argo_cd if config.eks else None
@@ -531,6 +566,7 @@ CHECKS: tuple[Callable[[PlatformConfig, Clients], Iterator[Finding]], ...] = (
     check_device_plugins,
     check_addons,
     check_identity_center,
+    check_github,
     check_bootstrap,
 )
 

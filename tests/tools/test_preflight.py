@@ -354,3 +354,24 @@ def test_argo_cds_identity_center_instance_is_one_the_account_lists(aws: Clients
     listed = environment("prod", {"eks.capabilities.argo_cd.identity_center_instance_arn": instance["InstanceArn"]})
     assert [f.status for f in preflight.check_identity_center(listed, aws)] == [OK]
     assert list(preflight.check_identity_center(DEV, aws)) == []
+
+
+def test_the_github_oidc_provider_is_created_once_per_account(aws: Clients) -> None:
+    """IAM holds one provider per URL: create it where none is, use it where one is."""
+    assert [f.status for f in preflight.check_github(DEV, aws)] == [OK]  # none yet: dev creates it
+    iam = aws("iam")
+    url = f"https://{preflight.GITHUB_OIDC_ISSUER}"
+    arn = iam.create_open_id_connect_provider(Url=url, ClientIDList=["sts.amazonaws.com"], ThumbprintList=["a" * 40])[
+        "OpenIDConnectProviderArn"
+    ]
+    (taken,) = preflight.check_github(DEV, aws)
+    assert taken.status == BLOCKER
+    assert "set github.create_oidc_provider: false" in taken.help
+    shared = environment("dev", {"github.create_oidc_provider": False})
+    assert [f.status for f in preflight.check_github(shared, aws)] == [OK]
+    tags = [{"Key": "environment", "Value": "dev"}, {"Key": "project", "Value": "berth"}]
+    iam.tag_open_id_connect_provider(OpenIDConnectProviderArn=arn, Tags=tags)
+    assert [f.status for f in preflight.check_github(DEV, aws)] == [OK], "dev's own provider, from its earlier deploy"
+    iam.delete_open_id_connect_provider(OpenIDConnectProviderArn=arn)
+    (missing,) = preflight.check_github(shared, aws)
+    assert (missing.status, "none in this account" in missing.help) == (BLOCKER, True)

@@ -37,7 +37,7 @@ def test_a_public_prod_endpoint_is_on_the_first_screen_beside_a_new_environment(
     first = "\n".join(lines[:20])
     assert "**exposed to the internet** prod / eks:" in first
     assert 'endpoint: private only -> **public** from ["198.51.100.7/32"]' in first
-    assert "**new environment** `staging`: 4 stacks" in first
+    assert "**new environment** `staging`: 5 stacks" in first
     summary = lines.index("## Summary")
     assert lines[summary + 2].startswith("- **exposed to the internet** prod / eks"), "ranked above the new environment"
     assert not any(line.startswith("- added ") for line in lines), "a new environment is summarized, not listed"

@@ -820,6 +820,28 @@ def _certificate_validated_in_zone(logical_id: str, props: dict[str, Any], stack
             _zone_holding(str(option["HostedZoneId"]), str(option.get("DomainName", "")), f"validation of {logical_id}")
 
 
+# https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_providers_create_oidc.html: one
+# provider per URL in an account (CreateOpenIDConnectProvider refuses a second: EntityAlreadyExists),
+# hence berth's `github.create_oidc_provider: false` for the second environment of an account.
+_OIDC_PROVIDERS: dict[str, dict[str, Any]] = {}
+
+
+def _oidc_provider_create(logical_id: str, props: dict[str, Any], stack_name: str) -> tuple[str, dict[str, Any]]:
+    url = str(props.get("Url", ""))
+    if not url.startswith("https://"):
+        raise RefusedError(f"ValidationError: Url must begin with https:// (got {url!r})")
+    host = url.removeprefix("https://").rstrip("/")
+    arn = f"arn:aws:iam::{get_account_id()}:oidc-provider/{host}"
+    if arn in _OIDC_PROVIDERS:
+        raise RefusedError(f"EntityAlreadyExists: Provider with url {url} already exists.")
+    _OIDC_PROVIDERS[arn] = {"Url": url, "ClientIdList": list(props.get("ClientIdList") or [])}
+    return arn, {"Arn": arn}
+
+
+def _oidc_provider_delete(physical_id: str, props: dict[str, Any]) -> None:
+    _OIDC_PROVIDERS.pop(physical_id, None)
+
+
 # --- installing -------------------------------------------------------------------------------
 
 
@@ -846,6 +868,7 @@ def install(handlers: Handlers) -> list[str]:
         "AWS::EKS::PodIdentityAssociation": {"create": _pod_identity_create, "delete": _pod_identity_delete},
         "AWS::EKS::Addon": {"create": _addon_create, "delete": _addon_delete},
         "AWS::EKS::Capability": {"create": _capability_create, "delete": _capability_delete},
+        "AWS::IAM::OIDCProvider": {"create": _oidc_provider_create, "delete": _oidc_provider_delete},
         "AWS::WAFv2::WebACLAssociation": {"create": _web_acl_association_create, "delete": _web_acl_association_delete},
         "AWS::WAFv2::LoggingConfiguration": {"create": _waf_logging_create, "delete": lambda physical_id, props: None},
     }

@@ -1,0 +1,31 @@
+"""Where an environment deploys, for a CI job: `account=`, `region=` and `role=` lines (the
+format of $GITHUB_OUTPUT), read from the environment's config, the one source of truth.
+
+    python -m tools.deploy_target --env prod >> "$GITHUB_OUTPUT"
+"""
+
+from __future__ import annotations
+
+import sys
+
+from config.limits import REGIONS
+from config.models import PlatformConfig
+from tools.aws_account import environment_from_cli
+
+
+def deploy_role_arn(config: PlatformConfig) -> str:
+    """The role berth-<env>-github creates (stacks/github_stack.py names it the same way)."""
+    return f"arn:{REGIONS[config.region]}:iam::{config.account}:role/berth-{config.name}-github-deploy"
+
+
+def main(argv: list[str] | None = None) -> int:
+    config = environment_from_cli(argv, "Print an environment's account, region and deploy role for CI.")
+    if config.github is None:
+        sys.stderr.write(f"berth: environment '{config.name}' has no `github` section: it has no deploy role for CI\n")
+        return 2
+    print(f"account={config.account}\nregion={config.region}\nrole={deploy_role_arn(config)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
