@@ -13,17 +13,16 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
-from moto import mock_aws
 
 from config import load_config
 from config.models import PlatformConfig
 from tests.factories import environment
+from tests.tools.moto_support import moto_clients
 from tools import bootstrap, preflight
 from tools.aws_account import account_mismatch, service_linked_roles
 from tools.preflight import BLOCKER, OK, UNVERIFIED, WARNING, Clients, Finding
@@ -35,13 +34,8 @@ PROD = load_config("prod")
 
 @pytest.fixture
 def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Clients]:
-    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("MOTO_ACCOUNT_ID", DEV.account)
-    with mock_aws():
-        yield Clients(boto3.Session(region_name=REGION), REGION)
+    with moto_clients(monkeypatch, DEV.account) as clients:
+        yield clients
 
 
 def _service_linked_roles(aws: Clients, config: PlatformConfig) -> None:

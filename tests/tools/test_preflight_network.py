@@ -7,28 +7,21 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
-from moto import mock_aws
 
 from config.models import PlatformConfig
 from tests.factories import environment
+from tests.tools.moto_support import REGION, moto_clients
 from tools.preflight import BLOCKER, OK, WARNING, Clients, Finding, check_existing_network
 
-REGION = "eu-west-1"
 ELB = {"Key": "kubernetes.io/role/elb", "Value": "1"}
 INTERNAL_ELB = {"Key": "kubernetes.io/role/internal-elb", "Value": "1"}
 
 
 @pytest.fixture
 def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Clients]:
-    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("MOTO_ACCOUNT_ID", "333333333333")
-    with mock_aws():
-        yield Clients(boto3.Session(region_name=REGION), REGION)
+    with moto_clients(monkeypatch, "333333333333") as clients:
+        yield clients
 
 
 def _network(aws: Clients, *, tagged: bool = True) -> dict[str, Any]:
