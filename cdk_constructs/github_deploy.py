@@ -30,8 +30,8 @@ from cdk_constructs.stack_facts import stack_facts
 GITHUB_ISSUER = "token.actions.githubusercontent.com"
 AUDIENCE = "sts.amazonaws.com"
 BOOTSTRAP_ROLES = ("deploy", "file-publishing", "image-publishing", "lookup")
-# The read-only calls tools/preflight.py makes (tests/cdk_constructs/test_github_deploy.py keeps
-# the two in step). None of them takes a resource narrower than "*" for what preflight reads.
+# The read-only calls tools/preflight.py makes, itself or through tools/aws_account.py
+# (tests/cdk_constructs/test_github_deploy.py keeps them in step). None of them takes a resource narrower than "*" for what preflight reads.
 PREFLIGHT_ACTIONS = (
     "acm:DescribeCertificate",
     "ec2:DescribeAvailabilityZones",
@@ -45,6 +45,7 @@ PREFLIGHT_ACTIONS = (
     "iam:GetOpenIDConnectProvider",
     "iam:GetPolicy",
     "iam:GetRole",
+    "iam:ListRoles",
     "route53:GetHostedZone",
     "secretsmanager:DescribeSecret",
     "sso:ListInstances",

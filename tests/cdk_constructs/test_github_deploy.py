@@ -18,7 +18,7 @@ from cdk_constructs.github_deploy import (
     GitHubDeployRole,
 )
 from tests.cdk_constructs.support import bare
-from tools import preflight
+from tools import aws_account, preflight
 
 PROPS = GitHubDeployProps(repository="example-org/berth", environment="prod", role_name="berth-prod-github-deploy")
 
@@ -83,6 +83,10 @@ def test_the_preflight_actions_are_the_calls_preflight_makes() -> None:
     calls = set(re.findall(r'aws\("([a-z0-9-]+)"[^)]*\)\.([a-z_]+)\(', source))
     named = dict(re.findall(r'(\w+) = aws\("([a-z0-9-]+)"[^)]*\)\s*$', source, re.MULTILINE))
     calls |= {(named[var], method) for var, method in re.findall(r"\b(\w+)\.([a-z_]+)\(", source) if var in named}
+    # The account helpers preflight calls take the client named for its service (iam, sts).
+    helpers = Path(aws_account.__file__).read_text(encoding="utf-8")
+    calls |= {(var, method) for var, method in re.findall(r'\b(iam|sts)\.get_paginator\("([a-z_]+)"\)', helpers)}
+    calls |= {(var, method) for var, method in re.findall(r"\b(iam|sts)\.([a-z_]+)\(", helpers) if method != "get_paginator"}
     session = botocore.session.get_session()
     prefixes = {"sso-admin": "sso"}
     actions = set()
