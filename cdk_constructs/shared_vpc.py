@@ -11,6 +11,8 @@ price: the consumer must be redeployed to pick up new ids, and the deploy order 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from aws_cdk import Acknowledgment, Fn, Validations
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ssm as ssm
@@ -59,7 +61,7 @@ def import_vpc(
         values = ssm.StringListParameter.value_for_typed_list_parameter(scope, f"{prefix}/{name}")
         return [Fn.select(i, values) for i in range(len(availability_zones))]
 
-    return _vpc(
+    return vpc_from_ids(
         scope,
         construct_id,
         vpc_id=vpc_id,
@@ -70,47 +72,26 @@ def import_vpc(
     )
 
 
-def existing_vpc(
+def vpc_from_ids(
     scope: Construct,
     construct_id: str,
     *,
     vpc_id: str,
     cidr: str,
-    availability_zones: tuple[str, ...],
-    private_subnet_ids: tuple[str, ...],
-    public_subnet_ids: tuple[str, ...],
+    availability_zones: Sequence[str],
+    private_subnet_ids: Sequence[str],
+    public_subnet_ids: Sequence[str] | None,
 ) -> ec2.IVpc:
-    """A VPC berth does not create, from its ids as given (no look-up: `make preflight` checks
-    them against the account), for `VpcParameters` to share like berth's own."""
-    return _vpc(
-        scope,
-        construct_id,
-        vpc_id=vpc_id,
-        cidr=cidr,
-        availability_zones=availability_zones,
-        private_subnet_ids=list(private_subnet_ids),
-        public_subnet_ids=list(public_subnet_ids),
-    )
-
-
-def _vpc(
-    scope: Construct,
-    construct_id: str,
-    *,
-    vpc_id: str,
-    cidr: str,
-    availability_zones: tuple[str, ...],
-    private_subnet_ids: list[str],
-    public_subnet_ids: list[str] | None,
-) -> ec2.IVpc:
+    """An IVpc from ids, no look-up: the network stack's parameters (`import_vpc`), or a VPC
+    berth does not create, as config gives them (`make preflight` checks those against the account)."""
     vpc = ec2.Vpc.from_vpc_attributes(
         scope,
         construct_id,
         vpc_id=vpc_id,
         vpc_cidr_block=cidr,
         availability_zones=list(availability_zones),
-        private_subnet_ids=private_subnet_ids,
-        public_subnet_ids=public_subnet_ids,
+        private_subnet_ids=list(private_subnet_ids),
+        public_subnet_ids=None if public_subnet_ids is None else list(public_subnet_ids),
     )
     for subnet in (*vpc.private_subnets, *vpc.public_subnets):
         Validations.of(subnet).acknowledge(

@@ -747,6 +747,12 @@ class PlatformConfig(ConfigModel):
     github: GitHubConfig | None = None
     """Deploy from GitHub Actions with short-lived credentials (a stack of its own, berth-<name>-github)."""
 
+    @property
+    def github_deploy_role_name(self) -> str:
+        """The GitHub deploy role's fixed name (berth-<env>-github-deploy): the stack creates it
+        under this name and the deploy workflow assumes it by it."""
+        return f"berth-{self.name}-github-deploy"
+
     @field_validator("region")
     @classmethod
     def _known_region(cls, value: str) -> str:

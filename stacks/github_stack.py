@@ -14,11 +14,6 @@ from config.models import PlatformConfig
 from stacks.base import BerthStack
 
 
-def deploy_role_name(environment: str) -> str:
-    """Fixed, so that a workflow can name the role: berth-<env>-github-deploy."""
-    return f"berth-{environment}-github-deploy"
-
-
 class GitHubStack(BerthStack):
     def __init__(self, scope: Construct, construct_id: str, *, config: PlatformConfig, **kwargs: Any) -> None:
         github = config.github
@@ -32,7 +27,7 @@ class GitHubStack(BerthStack):
             props=GitHubDeployProps(
                 repository=github.repository,
                 environment=github.environment or config.name,
-                role_name=deploy_role_name(config.name),
+                role_name=config.github_deploy_role_name,
                 create_provider=github.create_oidc_provider,
                 removal_policy=RETAIN,
             ),

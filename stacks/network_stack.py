@@ -11,7 +11,7 @@ from cdk_constructs.karpenter import discovery_tags as karpenter_discovery_tags
 from cdk_constructs.network import PlatformNetwork
 from cdk_constructs.platform_key import PlatformKey
 from cdk_constructs.removal import removal_policy
-from cdk_constructs.shared_vpc import VpcParameters, existing_vpc
+from cdk_constructs.shared_vpc import VpcParameters, vpc_from_ids
 from config.models import PlatformConfig
 from stacks.base import BerthStack
 from stacks.props import network_props
@@ -25,7 +25,7 @@ class NetworkStack(BerthStack):
         if existing is not None:
             # A VPC of the team's: berth only shares its ids with the other stacks. Its subnets'
             # tags (load balancers, Karpenter discovery) are the owner's to set: preflight checks them.
-            self.vpc = existing_vpc(
+            self.vpc = vpc_from_ids(
                 self,
                 "Vpc",
                 vpc_id=existing.vpc_id,

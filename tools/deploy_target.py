@@ -14,8 +14,8 @@ from tools.aws_account import environment_from_cli
 
 
 def deploy_role_arn(config: PlatformConfig) -> str:
-    """The role berth-<env>-github creates (stacks/github_stack.py names it the same way)."""
-    return f"arn:{REGIONS[config.region]}:iam::{config.account}:role/berth-{config.name}-github-deploy"
+    """The role berth-<env>-github creates."""
+    return f"arn:{REGIONS[config.region]}:iam::{config.account}:role/{config.github_deploy_role_name}"
 
 
 def main(argv: list[str] | None = None) -> int:

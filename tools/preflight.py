@@ -201,7 +201,8 @@ def check_existing_network(config: PlatformConfig, aws: Clients) -> Iterator[Fin
         return
     for kind, subnet_ids in (("private", existing.private_subnet_ids), ("public", existing.public_subnet_ids)):
         for zone, subnet_id in zip(config.availability_zones, subnet_ids, strict=True):
-            yield from _existing_subnet(config, kind, zone, subnets[subnet_id], _route_table(tables, subnet_id))
+            table = _route_table(tables, subnet_id)
+            yield from _existing_subnet(config, subnets[subnet_id], table, vpc_id=existing.vpc_id, kind=kind, zone=zone)
 
 
 def _route_table(tables: list[dict[str, Any]], subnet_id: str) -> dict[str, Any]:
@@ -212,12 +213,12 @@ def _route_table(tables: list[dict[str, Any]], subnet_id: str) -> dict[str, Any]
     return next((t for t in tables if any(a.get("Main") for a in t.get("Associations", []))), {"Routes": []})
 
 
-def _existing_subnet(config: PlatformConfig, kind: str, zone: str, subnet: dict[str, Any], table: dict[str, Any]) -> Iterator[Finding]:
+def _existing_subnet(
+    config: PlatformConfig, subnet: dict[str, Any], table: dict[str, Any], *, vpc_id: str, kind: str, zone: str
+) -> Iterator[Finding]:
     subject = f"{kind} subnet {subnet['SubnetId']}"
-    existing = config.network.existing
-    assert existing is not None
-    if subnet["VpcId"] != existing.vpc_id:
-        yield Finding("network", subject, BLOCKER, f"in {subnet['VpcId']}, not {existing.vpc_id}")
+    if subnet["VpcId"] != vpc_id:
+        yield Finding("network", subject, BLOCKER, f"in {subnet['VpcId']}, not {vpc_id}")
         return
     if subnet["AvailabilityZone"] != zone:
         yield Finding("network", subject, BLOCKER, f"in {subnet['AvailabilityZone']}: list it in the position of its zone ({zone} here)")

@@ -231,8 +231,6 @@ def _kinds(eks: EksConfig) -> set[str]:
     kinds = {"CLUSTER"} | {group.ami_type for group in eks.node_groups}
     if eks.fargate_profiles:
         kinds.add("FARGATE")
-    if eks.auto_mode.enabled:
-        kinds.add("AUTO_MODE")
     return kinds
 
 

@@ -12,7 +12,6 @@ import yaml
 
 from config import load_config
 from config.loader import available_environments
-from stacks.github_stack import deploy_role_name
 from tools.deploy_target import deploy_role_arn, main
 
 WORKFLOWS = Path(__file__).resolve().parents[2] / ".github" / "workflows"
@@ -47,6 +46,6 @@ def test_the_deploy_job_runs_in_its_github_environment_with_short_lived_credenti
 
 def test_the_role_ci_assumes_is_the_one_the_stack_creates(capsys: pytest.CaptureFixture[str]) -> None:
     prod = load_config("prod")
-    assert deploy_role_arn(prod).endswith(f":role/{deploy_role_name('prod')}")
+    assert deploy_role_arn(prod).endswith(f":role/{prod.github_deploy_role_name}")
     assert main(["--env", "prod"]) == 0
     assert capsys.readouterr().out.splitlines() == ["account=222222222222", "region=eu-west-1", f"role={deploy_role_arn(prod)}"]
