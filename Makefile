@@ -27,7 +27,7 @@ CHECKOV_STAMP := $(CHECKOV_VENV)/.berth-installed
 NODE_STAMP := node_modules/.berth-installed
 OPT_STAMP := $(VENV)/.berth-optimized
 
-.PHONY: help setup synth-setup synth synth-all bench bench-levers review rehearse rehearse-test test lint format regenerate guard snapshot-diff diff new-env upgrade-plan preflight deploy deploy-images set-image first-deploy destroy bootstrap clean
+.PHONY: help setup synth-setup synth synth-all bench bench-levers review rehearse rehearse-test test lint format regenerate guard snapshot-diff diff pipeline-synth deploy-pipeline bootstrap-tooling new-env upgrade-plan preflight deploy deploy-images set-image first-deploy destroy bootstrap clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | sort
@@ -57,7 +57,7 @@ $(NODE_STAMP): package.json package-lock.json
 # their optimized bytecode (.opt-1.pyc), else the first synth compiles them (~7 s). Importing
 # what app.py imports, under -O, writes exactly those; jsii's Node starts, so after set-up.
 $(OPT_STAMP): $(PY_STAMP) $(NODE_STAMP)
-	$(PY) -O -c "import stacks.synthesis"
+	$(PY) -O -c "import stacks.synthesis, stacks.pipeline_app"
 	@touch $@
 
 setup: ## create .venv, .venv-checkov and node_modules from the pins (in parallel)
@@ -73,6 +73,11 @@ synth: synth-setup ## cdk synth one environment (ENV=dev by default) into cdk.ou
 	@rm -rf cdk.out
 	$(CDK) synth -c env=$(ENV) --quiet
 	@echo "synthesized berth $(ENV) into cdk.out/"
+
+pipeline-synth: synth-setup ## the delivery pipeline and every environment it deploys (config/pipeline.yaml) into cdk.out/ (the pipeline's own synth step)
+	@rm -rf cdk.out
+	$(CDK) synth -c pipeline=true --quiet
+	@echo "synthesized the pipeline and $$(ls -d cdk.out/assembly-* | sed 's|cdk.out/assembly-||' | tr '\n' ' ')into cdk.out/"
 
 synth-all: synth-setup ## synthesize every environment, each into cdk.out/<env>
 	@for env in $$(ls config/environments | sed 's/\.yaml$$//'); do \
@@ -136,8 +141,8 @@ upgrade-plan: $(PY_STAMP) ## an EKS version upgrade as ordered config edits (ENV
 	@test -n "$(TO)" || { echo "usage: make upgrade-plan ENV=prod TO=1.35 [ONLINE=1]"; exit 2; }
 	$(PY) -m tools.upgrade_plan --env $(ENV) --to $(TO) $(if $(ONLINE),--online)
 
-preflight: synth-setup ## read-only checks that ENV's account has everything its config refers to (AWS credentials); exit 1 on a blocker
-	$(PY) -m tools.preflight --env $(ENV)
+preflight: synth-setup ## read-only checks that ENV's account has everything its config refers to (AWS credentials; ASSUME_ROLE=arn to read as that role); exit 1 on a blocker
+	$(PY) -m tools.preflight --env $(ENV) $(if $(ASSUME_ROLE),--assume-role $(ASSUME_ROLE))
 
 deploy: preflight ## preflight, then cdk deploy every stack of ENV (AWS credentials and make bootstrap needed)
 	$(CDK) deploy --all -c env=$(ENV) --require-approval $(APPROVAL)
@@ -155,9 +160,15 @@ first-deploy: preflight ## the first deploy of ENV: nothing protected until ever
 destroy: synth-setup ## cdk destroy every stack of ENV (AWS credentials; see the README's teardown section)
 	$(CDK) destroy --all -c env=$(ENV)
 
-bootstrap: synth-setup ## once per account and region: the service-linked roles ENV needs, then cdk bootstrap (AWS credentials)
+bootstrap: synth-setup ## once per account and region: the service-linked roles ENV needs, then cdk bootstrap (trusting the pipeline's tooling account when it deploys ENV)
 	$(PY) -m tools.bootstrap --env $(ENV)
-	$(CDK) bootstrap -c env=$(ENV)
+	$(CDK) bootstrap -c env=$(ENV) $$($(PY) -m tools.bootstrap --env $(ENV) --cdk-args)
+
+bootstrap-tooling: synth-setup ## once: cdk bootstrap of the pipeline's tooling account, in its region and each region it deploys to (credentials for the tooling account)
+	$(CDK) bootstrap -c pipeline=true $$($(PY) -m tools.bootstrap --tooling)
+
+deploy-pipeline: synth-setup ## create the delivery pipeline in the tooling account (once: it then updates itself from main; docs/pipeline.md)
+	$(CDK) deploy --all -c pipeline=true --require-approval broadening
 
 clean: ## remove build output (not .venv or node_modules)
 	rm -rf cdk.out .pytest_cache .ruff_cache

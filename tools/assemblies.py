@@ -51,6 +51,17 @@ def synthesize_all(workdir: Path, only: list[str] | None = None) -> dict[str, Pa
     return outdirs
 
 
+def synthesize_pipeline_assembly(outdir: Path) -> Path:
+    """The delivery pipeline's cloud assembly (config/pipeline.yaml) in `outdir`, as
+    `make pipeline-synth` builds it: the pipeline stack, each environment in assembly-<env>."""
+    from config.pipeline_loader import load_pipeline  # noqa: PLC0415 - jsii starts only when a tool runs
+    from stacks.context import project_context  # noqa: PLC0415
+    from stacks.pipeline_app import build_pipeline_app  # noqa: PLC0415
+
+    build_pipeline_app(load_pipeline(), outdir=str(outdir), context=project_context()).synth()
+    return outdir
+
+
 def default_base() -> str:
     """The commit a change is compared with: the merge-base with main, or HEAD~1 on main."""
     branch = subprocess.run(

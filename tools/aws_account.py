@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,11 +18,20 @@ from config.models import PlatformConfig
 
 def environment_from_cli(argv: list[str] | None, description: str) -> PlatformConfig:
     """`--env NAME` loaded and validated; a bad config prints its report and exits 2."""
+    return environment_and_options(argv, description)[0]
+
+
+def environment_and_options(
+    argv: list[str] | None, description: str, options: Callable[[argparse.ArgumentParser], None] | None = None
+) -> tuple[PlatformConfig, argparse.Namespace]:
+    """As environment_from_cli, with the command's own `options` added to the parser."""
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--env", required=True)
+    if options is not None:
+        options(parser)
     args = parser.parse_args(argv)
     try:
-        return load_config(args.env)
+        return load_config(args.env), args
     except ConfigError as exc:
         sys.stderr.write(f"{exc}\n")
         raise SystemExit(2) from None

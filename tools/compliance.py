@@ -55,7 +55,7 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def render(outdirs: dict[str, Path]) -> str:
+def render(outdirs: dict[str, Path], *, pipeline: Path | None = None) -> str:
     lines = [
         "# Compliance acknowledgments",
         "",
@@ -66,9 +66,12 @@ def render(outdirs: dict[str, Path]) -> str:
         "is fixed: the packs report zero findings in every environment.",
         "",
     ]
-    for env, outdir in sorted(outdirs.items()):
+    sections = [(f"## {env}", outdir) for env, outdir in sorted(outdirs.items())]
+    if pipeline is not None:
+        sections.append(("## the delivery pipeline (tooling account)", pipeline))
+    for heading, outdir in sections:
         acks = read_acknowledgments(outdir)
-        lines += [f"## {env}", ""]
+        lines += [heading, ""]
         for stack in sorted({a.stack for a in acks}):
             rows = [a for a in acks if a.stack == stack]
             lines += [f"### {stack} ({len(rows)})", "", "| pack | rule | resource | reason |", "| --- | --- | --- | --- |"]

@@ -4,9 +4,9 @@
     python -m tools.generated --check    # exit 1 and name each stale file
 
 What is committed, and why (the rest, review.md and cdk.out/, is build output and ignored):
-- tests/__snapshots__/templates/<stack>.json: the synthesized templates, so a pull request
-  shows the raw change under berth's review and the tests hold a second net under the
-  assertions;
+- tests/__snapshots__/templates/<stack>.json: the synthesized templates (every environment's
+  and the delivery pipeline's), so a pull request shows the raw change under berth's review
+  and the tests hold a second net under the assertions;
 - COMPLIANCE.md: every acknowledged finding with its reason, for auditors who read the repo;
 - docs/architecture.md: the picture of each environment (GitHub renders its Mermaid);
 - docs/configuration.md: every field of an environment file, with its description;
@@ -50,38 +50,38 @@ class Generated:
         return self.path.read_text(encoding="utf-8") if self.path.exists() else None
 
 
-def _safe_changes(outdirs: dict[str, Path]) -> Generated:
+def _safe_changes(outdirs: dict[str, Path], pipeline: Path) -> Generated:
     from tools.safe_changes import PAGE, current_section, render  # noqa: PLC0415 - cfn-lint's schemas load on use
 
     text = PAGE.read_text(encoding="utf-8")
     return Generated(PAGE, text.replace(current_section(), render(list(outdirs.values()))))
 
 
-def _schema(outdirs: dict[str, Path]) -> Generated:
+def _schema(outdirs: dict[str, Path], pipeline: Path) -> Generated:
     from config.schema import SCHEMA_PATH, render_schema  # noqa: PLC0415
 
     return Generated(SCHEMA_PATH, render_schema())
 
 
-def _aws_data(outdirs: dict[str, Path]) -> Generated:
+def _aws_data(outdirs: dict[str, Path], pipeline: Path) -> Generated:
     from tools.aws_data import TARGET, build, render  # noqa: PLC0415 - moto is a dev requirement
 
     return Generated(TARGET, render(build()))
 
 
-def _compliance(outdirs: dict[str, Path]) -> Generated:
+def _compliance(outdirs: dict[str, Path], pipeline: Path) -> Generated:
     from tools.compliance import REPORT_PATH, render  # noqa: PLC0415
 
-    return Generated(REPORT_PATH, render(outdirs))
+    return Generated(REPORT_PATH, render(outdirs, pipeline=pipeline))
 
 
-def _architecture(outdirs: dict[str, Path]) -> Generated:
+def _architecture(outdirs: dict[str, Path], pipeline: Path) -> Generated:
     from tools.diagram import render  # noqa: PLC0415
 
     return Generated(ARCHITECTURE, render(outdirs))
 
 
-def _configuration(outdirs: dict[str, Path]) -> Generated:
+def _configuration(outdirs: dict[str, Path], pipeline: Path) -> Generated:
     import json  # noqa: PLC0415
 
     from config.schema import render_schema  # noqa: PLC0415
@@ -99,7 +99,7 @@ def snapshots(outdirs: dict[str, Path]) -> list[Generated]:
     return out
 
 
-GENERATORS: tuple[Callable[[dict[str, Path]], Generated], ...] = (
+GENERATORS: tuple[Callable[[dict[str, Path], Path], Generated], ...] = (
     _schema,
     _aws_data,
     _compliance,
@@ -109,10 +109,10 @@ GENERATORS: tuple[Callable[[dict[str, Path]], Generated], ...] = (
 )
 
 
-def expected(outdirs: dict[str, Path]) -> list[Generated]:
+def expected(outdirs: dict[str, Path], pipeline: Path) -> list[Generated]:
     """Every committed generated file as the code, config and pins make it, from every
-    environment's assembly (`outdirs`: environment -> its cdk.out)."""
-    return [*(make(outdirs) for make in GENERATORS), *snapshots(outdirs)]
+    environment's assembly (`outdirs`: environment -> its cdk.out) and the pipeline's."""
+    return [*(make(outdirs, pipeline) for make in GENERATORS), *snapshots(outdirs), *snapshots({"pipeline": pipeline})]
 
 
 def _orphans(files: list[Generated]) -> list[Path]:
@@ -121,10 +121,10 @@ def _orphans(files: list[Generated]) -> list[Path]:
     return sorted(p for p in SNAPSHOTS.glob("*.json") if p not in wanted)
 
 
-def stale(outdirs: dict[str, Path], *, diff_lines: int = 0) -> list[str]:
+def stale(outdirs: dict[str, Path], pipeline: Path, *, diff_lines: int = 0) -> list[str]:
     """One line per stale file (with the first `diff_lines` lines of its diff); empty when current."""
     found = []
-    files = expected(outdirs)
+    files = expected(outdirs, pipeline)
     for item in files:
         current = item.current()
         if current == item.text:
@@ -141,10 +141,10 @@ def stale_message(lines: list[str]) -> str:
     return "generated files are stale; run `" + COMMAND + "` and commit the result:\n" + "\n".join(lines)
 
 
-def regenerate(outdirs: dict[str, Path]) -> list[str]:
+def regenerate(outdirs: dict[str, Path], pipeline: Path) -> list[str]:
     """Rewrite every stale generated file; the names of those written or removed."""
     written = []
-    files = expected(outdirs)
+    files = expected(outdirs, pipeline)
     for item in files:
         if item.current() != item.text:
             item.path.parent.mkdir(parents=True, exist_ok=True)
@@ -160,18 +160,19 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Rewrite (or check) every committed generated file.")
     parser.add_argument("--check", action="store_true", help="only check: exit 1 naming each stale file")
     args = parser.parse_args(argv)
-    from tools.assemblies import synthesize_all  # noqa: PLC0415 - jsii starts here
+    from tools.assemblies import synthesize_all, synthesize_pipeline_assembly  # noqa: PLC0415 - jsii starts here
 
     with tempfile.TemporaryDirectory() as tmp:
         outdirs = synthesize_all(Path(tmp))
+        pipeline = synthesize_pipeline_assembly(Path(tmp) / "pipeline-assembly")
         if args.check:
-            lines = stale(outdirs)
+            lines = stale(outdirs, pipeline)
             if lines:
                 sys.stderr.write(stale_message(lines) + "\n")
                 return 1
             sys.stdout.write("every generated file is current\n")
             return 0
-        written = regenerate(outdirs)
+        written = regenerate(outdirs, pipeline)
     sys.stdout.write("".join(f"wrote {name}\n" for name in written) or "every generated file was already current\n")
     return 0
 

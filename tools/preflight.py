@@ -37,7 +37,14 @@ What is checked, and the AWS behaviour behind it:
   one provider per URL: a second create fails);
 - Argo CD's IAM Identity Center instance is one this account sees (an organization's
   instance managed elsewhere may not be listed: a warning, not a blocker);
-- the CDK bootstrap stack is version 6 or later (the templates' CheckBootstrapVersion rule).
+- the CDK bootstrap stack is version 6 or later (the templates' CheckBootstrapVersion rule);
+- an environment the delivery pipeline deploys (config/pipeline.yaml) from another account
+  was bootstrapped to trust the tooling account: `--trust` (CDK Pipelines assumes the deploy
+  and publishing roles), `--trust-for-lookup` (its preflight step runs as the look-up role)
+  and the configured `--cloudformation-execution-policies`, read from the CDKToolkit stack's
+  parameters (https://docs.aws.amazon.com/cdk/v2/guide/bootstrapping-customizing.html).
+
+    python -m tools.preflight --env prod [--assume-role ARN]   # the pipeline passes its look-up role
 """
 
 from __future__ import annotations
@@ -50,12 +57,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from config.errors import ConfigError
 from config.images import repository_name
 from config.limits import REGIONS, instance_type
 from config.models import Ec2CapacityConfig, PlatformConfig
+from config.pipeline_loader import PIPELINE_FILE, load_pipeline_config
+from config.pipeline_models import PipelineConfig
 from tools.aws_account import (
     account_mismatch,
-    environment_from_cli,
+    environment_and_options,
     existing_service_linked_role,
     service_linked_roles,
     tracked_ami_parameter,
@@ -552,6 +562,52 @@ def check_bootstrap(config: PlatformConfig, aws: Clients) -> Iterator[Finding]:
     yield _calls("CDK bootstrap", f"{config.account}/{config.region}", f"not bootstrapped: run `make bootstrap ENV={config.name}`", call)
 
 
+BOOTSTRAP_STACK = "CDKToolkit"
+
+
+def deploying_pipeline(env: str) -> PipelineConfig | None:
+    """The pipeline config when config/pipeline.yaml deploys `env`."""
+    if not PIPELINE_FILE.is_file():
+        return None
+    pipeline = load_pipeline_config(PIPELINE_FILE)
+    return pipeline if env in pipeline.environments else None
+
+
+def check_pipeline_trust(config: PlatformConfig, aws: Clients) -> Iterator[Finding]:
+    try:
+        pipeline = deploying_pipeline(config.name)
+    except ConfigError as exc:
+        yield Finding("pipeline trust", "config/pipeline.yaml", BLOCKER, str(exc).splitlines()[0])
+        return
+    if pipeline is None or pipeline.account == config.account:
+        return  # not deployed by the pipeline, or from its own account (bootstrap roles trust their account)
+    subject = f"{config.account}/{config.region} trusts {pipeline.account}"
+
+    def call() -> Finding:
+        (stack,) = aws("cloudformation").describe_stacks(StackName=BOOTSTRAP_STACK)["Stacks"]
+        values = {p["ParameterKey"]: p.get("ParameterValue", "") for p in stack.get("Parameters", [])}
+
+        def listed(key: str) -> set[str]:
+            return {v.strip() for v in values.get(key, "").split(",") if v.strip()}
+
+        missing = [
+            flag
+            for flag, key, wanted in (
+                ("--trust", "TrustedAccounts", {pipeline.account}),
+                ("--trust-for-lookup", "TrustedAccountsForLookup", {pipeline.account}),
+                ("--cloudformation-execution-policies", "CloudFormationExecutionPolicies", set(pipeline.execution_policies)),
+            )
+            if not wanted <= listed(key)
+        ]
+        if missing:
+            return Finding(
+                "pipeline trust", subject, BLOCKER, f"bootstrapped without {', '.join(missing)}: run `make bootstrap ENV={config.name}`"
+            )
+        return Finding("pipeline trust", subject, OK)
+
+    yield _calls("pipeline trust", subject, f"no {BOOTSTRAP_STACK} stack: run `make bootstrap ENV={config.name}`", call)
+
+
 CHECKS: tuple[Callable[[PlatformConfig, Clients], Iterator[Finding]], ...] = (
     check_account,
     check_service_linked_roles,
@@ -569,6 +625,7 @@ CHECKS: tuple[Callable[[PlatformConfig, Clients], Iterator[Finding]], ...] = (
     check_identity_center,
     check_github,
     check_bootstrap,
+    check_pipeline_trust,
 )
 
 
@@ -586,6 +643,19 @@ def preflight(config: PlatformConfig, aws: Clients) -> list[Finding]:
     return findings
 
 
+def assumed(session: Any, role_arn: str, region: str) -> Any:
+    """A session with the credentials of `role_arn` (one hour, named for the preflight)."""
+    import boto3  # noqa: PLC0415
+
+    credentials = session.client("sts").assume_role(RoleArn=role_arn, RoleSessionName="berth-preflight")["Credentials"]
+    return boto3.Session(
+        aws_access_key_id=credentials["AccessKeyId"],
+        aws_secret_access_key=credentials["SecretAccessKey"],
+        aws_session_token=credentials["SessionToken"],
+        region_name=region,
+    )
+
+
 def render(findings: list[Finding]) -> str:
     widths = [max(len(getattr(f, col)) for f in findings) for col in ("check", "subject", "status")]
     lines = [f"{'check':{widths[0]}}  {'subject':{widths[1]}}  {'result':{widths[2]}}  help"]
@@ -597,10 +667,19 @@ def render(findings: list[Finding]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    config = environment_from_cli(argv, "Check that the AWS account is ready for an environment's config.")
+    config, args = environment_and_options(
+        argv,
+        "Check that the AWS account is ready for an environment's config.",
+        lambda parser: parser.add_argument(
+            "--assume-role", default=None, help="read the account as this role (the pipeline: the look-up role)"
+        ),
+    )
     import boto3  # noqa: PLC0415 - only this command needs the SDK
 
-    findings = preflight(config, Clients(boto3.Session(region_name=config.region), config.region))
+    session = boto3.Session(region_name=config.region)
+    if args.assume_role:
+        session = assumed(session, args.assume_role, config.region)
+    findings = preflight(config, Clients(session, config.region))
     print(render(findings))
     return 1 if any(f.status == BLOCKER for f in findings) else 0
 
