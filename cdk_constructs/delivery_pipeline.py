@@ -178,7 +178,7 @@ class DeliveryPipeline(Construct):
             for check in pre:
                 review.add_step_dependency(check)
             pre += [review, approve]
-            post.append(self._record(wave, parameter))
+            post.append(self._record(wave, parameter, _parameter_name(props, wave)))
         stage_wave = self.pipeline.add_wave(wave.name, pre=pre, post=post)
         for target in wave.targets:
             stage_wave.add_stage(target.stage, pre=[self._preflight(target)])
@@ -199,7 +199,7 @@ class DeliveryPipeline(Construct):
         parameter = ssm.StringParameter(
             self,
             f"{_pascal(wave.name)}DeployedCommit",
-            parameter_name=f"/{props.pipeline_name}/pipeline/{wave.name}/deployed-commit",
+            parameter_name=_parameter_name(props, wave),
             string_value=NOTHING_DEPLOYED,
             description=f"The commit wave {wave.name} last deployed: its next review compares with it",
         )
@@ -209,7 +209,7 @@ class DeliveryPipeline(Construct):
     def _review(self, wave: PipelineWave, parameter: ssm.StringParameter, props: DeliveryPipelineProps) -> pipelines.CodeBuildStep:
         key = _review_key(props, wave)
         commands = [
-            f'BASE="$(aws ssm get-parameter --name {parameter.parameter_name} --query Parameter.Value --output text)"',
+            f'BASE="$(aws ssm get-parameter --name {_parameter_name(props, wave)} --query Parameter.Value --output text)"',
             f'if [ "$BASE" = "{NOTHING_DEPLOYED}" ]; then BASE="$(git rev-parse HEAD~1)"; '
             'echo "wave has not deployed yet: reviewing against the previous commit $BASE"; fi',
             "export BASE",
@@ -228,10 +228,10 @@ class DeliveryPipeline(Construct):
         )
         return step
 
-    def _record(self, wave: PipelineWave, parameter: ssm.StringParameter) -> pipelines.CodeBuildStep:
+    def _record(self, wave: PipelineWave, parameter: ssm.StringParameter, name: str) -> pipelines.CodeBuildStep:
         return pipelines.CodeBuildStep(
             f"Record-{wave.name}",
-            commands=[f'aws ssm put-parameter --name {parameter.parameter_name} --type String --overwrite --value "$COMMIT_ID"'],
+            commands=[f'aws ssm put-parameter --name {name} --type String --overwrite --value "$COMMIT_ID"'],
             env={"COMMIT_ID": self.source.source_attribute("CommitId")},
             role_policy_statements=[iam.PolicyStatement(actions=["ssm:PutParameter"], resources=[parameter.parameter_arn])],
         )
@@ -240,6 +240,11 @@ class DeliveryPipeline(Construct):
 def lookup_role_arn(stack: Stack, account: str, region: str) -> str:
     """The CDK bootstrap's look-up role of a target account and region (ReadOnlyAccess, no KMS decrypt)."""
     return f"arn:{stack.partition}:iam::{account}:role/cdk-{BOOTSTRAP_QUALIFIER}-lookup-role-{account}-{region}"
+
+
+def _parameter_name(props: DeliveryPipelineProps, wave: PipelineWave) -> str:
+    """Written literally into the buildspecs, so that a reviewer reads which parameter they use."""
+    return f"/{props.pipeline_name}/pipeline/{wave.name}/deployed-commit"
 
 
 def _review_key(props: DeliveryPipelineProps, wave: PipelineWave) -> str:

@@ -16,7 +16,7 @@ from aws_cdk import aws_codebuild as codebuild
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from cdk_constructs.acknowledgments import acknowledge, acknowledge_compliance
+from cdk_constructs.acknowledgments import acknowledge, acknowledge_compliance, acknowledge_guard
 from cdk_constructs.errors import ConstructError
 
 # Why each wildcard aws-cdk-lib writes into the pipeline's roles is there, by the actions of
@@ -79,8 +79,20 @@ def acknowledge_generated(pipeline: Construct) -> None:
                 "CodeConnections connection, and the project holds no repository URL or credential.",
                 packs=("HIPAA.Security",),
             )
+        if isinstance(construct, codebuild.CfnProject) and _privileged(construct):
+            acknowledge_guard(
+                construct.node.scope or construct,
+                "codebuild_project_environment_privileged_check",
+                "CDK Pipelines' publishing of the environments' container image assets: Docker builds the images, and "
+                "CodeBuild runs Docker only in privileged mode. The project runs `cdk-assets publish` and nothing else.",
+            )
         if isinstance(construct, iam.CfnPolicy):
             _acknowledge_wildcards(construct)
+
+
+def _privileged(project: codebuild.CfnProject) -> bool:
+    environment = Stack.of(project).resolve(project.environment)
+    return bool(environment.get("privilegedMode"))
 
 
 def _acknowledge_wildcards(policy: iam.CfnPolicy) -> None:

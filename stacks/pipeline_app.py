@@ -51,7 +51,7 @@ def build_pipeline_app(
         name: EnvironmentApp(config=config, outdir=str(root / f"assembly-{name}"), context=context)
         for name, config in pipeline.environments.items()
     }
-    stack = PipelineStack(app, pipeline.config.stack_name, config=pipeline.config, stages=stages)
+    stack = PipelineStack(app, pipeline.config.stack_name, config=pipeline.config, environments=pipeline.environments, stages=stages)
     acknowledge_grant_policies(stack)
     attach_checks(app)
     return app

@@ -10,6 +10,7 @@ from constructs import Construct
 
 from cdk_constructs.delivery_pipeline import DeliveryPipeline, DeliveryPipelineProps, PipelineCheck, PipelineTarget, PipelineWave
 from cdk_constructs.removal import removal_policy
+from config.models import PlatformConfig
 from config.pipeline_models import PipelineConfig
 
 # What the pipeline runs, as a person would on a laptop (the Makefile sets everything up).
@@ -31,7 +32,17 @@ def review(environments: tuple[str, ...]) -> tuple[str, ...]:
 
 
 class PipelineStack(Stack):
-    def __init__(self, scope: Construct, construct_id: str, *, config: PipelineConfig, stages: dict[str, Stage], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: PipelineConfig,
+        environments: dict[str, PlatformConfig],
+        stages: dict[str, Stage],
+        **kwargs: Any,
+    ) -> None:
+        """`stages`: each environment's stacks, by name; `environments`: its config (account, region)."""
         super().__init__(
             scope,
             construct_id,
@@ -52,8 +63,8 @@ class PipelineStack(Stack):
                     PipelineTarget(
                         name=env,
                         stage=stages[env],
-                        account=str(stages[env].account),
-                        region=str(stages[env].region),
+                        account=environments[env].account,
+                        region=environments[env].region,
                         preflight_commands=preflight(env),
                     )
                     for env in wave.environments

@@ -13,7 +13,9 @@ from tests.assembly import Assembly
 from tests.background import cfn_lint_matches
 
 
-def test_templates_have_no_cfn_lint_errors(assemblies: dict[str, Assembly], karpenter: Assembly) -> None:
+def test_templates_have_no_cfn_lint_errors(
+    assemblies: dict[str, Assembly], karpenter: Assembly, pipeline: Assembly, pipeline_example: Assembly
+) -> None:
     matches = cfn_lint_matches()
     errors = [f"{m['Rule']['Id']} {m['Message'][:300]} ({m['Filename']})" for m in matches if m["Level"] == "Error"]
     assert errors == []

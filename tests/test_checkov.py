@@ -11,10 +11,12 @@ from tests.assembly import Assembly
 from tests.background import CHECKOV, checkov_reports
 
 
-def test_checkov_finds_no_failed_check(assemblies: dict[str, Assembly], karpenter: Assembly) -> None:
+def test_checkov_finds_no_failed_check(
+    assemblies: dict[str, Assembly], karpenter: Assembly, pipeline: Assembly, pipeline_example: Assembly
+) -> None:
     assert CHECKOV.exists(), "checkov is not installed: run `make setup`"
     reports = checkov_reports()
-    assert len(reports) == len(assemblies) + 1, "one report per assembly"
+    assert len(reports) == len(assemblies) + 3, "one report per assembly (the environments, karpenter, the two pipelines)"
     failed = [(f["check_id"], f["file_path"], f["resource"]) for r in reports for f in r["results"]["failed_checks"]]
     assert failed == []
     assert sum(r["summary"]["passed"] for r in reports) > 500, "checkov checked the templates"

@@ -13,12 +13,14 @@ from tests.assembly import Assembly
 from tools import generated
 
 
-def test_every_generated_file_is_current(assemblies: dict[str, Assembly]) -> None:
-    lines = generated.stale({env: a.outdir for env, a in assemblies.items()}, diff_lines=40)
+def test_every_generated_file_is_current(assemblies: dict[str, Assembly], pipeline: Assembly) -> None:
+    lines = generated.stale({env: a.outdir for env, a in assemblies.items()}, pipeline.outdir, diff_lines=40)
     assert not lines, generated.stale_message(lines)
 
 
-def test_a_stale_file_is_named_with_the_command(assemblies: dict[str, Assembly], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_stale_file_is_named_with_the_command(
+    assemblies: dict[str, Assembly], pipeline: Assembly, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The check can fail: a snapshot that differs by one character is reported, with the fix."""
     outdirs = {env: a.outdir for env, a in assemblies.items()}
     snapshot = generated.snapshots(outdirs)[0]
@@ -29,7 +31,7 @@ def test_a_stale_file_is_named_with_the_command(assemblies: dict[str, Assembly],
         return text.replace('"Resources"', '"Resourcez"', 1) if self.path == snapshot.path and text else text
 
     monkeypatch.setattr(generated.Generated, "current", edited)
-    lines = generated.stale(outdirs, diff_lines=5)
+    lines = generated.stale(outdirs, pipeline.outdir, diff_lines=5)
     assert f"{snapshot.name}: differs from what the code generates" in lines
     assert '-  "Resourcez": {' in "\n".join(lines), "with the start of its diff"
     assert "run `make regenerate`" in generated.stale_message(lines)
