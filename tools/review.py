@@ -333,7 +333,7 @@ def _review(args: argparse.Namespace) -> int:
         if args.environments is None:
             from tools.generated import stale as stale_files  # noqa: PLC0415
 
-            stale = [line.split(":", 1)[0] for line in stale_files(head) if not line.startswith(" ")]
+            stale = [line.split(":", 1)[0] for line in stale_files(head, None) if not line.startswith(" ")]
         outcomes = tuple(tuple(o.rsplit("=", 1)) for o in args.outcome if "=" in o)
         context = Context(base_ref, commit_sha(base_ref), _head_state(), outcomes, tuple(stale))  # type: ignore[arg-type]
         text = render(base_result["outdirs"], head, context)

@@ -32,6 +32,38 @@ DEV = load_config("dev")
 PROD = load_config("prod")
 
 
+TOOLING = "444444444444"  # config/pipeline.yaml's tooling account, which deploys dev
+EXECUTION_POLICY = "arn:aws:iam::aws:policy/AdministratorAccess"
+
+
+class _CloudFormation:
+    """The CDKToolkit stack as DescribeStacks returns it (moto's CloudFormation needs packages berth does not pin)."""
+
+    def __init__(self, parameters: dict[str, str] | None) -> None:
+        self._parameters = parameters
+
+    def describe_stacks(self, StackName: str) -> dict[str, Any]:  # noqa: N803 - botocore's argument name
+        from botocore.exceptions import ClientError  # noqa: PLC0415
+
+        if self._parameters is None:
+            raise ClientError(
+                {"Error": {"Code": "ValidationError", "Message": f"Stack with id {StackName} does not exist"}}, "DescribeStacks"
+            )
+        parameters = [{"ParameterKey": k, "ParameterValue": v} for k, v in self._parameters.items()]
+        return {"Stacks": [{"StackName": StackName, "StackStatus": "UPDATE_COMPLETE", "Parameters": parameters}]}
+
+
+def _bootstrap_stack(aws: Clients, *, trusted: str, lookup: str, policies: str) -> None:
+    """The parameters `cdk bootstrap` records on the CDKToolkit stack, as the account's CloudFormation answers."""
+    names = ("TrustedAccounts", "TrustedAccountsForLookup", "CloudFormationExecutionPolicies")
+    aws._made[("cloudformation", REGION)] = _CloudFormation(dict(zip(names, (trusted, lookup, policies), strict=True)))
+
+
+def _not_deployed_by_the_pipeline(monkeypatch: pytest.MonkeyPatch) -> None:
+    """For main(), whose clients are moto's: its CloudFormation is not installed (see _CloudFormation)."""
+    monkeypatch.setattr(preflight, "deploying_pipeline", lambda env: None)
+
+
 @pytest.fixture
 def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Clients]:
     with moto_clients(monkeypatch, DEV.account) as clients:
@@ -54,6 +86,7 @@ def _ready(aws: Clients, config: PlatformConfig) -> PlatformConfig:
     secret_arn = aws("secretsmanager").create_secret(Name="dev/web/db", SecretString="{}")["ARN"]
     aws("ssm").put_parameter(Name="/berth/dev/worker/queue-token", Value="t", Type="SecureString")
     aws("ssm").put_parameter(Name=preflight.BOOTSTRAP_VERSION_PARAMETER, Value="30", Type="String")
+    _bootstrap_stack(aws, trusted=TOOLING, lookup=TOOLING, policies=EXECUTION_POLICY)
     manifest = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.docker.distribution.manifest.v2+json", "config": {}})
     workloads = (*config.ecs.services, *config.ecs.scheduled_tasks)
     for image in [image for w in workloads for _, image in w.task.images()]:
@@ -99,9 +132,19 @@ def test_a_ready_account_has_no_blocker(aws: Clients) -> None:
 
 
 def test_an_empty_account_has_a_blocker_and_a_line_of_help_for_each(aws: Clients) -> None:
+    aws._made[("cloudformation", REGION)] = _CloudFormation(None)
     findings = preflight.preflight(DEV, aws)
     blocked = {f.check for f in findings if f.status == BLOCKER}
-    assert blocked == {"service-linked role", "access entry principal", "secret", "SSM parameter", "image", "hosted zone", "CDK bootstrap"}
+    assert blocked == {
+        "service-linked role",
+        "access entry principal",
+        "secret",
+        "SSM parameter",
+        "image",
+        "hosted zone",
+        "CDK bootstrap",
+        "pipeline trust",
+    }
     assert all(f.help for f in findings if f.status == BLOCKER)
     assert any("make bootstrap ENV=dev" in f.help for f in _by_check(findings, "service-linked role"))
 
@@ -281,7 +324,77 @@ def test_old_bootstrap_version_is_a_blocker(aws: Clients) -> None:
     assert finding.status == BLOCKER
 
 
-def test_main_exits_1_on_a_blocker(aws: Clients, capsys: pytest.CaptureFixture[str]) -> None:
+def test_an_environment_the_pipeline_deploys_must_trust_the_tooling_account(aws: Clients) -> None:
+    _bootstrap_stack(aws, trusted=TOOLING, lookup="", policies=EXECUTION_POLICY)
+    (finding,) = preflight.check_pipeline_trust(DEV, aws)
+    assert finding.status == BLOCKER
+    assert finding.help == "bootstrapped without --trust-for-lookup: run `make bootstrap ENV=dev`"
+
+
+def test_trust_with_other_execution_policies_is_a_blocker(aws: Clients) -> None:
+    _bootstrap_stack(aws, trusted=f"999999999999,{TOOLING}", lookup=TOOLING, policies="arn:aws:iam::aws:policy/ReadOnlyAccess")
+    (finding,) = preflight.check_pipeline_trust(DEV, aws)
+    assert finding.status == BLOCKER
+    assert "--cloudformation-execution-policies" in finding.help
+
+
+def test_trust_as_bootstrapped_by_make_bootstrap_passes(aws: Clients) -> None:
+    _bootstrap_stack(aws, trusted=f"999999999999,{TOOLING}", lookup=TOOLING, policies=EXECUTION_POLICY)
+    (finding,) = preflight.check_pipeline_trust(DEV, aws)
+    assert finding == Finding("pipeline trust", f"{DEV.account}/{DEV.region} trusts {TOOLING}", OK)
+
+
+def test_an_account_never_bootstrapped_says_how(aws: Clients) -> None:
+    aws._made[("cloudformation", REGION)] = _CloudFormation(None)
+    (finding,) = preflight.check_pipeline_trust(DEV, aws)
+    assert finding.status == BLOCKER
+    assert "make bootstrap ENV=dev" in finding.help
+
+
+def test_an_environment_outside_the_pipeline_needs_no_trust(aws: Clients) -> None:
+    assert list(preflight.check_pipeline_trust(environment("dev", {"name": "sandbox"}), aws)) == []
+
+
+def test_the_bootstrap_trusts_the_tooling_account_for_the_pipelines_environments() -> None:
+    from config.pipeline_loader import load_pipeline_config  # noqa: PLC0415
+
+    pipeline = load_pipeline_config()
+    assert bootstrap.cdk_bootstrap_args(DEV, pipeline) == [
+        "--trust",
+        TOOLING,
+        "--trust-for-lookup",
+        TOOLING,
+        "--cloudformation-execution-policies",
+        EXECUTION_POLICY,
+    ]
+    assert bootstrap.cdk_bootstrap_args(environment("dev", {"name": "sandbox"}), pipeline) == []
+    assert bootstrap.cdk_bootstrap_args(environment("dev", {"account": TOOLING}), pipeline) == [], "its own account trusts itself"
+
+
+def test_the_tooling_account_is_bootstrapped_in_every_region_it_deploys_to() -> None:
+    from config.pipeline_loader import load_pipeline_config  # noqa: PLC0415
+
+    pipeline = load_pipeline_config()
+    us = environment("dev", {"region": "us-east-1", "availability_zones": ["us-east-1a", "us-east-1b"]})
+    assert bootstrap.tooling_environments(pipeline, {"dev": DEV, "us": us}) == [f"aws://{TOOLING}/eu-west-1", f"aws://{TOOLING}/us-east-1"]
+
+
+def test_preflight_reads_the_account_as_the_role_it_is_given(aws: Clients, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pipeline's preflight step passes the target's look-up role: the checks run with its credentials."""
+    import boto3  # noqa: PLC0415
+
+    session = boto3.Session(region_name=REGION)
+    assumed = preflight.assumed(session, f"arn:aws:iam::{DEV.account}:role/cdk-hnb659fds-lookup-role-{DEV.account}-{REGION}", REGION)
+    assert assumed.get_credentials().token, "temporary credentials from sts:AssumeRole"
+    calls: list[str] = []
+    monkeypatch.setattr(preflight, "assumed", lambda s, arn, region: calls.append(arn) or s)
+    _not_deployed_by_the_pipeline(monkeypatch)
+    preflight.main(["--env", "dev", "--assume-role", "arn:aws:iam::111111111111:role/r"])
+    assert calls == ["arn:aws:iam::111111111111:role/r"]
+
+
+def test_main_exits_1_on_a_blocker(aws: Clients, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    _not_deployed_by_the_pipeline(monkeypatch)
     assert preflight.main(["--env", "dev"]) == 1
     out = capsys.readouterr().out
     assert "BLOCKER" in out
