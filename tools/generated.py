@@ -140,10 +140,8 @@ def stale(outdirs: dict[str, Path], pipeline: Path | None, *, diff_lines: int = 
         if diff_lines and current is not None:
             diff = difflib.unified_diff(current.splitlines(), item.text.splitlines(), "committed", "generated", lineterm="", n=1)
             found += [f"    {line}" for line in list(diff)[:diff_lines]]
-    found += [
-        f"{p.relative_to(ROOT)}: no environment synthesizes this stack any more"
-        for p in _orphans(files, with_pipeline=pipeline is not None)
-    ]
+    if pipeline is not None:  # without it, the pipeline's own snapshots would look orphaned
+        found += [f"{p.relative_to(ROOT)}: no environment synthesizes this stack any more" for p in _orphans(files)]
     return found
 
 

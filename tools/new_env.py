@@ -83,7 +83,8 @@ It synthesizes now: make synth ENV={name}
 Before its first deploy, edit the lines marked EDIT (owner, alarm e-mail, the service and its
 image), add web services, EKS or a domain as docs/how-to.md shows, then follow
 docs/first-deploy.md: make bootstrap ENV={name}, make preflight ENV={name}, make first-deploy ENV={name}.
-make regenerate adds its snapshots and picture (the tests then cover it)."""
+make regenerate adds its snapshots and picture (the tests then cover it). To deliver it through the
+pipeline, add it to a wave in config/pipeline.yaml after its first deploy (docs/pipeline.md)."""
 
 
 def main(argv: list[str] | None = None) -> int:
