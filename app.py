@@ -6,6 +6,7 @@
     npx cdk synth -c config=path.yaml  # any file
     npx cdk deploy -c first_deploy=true  # the first deploy's variant (see `make first-deploy`)
     npx cdk synth -c pipeline=true     # the delivery pipeline and every environment it deploys (config/pipeline.yaml)
+    npx cdk synth -c pipeline=true -c pipeline_config=path.yaml  # another pipeline file
 
 The config is validated before any CDK object exists; a bad file prints every problem and
 exits 2 without writing a template. A failure inside aws-cdk-lib, or a cdk-nag error finding,
@@ -52,7 +53,7 @@ def cli_context() -> dict[str, Any]:
 def main() -> int:
     context = cli_context()
     if str(context.get("pipeline", "")).lower() == "true":
-        return pipeline_main()
+        return pipeline_main(context.get("pipeline_config"))
     try:
         config = load_config(context.get("env"), context.get("config"))
     except ConfigError as exc:
@@ -83,13 +84,13 @@ def main() -> int:
     return 0
 
 
-def pipeline_main() -> int:
+def pipeline_main(path: str | None = None) -> int:
     """The pipeline's assembly: its stack, and each environment it deploys as assembly-<env>."""
-    from config.pipeline_loader import load_pipeline  # noqa: PLC0415
+    from config.pipeline_loader import PIPELINE_FILE, load_pipeline  # noqa: PLC0415
 
     outdir = os.environ.get(_OUTDIR_ENV)
     try:
-        pipeline = load_pipeline()
+        pipeline = load_pipeline(Path(path) if path else PIPELINE_FILE)
     except ConfigError as exc:
         sys.stderr.write(f"{exc}\n")
         if outdir:

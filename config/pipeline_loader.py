@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -25,16 +26,7 @@ class Pipeline:
 
 def load_pipeline_config(path: Path = PIPELINE_FILE) -> PipelineConfig:
     """config/pipeline.yaml alone, validated. Raises ConfigError listing every problem."""
-    data, ambiguous = _read_yaml(path, None)
-    try:
-        config = PipelineConfig.model_validate(data)
-    except ValidationError as exc:
-        fields = {p.field for p in ambiguous}
-        problems = with_named_items(ambiguous + [p for p in problems_from(exc, PipelineConfig) if p.field not in fields], data)
-        raise ConfigError(relative(path), None, problems) from None
-    if ambiguous:
-        raise ConfigError(relative(path), None, with_named_items(ambiguous, data))
-    return config
+    return _load(path, known=None)
 
 
 def load_pipeline(
@@ -45,18 +37,35 @@ def load_pipeline(
 ) -> Pipeline:
     """The pipeline's config and each environment it deploys (`environments` loads one by
     name; the tests pass others). An environment without a file is a problem of the pipeline
-    file; a bad environment file reports itself."""
-    config = load_pipeline_config(path)
-    known = available_environments() if known is None else known
-    missing = [
-        Problem(f"waves[{i}].environments[{j}]", f"no such environment (config/environments has: {', '.join(known)})", env, True)
-        for i, wave in enumerate(config.waves)
-        for j, env in enumerate(wave.environments)
-        if env not in known
-    ]
-    if missing:
-        raise ConfigError(relative(path), None, missing)
+    file, reported with the others; a bad environment file reports itself."""
+    config = _load(path, known=available_environments() if known is None else known)
     return Pipeline(config, {name: environments(name) for name in config.environments})
+
+
+def _load(path: Path, *, known: list[str] | None) -> PipelineConfig:
+    data, ambiguous = _read_yaml(path, None)
+    missing = _missing_environments(data, known) if known is not None else []
+    try:
+        config = PipelineConfig.model_validate(data)
+    except ValidationError as exc:
+        fields = {p.field for p in ambiguous}
+        problems = ambiguous + [p for p in problems_from(exc, PipelineConfig) if p.field not in fields]
+        raise ConfigError(relative(path), None, with_named_items(problems + missing, data)) from None
+    if ambiguous or missing:
+        raise ConfigError(relative(path), None, with_named_items(ambiguous + missing, data))
+    return config
+
+
+def _missing_environments(data: dict[str, Any], known: list[str]) -> list[Problem]:
+    """Each wave's environment with no file, read from the raw data (so it joins the model's problems)."""
+    waves = data.get("waves")
+    return [
+        Problem(f"waves[{i}].environments[{j}]", f"no such environment (config/environments has: {', '.join(known)})", env, True)
+        for i, wave in enumerate(waves if isinstance(waves, list) else [])
+        if isinstance(wave, dict) and isinstance(wave.get("environments"), list)
+        for j, env in enumerate(wave["environments"])
+        if isinstance(env, str) and env not in known
+    ]
 
 
 def tooling_account(path: Path = PIPELINE_FILE) -> tuple[str, tuple[str, ...]] | None:

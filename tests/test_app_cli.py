@@ -54,6 +54,22 @@ def test_every_problem_reported_by_the_app(tmp_path: Path) -> None:
     assert not (tmp_path / "out").exists()
 
 
+def test_a_bad_pipeline_file_is_reported_whole_and_leaves_no_assembly(tmp_path: Path) -> None:
+    text = (ENVIRONMENTS_DIR.parent / "pipeline.yaml").read_text().replace("environments: [qa]", "environments: [uat]")
+    bad = tmp_path / "pipeline.yaml"
+    bad.write_text(text.replace('account: "444444444444"', 'account: "4444"'))
+    earlier = tmp_path / "out" / "assembly-dev"
+    earlier.mkdir(parents=True)
+    (earlier / "berth-dev-ecs.template.json").write_text("{}")
+    result = _run_app(tmp_path, {"pipeline": "true", "pipeline_config": str(bad)})
+    assert result.returncode == 2
+    assert "2 problems" in result.stderr
+    assert "account: expected a 12-digit AWS account id" in result.stderr
+    assert "waves[qa].environments[0]: no such environment (config/environments has: dev, prod, qa) (got 'uat')" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not earlier.exists(), "an earlier pipeline assembly is not left to be deployed"
+
+
 def test_cdk_synth_refuses_bad_config_and_writes_no_template(cli_synths: dict[str, CliSynth]) -> None:
     synth = cli_synths["bad"]
     returncode, stderr = synth.result()

@@ -54,7 +54,7 @@ def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
 
 def test_an_environment_without_a_file_is_named_with_those_there_are(tmp_path: Path) -> None:
     text = EXAMPLE_PIPELINE.replace("environments: [qa]", "environments: [uat]")
-    with pytest.raises(ConfigError, match=r"waves\[1\]\.environments\[0\]: no such environment \(config/environments has: staging, qa"):
+    with pytest.raises(ConfigError, match=r"waves\[qa\]\.environments\[0\]: no such environment \(config/environments has: staging, qa"):
         load_pipeline(_write(tmp_path, text), environments=example_environment, known=list(EXAMPLE_TARGETS))
 
 
