@@ -21,6 +21,7 @@ from constructs import Construct
 
 from cdk_constructs.acknowledgments import acknowledge_compliance, acknowledge_guard
 from cdk_constructs.checkov import skip_checkov
+from cdk_constructs.platform_key import deny_grants_except_through_aws_services
 from cdk_constructs.removal import RETAIN
 
 NONCURRENT_DAYS = 30
@@ -121,16 +122,7 @@ def harden_replication_bucket(support: codepipeline.CrossRegionSupport, *, remov
     key = bucket.encryption_key
     if key is not None:
         # AWS Control Tower's CT.KMS.PR.3, as berth's own keys carry it (cdk_constructs/platform_key.py).
-        key.add_to_resource_policy(
-            iam.PolicyStatement(
-                sid="DenyGrantsExceptThroughAwsServices",
-                effect=iam.Effect.DENY,
-                principals=[iam.AnyPrincipal()],
-                actions=["kms:CreateGrant"],
-                resources=["*"],
-                conditions={"BoolIfExists": {"kms:GrantIsForAWSResource": "false", "aws:PrincipalIsAWSService": "false"}},
-            )
-        )
+        key.add_to_resource_policy(deny_grants_except_through_aws_services())
 
 
 def _acknowledge_artifacts(bucket: s3.IBucket) -> None:

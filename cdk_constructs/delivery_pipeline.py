@@ -97,6 +97,9 @@ class DeliveryPipelineProps:
 
 
 class DeliveryPipeline(Construct):
+    """The pipeline, its key, artifact bucket, build log group and notices topic, and one
+    deployed-commit parameter per approval wave (the next review's base)."""
+
     def __init__(self, scope: Construct, construct_id: str, *, props: DeliveryPipelineProps) -> None:
         super().__init__(scope, construct_id)
         if not props.waves:

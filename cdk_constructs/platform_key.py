@@ -18,6 +18,19 @@ from cdk_constructs.principals import own_arn
 _DATA_KEY_ACTIONS = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*", "kms:DescribeKey"]
 
 
+def deny_grants_except_through_aws_services() -> iam.PolicyStatement:
+    """AWS Control Tower's CT.KMS.PR.3 statement: grants only for AWS services (EC2 for encrypted
+    volumes, EKS for secrets, ...), as its own documentation words it."""
+    return iam.PolicyStatement(
+        sid="DenyGrantsExceptThroughAwsServices",
+        effect=iam.Effect.DENY,
+        principals=[iam.AnyPrincipal()],
+        actions=["kms:CreateGrant"],
+        resources=["*"],
+        conditions={"BoolIfExists": {"kms:GrantIsForAWSResource": "false", "aws:PrincipalIsAWSService": "false"}},
+    )
+
+
 class PlatformKey(Construct):
     """A rotating KMS key with an alias, usable by CloudWatch Logs in this account and region."""
 
@@ -44,16 +57,7 @@ class PlatformKey(Construct):
         )
         # Grants only for AWS services (EC2 for encrypted volumes, EKS for secrets, ...):
         # AWS Control Tower's CT.KMS.PR.3, as its own documentation words the statement.
-        self.key.add_to_resource_policy(
-            iam.PolicyStatement(
-                sid="DenyGrantsExceptThroughAwsServices",
-                effect=iam.Effect.DENY,
-                principals=[iam.AnyPrincipal()],
-                actions=["kms:CreateGrant"],
-                resources=["*"],
-                conditions={"BoolIfExists": {"kms:GrantIsForAWSResource": "false", "aws:PrincipalIsAWSService": "false"}},
-            )
-        )
+        self.key.add_to_resource_policy(deny_grants_except_through_aws_services())
 
     def allow_service_to_encrypt(self, service_principal: str, *, sid: str) -> None:
         """A service that writes into a topic or queue encrypted with this key, for this account only."""

@@ -66,11 +66,3 @@ def _missing_environments(data: dict[str, Any], known: list[str]) -> list[Proble
         for j, env in enumerate(wave["environments"])
         if isinstance(env, str) and env not in known
     ]
-
-
-def tooling_account(path: Path = PIPELINE_FILE) -> tuple[str, tuple[str, ...]] | None:
-    """(the tooling account, the environments it deploys), or None without a pipeline file."""
-    if not path.is_file():
-        return None
-    config = load_pipeline_config(path)
-    return config.account, config.environments

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from config.errors import ConfigError
-from config.pipeline_loader import PIPELINE_FILE, load_pipeline, load_pipeline_config, tooling_account
+from config.pipeline_loader import PIPELINE_FILE, load_pipeline, load_pipeline_config
 from tests.pipeline_support import EXAMPLE_PIPELINE, EXAMPLE_TARGETS, example_environment
 
 
@@ -23,7 +23,7 @@ def test_the_shipped_pipeline_deploys_every_shipped_environment_in_order() -> No
     assert list(pipeline.environments) == ["dev", "qa", "prod"]
     assert [w.approval for w in pipeline.config.waves] == [False, False, True]
     assert pipeline.config.stack_name == "berth-pipeline"
-    assert tooling_account() == ("444444444444", ("dev", "qa", "prod"))
+    assert pipeline.config.account == "444444444444"
 
 
 def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
@@ -66,6 +66,7 @@ def test_an_unknown_region_and_field_are_refused(tmp_path: Path) -> None:
     assert "sorce" in str(raised.value)
 
 
-def test_no_pipeline_file_means_no_tooling_account(tmp_path: Path) -> None:
-    assert tooling_account(tmp_path / "missing.yaml") is None
+def test_a_missing_pipeline_file_is_one_message(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="file not found"):
+        load_pipeline_config(tmp_path / "missing.yaml")
     assert PIPELINE_FILE.name == "pipeline.yaml"
