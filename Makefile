@@ -27,7 +27,7 @@ CHECKOV_STAMP := $(CHECKOV_VENV)/.berth-installed
 NODE_STAMP := node_modules/.berth-installed
 OPT_STAMP := $(VENV)/.berth-optimized
 
-.PHONY: help setup synth-setup synth synth-all bench bench-levers review rehearse rehearse-test test lint format regenerate guard snapshot-diff diff pipeline-synth deploy-pipeline bootstrap-tooling new-env upgrade-plan preflight deploy deploy-images set-image first-deploy destroy bootstrap clean
+.PHONY: help setup synth-setup synth synth-all bench bench-levers review rehearse rehearse-test test lint format regenerate guard snapshot-diff diff pipeline-synth preflight-pipeline deploy-pipeline bootstrap-tooling new-env upgrade-plan preflight deploy deploy-images set-image first-deploy destroy bootstrap clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | sort
@@ -167,7 +167,10 @@ bootstrap: synth-setup ## once per account and region: the service-linked roles 
 bootstrap-tooling: synth-setup ## once: cdk bootstrap of the pipeline's tooling account, in its region and each region it deploys to (credentials for the tooling account)
 	$(CDK) bootstrap -c pipeline=true $$($(PY) -m tools.bootstrap --tooling)
 
-deploy-pipeline: synth-setup ## create the delivery pipeline in the tooling account (once: it then updates itself from main; docs/pipeline.md)
+preflight-pipeline: synth-setup ## read-only checks that the tooling account is ready for the pipeline: the connection authorized, the bootstrap in every region (its credentials)
+	$(PY) -m tools.pipeline_preflight
+
+deploy-pipeline: preflight-pipeline ## create the delivery pipeline in the tooling account (once: it then updates itself from main; docs/pipeline.md)
 	$(CDK) deploy --all -c pipeline=true --require-approval broadening
 
 clean: ## remove build output (not .venv or node_modules)

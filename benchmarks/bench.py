@@ -18,7 +18,9 @@ of the RSS of every process in the tree, sampled every 20 ms from /proc):
    base commit's assemblies come from the cache the warm-up round fills, as they do on every
    push after the first;
 8. `python -O app.py` on dev with 1 and 10 more web services on its shared load balancer, each
-   with a host name of its own, for the marginal cost of one more web service.
+   with a host name of its own, for the marginal cost of one more web service;
+9. as 6, with 1, 5 and 20 ECS worker services and one node group throughout: the marginal cost
+   of one more worker service alone (issue 17's figure; 6 adds a node group with each).
 
 Prints a table with the ratios 2/1 and 4/1 and writes benchmarks/results/latest.json.
 
@@ -167,8 +169,9 @@ def _floor_app(workdir: Path) -> Path:
     return floor
 
 
-def _scaled_config(workdir: Path, count: int) -> Path:
-    """dev with `count` worker services, and prod's system node group repeated `count` times.
+def _scaled_config(workdir: Path, count: int, node_groups: int | None = None) -> Path:
+    """dev with `count` worker services, and prod's system node group repeated `count` times
+    (or `node_groups` times).
 
     Workers, not web services: a web service brings its own load balancer, WAF-less in dev
     but still ~27 resources, and 20 of them pass CloudFormation's 500-resource stack limit.
@@ -185,9 +188,10 @@ def _scaled_config(workdir: Path, count: int) -> Path:
     data["ecs"]["ingress"].pop("internal", None)  # only ledger routes to it
     eks = copy.deepcopy(prod["eks"])
     eks["cluster_name"] = "berth-dev"
-    eks["node_groups"] = [{**copy.deepcopy(prod["eks"]["node_groups"][0]), "name": f"group{i}"} for i in range(count)]
+    groups = count if node_groups is None else node_groups
+    eks["node_groups"] = [{**copy.deepcopy(prod["eks"]["node_groups"][0]), "name": f"group{i}"} for i in range(groups)]
     data["eks"] = eks
-    path = workdir / f"scale-{count}.yaml"
+    path = workdir / f"scale-{count}-{groups}.yaml"
     path.write_text(yaml.safe_dump(data))
     return path
 
@@ -243,6 +247,9 @@ def scenarios(workdir: Path, skip_test: bool) -> list[Scenario]:
     for count in WEB_SCALES:
         context = {**json.loads(_context()), "config": str(_web_config(workdir, count))}
         found.append(Scenario(f"8 app.py, dev + {count} web services", APP, env={**app_env, "CDK_CONTEXT_JSON": json.dumps(context)}))
+    for count in SCALES:
+        context = {**json.loads(_context()), "config": str(_scaled_config(workdir, count, node_groups=1))}
+        found.append(Scenario(f"9 app.py, {count} workers + 1 node group", APP, env={**app_env, "CDK_CONTEXT_JSON": json.dumps(context)}))
     return found
 
 
@@ -265,6 +272,7 @@ def main() -> int:
     wall = {name.split(" ", 1)[0]: row["wall_s"] for name, row in results.items()}
     scale = [results[s.name]["wall_s"] for s in runs if s.name.startswith("6 ")]
     web = [results[s.name]["wall_s"] for s in runs if s.name.startswith("8 ")]
+    workers = [results[s.name]["wall_s"] for s in runs if s.name.startswith("9 ")]
     report = {
         "date": time.strftime("%Y-%m-%d"),
         "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(), "node": _node_version()},
@@ -277,6 +285,7 @@ def main() -> int:
         },
         "marginal_s_per_service_and_node_group": round((scale[-1] - scale[0]) / (SCALES[-1] - SCALES[0]), 3) if len(scale) > 1 else None,
         "marginal_s_per_web_service": round((web[-1] - web[0]) / (WEB_SCALES[-1] - WEB_SCALES[0]), 3) if len(web) > 1 else None,
+        "marginal_s_per_worker_service": round((workers[-1] - workers[0]) / (SCALES[-1] - SCALES[0]), 3) if len(workers) > 1 else None,
         "samples": {s.name: [asdict(x) for x in s.samples] for s in runs},
     }
     if not args.only:  # a partial run does not replace the committed figures
@@ -288,6 +297,7 @@ def main() -> int:
     print(f"ratios: {report['ratios']}")
     print(f"marginal cost of one more ECS service + EKS node group: {report['marginal_s_per_service_and_node_group']} s")
     print(f"marginal cost of one more web service (shared load balancer, own host name): {report['marginal_s_per_web_service']} s")
+    print(f"marginal cost of one more ECS worker service alone: {report['marginal_s_per_worker_service']} s")
     print(f"wrote {RESULTS.relative_to(ROOT)}" if not args.only else "a partial run: benchmarks/results/latest.json left as it was")
     return 0
 

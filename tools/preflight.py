@@ -108,7 +108,7 @@ def _code(exc: Exception) -> str:
     return str(getattr(exc, "response", {}).get("Error", {}).get("Code", type(exc).__name__))
 
 
-def _calls(check: str, subject: str, help_: str, call: Callable[[], Finding]) -> Finding:
+def checked_call(check: str, subject: str, help_: str, call: Callable[[], Finding]) -> Finding:
     """Run one API call; an error it raises becomes a finding, never a traceback."""
     from botocore.exceptions import BotoCoreError, ClientError  # noqa: PLC0415
 
@@ -154,7 +154,7 @@ def _role_exists(config: PlatformConfig, aws: Clients, check: str, arn: str) -> 
             return Finding(check, arn, BLOCKER, f"the role named {match['name']} is {found}: use that ARN (path included)")
         return Finding(check, arn, OK)
 
-    return _calls(check, arn, "no such role: create it first, or remove it from the config", call)
+    return checked_call(check, arn, "no such role: create it first, or remove it from the config", call)
 
 
 def check_principals(config: PlatformConfig, aws: Clients) -> Iterator[Finding]:
@@ -168,7 +168,7 @@ def check_principals(config: PlatformConfig, aws: Clients) -> Iterator[Finding]:
             aws("iam").get_policy(PolicyArn=boundary)
             return Finding("permissions boundary", boundary, OK)
 
-        yield _calls("permissions boundary", boundary, "no such managed policy: every role's create would fail", call)
+        yield checked_call("permissions boundary", boundary, "no such managed policy: every role's create would fail", call)
 
 
 def check_zones(config: PlatformConfig, aws: Clients) -> Iterator[Finding]:
@@ -197,7 +197,7 @@ def check_existing_network(config: PlatformConfig, aws: Clients) -> Iterator[Fin
             )
         return Finding("network", existing.vpc_id, OK)
 
-    yield _calls("network", existing.vpc_id, "no such VPC in this account and region: check network.existing.vpc_id", vpc)
+    yield checked_call("network", existing.vpc_id, "no such VPC in this account and region: check network.existing.vpc_id", vpc)
     ids = [*existing.private_subnet_ids, *existing.public_subnet_ids]
     from botocore.exceptions import BotoCoreError, ClientError  # noqa: PLC0415
 
@@ -299,7 +299,7 @@ def _check_group_ami(config: PlatformConfig, provider: str, capacity: Ec2Capacit
                 return Finding("AMI", ami + group, WARNING, message)
             return Finding("AMI", ami + group, OK)
 
-        yield _calls("AMI", ami + group, f"not found in {config.region}: AMI ids are per region", call)
+        yield checked_call("AMI", ami + group, f"not found in {config.region}: AMI ids are per region", call)
         return
     family = "bottlerocket" if capacity.os == "bottlerocket" else "al2023"
     name = tracked_ami_parameter(capacity.os, arch, gpu=capacity.gpus > 0)
@@ -309,7 +309,7 @@ def _check_group_ami(config: PlatformConfig, provider: str, capacity: Ec2Capacit
         return Finding("AMI parameter", name, OK)
 
     kind = f"{family} {'GPU ' if capacity.gpus else ''}{arch}"
-    yield _calls("AMI parameter", name, f"AWS publishes no {kind} ECS image parameter in {config.region}", tracked)
+    yield checked_call("AMI parameter", name, f"AWS publishes no {kind} ECS image parameter in {config.region}", tracked)
 
 
 def _workloads(config: PlatformConfig) -> list[tuple[str, Any]]:
@@ -332,7 +332,7 @@ def check_secrets(config: PlatformConfig, aws: Clients) -> Iterator[Finding]:
                         return Finding("secret", subject, BLOCKER, f"resolves to {found}: use that complete ARN")
                     return Finding("secret", subject, OK)
 
-                yield _calls("secret", subject, f"{arn} does not exist: create it, or fix the ARN", secret)
+                yield checked_call("secret", subject, f"{arn} does not exist: create it, or fix the ARN", secret)
             elif ref.ssm_parameter:
                 name = ref.ssm_parameter
 
@@ -344,7 +344,7 @@ def check_secrets(config: PlatformConfig, aws: Clients) -> Iterator[Finding]:
                         return Finding("SSM parameter", subject, WARNING, f"{name} is a {found[0].get('Type')}, not a SecureString")
                     return Finding("SSM parameter", subject, OK)
 
-                yield _calls("SSM parameter", subject, f"{name} cannot be read", parameter)
+                yield checked_call("SSM parameter", subject, f"{name} cannot be read", parameter)
 
 
 def check_domain(config: PlatformConfig, aws: Clients) -> Iterator[Finding]:
@@ -362,7 +362,7 @@ def check_domain(config: PlatformConfig, aws: Clients) -> Iterator[Finding]:
             return Finding("hosted zone", subject, BLOCKER, "a private zone: ACM validates certificates through public DNS only")
         return Finding("hosted zone", subject, OK)
 
-    yield _calls("hosted zone", subject, "no such hosted zone in this account: fix ecs.domain.hosted_zone_id", call)
+    yield checked_call("hosted zone", subject, "no such hosted zone in this account: fix ecs.domain.hosted_zone_id", call)
 
 
 def check_certificates(config: PlatformConfig, aws: Clients) -> Iterator[Finding]:
@@ -393,7 +393,7 @@ def _certificate(config: PlatformConfig, aws: Clients, subject: str, arn: str) -
         names = ", ".join(certificate.get("SubjectAlternativeNames") or [certificate.get("DomainName", "")])
         return Finding("certificate", subject, OK, f"covers {names}")
 
-    return _calls("certificate", subject, f"{arn} does not exist in {region}", call)
+    return checked_call("certificate", subject, f"{arn} does not exist in {region}", call)
 
 
 def check_images(config: PlatformConfig, aws: Clients) -> Iterator[Finding]:
@@ -425,7 +425,7 @@ def check_images(config: PlatformConfig, aws: Clients) -> Iterator[Finding]:
             ecr.describe_images(registryId=match["account"], repositoryName=match["name"], imageIds=[reference])
             return Finding("image", subject, OK, str(shown))
 
-        yield _calls("image", subject, f"{shown} {help_}", call)
+        yield checked_call("image", subject, f"{shown} {help_}", call)
 
 
 def _built(field: str, directory: str) -> Finding:
@@ -454,7 +454,7 @@ def check_log_destinations(config: PlatformConfig, aws: Clients) -> Iterator[Fin
                 return Finding("Firehose stream", subject, WARNING, f"{status}, not ACTIVE: logs are not delivered until it is")
             return Finding("Firehose stream", subject, OK)
 
-        yield _calls("Firehose stream", subject, f"{arn} does not exist: create it, or fix the ARN", call)
+        yield checked_call("Firehose stream", subject, f"{arn} does not exist: create it, or fix the ARN", call)
 
 
 def check_device_plugins(config: PlatformConfig, aws: Clients) -> Iterator[Finding]:
@@ -497,7 +497,7 @@ def check_addons(config: PlatformConfig, aws: Clients) -> Iterator[Finding]:
                 return Finding("add-on", f"{name} {pinned}", BLOCKER, f"not offered for Kubernetes {version}; offered include {latest}")
             return Finding("add-on", f"{name} {pinned}", OK)
 
-        yield _calls("add-on", f"{name} {pinned}", "cannot list the add-on's versions", call)
+        yield checked_call("add-on", f"{name} {pinned}", "cannot list the add-on's versions", call)
 
 
 def check_github(config: PlatformConfig, aws: Clients) -> Iterator[Finding]:
@@ -526,7 +526,7 @@ def check_github(config: PlatformConfig, aws: Clients) -> Iterator[Finding]:
             return Finding("GitHub OIDC provider", arn, BLOCKER, help_)
         return Finding("GitHub OIDC provider", arn, OK)
 
-    yield _calls("GitHub OIDC provider", arn, "cannot read IAM's OIDC providers", call)
+    yield checked_call("GitHub OIDC provider", arn, "cannot read IAM's OIDC providers", call)
 
 
 def check_identity_center(config: PlatformConfig, aws: Clients) -> Iterator[Finding]:
@@ -547,7 +547,7 @@ def check_identity_center(config: PlatformConfig, aws: Clients) -> Iterator[Find
             "Identity Center", arn, WARNING, f"{why}: fine for an organization's instance, else the Argo CD capability fails to create"
         )
 
-    yield _calls("Identity Center", arn, "cannot list Identity Center instances", call)
+    yield checked_call("Identity Center", arn, "cannot list Identity Center instances", call)
 
 
 def check_bootstrap(config: PlatformConfig, aws: Clients) -> Iterator[Finding]:
@@ -559,7 +559,9 @@ def check_bootstrap(config: PlatformConfig, aws: Clients) -> Iterator[Finding]:
             )
         return Finding("CDK bootstrap", f"version {version}", OK)
 
-    yield _calls("CDK bootstrap", f"{config.account}/{config.region}", f"not bootstrapped: run `make bootstrap ENV={config.name}`", call)
+    yield checked_call(
+        "CDK bootstrap", f"{config.account}/{config.region}", f"not bootstrapped: run `make bootstrap ENV={config.name}`", call
+    )
 
 
 BOOTSTRAP_STACK = "CDKToolkit"
@@ -605,7 +607,7 @@ def check_pipeline_trust(config: PlatformConfig, aws: Clients) -> Iterator[Findi
             )
         return Finding("pipeline trust", subject, OK)
 
-    yield _calls("pipeline trust", subject, f"no {BOOTSTRAP_STACK} stack: run `make bootstrap ENV={config.name}`", call)
+    yield checked_call("pipeline trust", subject, f"no {BOOTSTRAP_STACK} stack: run `make bootstrap ENV={config.name}`", call)
 
 
 CHECKS: tuple[Callable[[PlatformConfig, Clients], Iterator[Finding]], ...] = (
