@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import jsii
-from aws_cdk import CfnResource, IAspect, Stack
+from aws_cdk import AspectPriority, Aspects, CfnResource, IAspect, Stack
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_events as events
 from constructs import IConstruct
@@ -18,6 +18,10 @@ class AfterCapacityProviderAssociation:
     specified capacity provider is in use" (aws-cdk #19275). aws-cdk-lib creates the
     association in an aspect of its own when it visits the cluster, so this runs as an aspect
     too, added with the last priority (AspectPriority.READONLY) so that it runs after it.
+
+    It is added to each service and rule itself (`order_after_capacity_providers`), not to the
+    stack: an aspect is a call from jsii's Node into Python for every construct it visits,
+    and the ECS stack holds about 34 constructs a service (benchmarks/README.md).
     """
 
     def __init__(self) -> None:
@@ -33,6 +37,14 @@ class AfterCapacityProviderAssociation:
                 self._associations[path] = [c for c in stack.node.find_all() if isinstance(c, ecs.CfnClusterCapacityProviderAssociations)]
             for association in self._associations[path]:
                 node.add_resource_dependency(association)
+
+
+def order_after_capacity_providers(ordering: AfterCapacityProviderAssociation, *resources: IConstruct | None) -> None:
+    """Order each service (its CfnService) or schedule (its events CfnRule) after the capacity-provider association."""
+    for resource in resources:
+        if not isinstance(resource, ecs.CfnService | events.CfnRule):
+            raise TypeError(f"not a service's or a schedule's CloudFormation resource: {resource}")
+        Aspects.of(resource).add(ordering, priority=AspectPriority.READONLY)
 
 
 def _uses_capacity_providers(resource: CfnResource) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import AspectPriority, Aspects, CfnOutput, RemovalPolicy
+from aws_cdk import CfnOutput, RemovalPolicy
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_servicediscovery as servicediscovery
 from constructs import Construct
@@ -15,7 +15,7 @@ from cdk_constructs.domain import import_zone
 from cdk_constructs.ec2_capacity import ContainerInstanceCapacity
 from cdk_constructs.ecs_cluster import PlatformCluster
 from cdk_constructs.load_balancer import ApplicationIngress
-from cdk_constructs.ordering import AfterCapacityProviderAssociation
+from cdk_constructs.ordering import AfterCapacityProviderAssociation, order_after_capacity_providers
 from cdk_constructs.platform_key import PlatformKey
 from cdk_constructs.removal import removal_policy
 from cdk_constructs.scheduled_task import ScheduledTask
@@ -80,8 +80,8 @@ class EcsStack(BerthStack):
             ).capacity_provider
             for provider, group in config.ecs.cluster.ec2_groups.items()
         }
-        # After aws-cdk-lib's own aspects (which create the association): the last priority.
-        Aspects.of(self).add(AfterCapacityProviderAssociation(), priority=AspectPriority.READONLY)
+        # Each service and schedule, after aws-cdk-lib's own aspect creates the association.
+        ordering = AfterCapacityProviderAssociation()
         CfnOutput(self, "ClusterName", value=cluster.cluster_name)
         CfnOutput(self, "ClusterArn", value=cluster.cluster_arn)
 
@@ -149,6 +149,7 @@ class EcsStack(BerthStack):
                 namespace=namespace,
             )
             workloads[service.name] = workload
+            order_after_capacity_providers(ordering, workload.service.node.default_child)
             for shared_files in files.values():
                 shared_files.allow_from(workload.security_group)
             CfnOutput(self, f"{name}ServiceName", value=workload.service.service_name)
@@ -185,6 +186,7 @@ class EcsStack(BerthStack):
                 ec2_providers=providers,
                 task=task,
             )
+            order_after_capacity_providers(ordering, run.rule.node.default_child)
             for shared_files in files.values():
                 shared_files.allow_from(run.security_group)
 
