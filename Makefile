@@ -134,7 +134,7 @@ diff: synth-setup ## cdk diff against the deployed stacks (AWS credentials neede
 	$(CDK) diff --all -c env=$(ENV)
 
 new-env: $(PY_STAMP) ## a new environment file from berth's template (NAME, ACCOUNT, REGION): a free CIDR, zones, names; it synthesizes as written
-	@test -n "$(NAME)" -a -n "$(ACCOUNT)" -a -n "$(REGION)" || { echo "usage: make new-env NAME=staging ACCOUNT=444444444444 REGION=eu-central-1"; exit 2; }
+	@test -n "$(NAME)" -a -n "$(ACCOUNT)" -a -n "$(REGION)" || { echo "usage: make new-env NAME=staging ACCOUNT=555555555555 REGION=eu-central-1"; exit 2; }
 	$(PY) -m tools.new_env --name $(NAME) --account $(ACCOUNT) --region $(REGION)
 
 upgrade-plan: $(PY_STAMP) ## an EKS version upgrade as ordered config edits (ENV, TO=1.xx; ONLINE=1 also reads the account: credentials)

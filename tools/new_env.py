@@ -7,7 +7,7 @@ look-up); a VPC CIDR no other environment uses; names and tags. The file is vali
 any environment is; a bad argument is reported with every other one and nothing is written.
 What to edit next is marked EDIT in the file and listed at the end.
 
-    python -m tools.new_env --name staging --account 444444444444 --region eu-central-1
+    python -m tools.new_env --name staging --account 555555555555 --region eu-central-1
 """
 
 from __future__ import annotations

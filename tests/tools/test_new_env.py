@@ -23,10 +23,10 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_a_new_environment_validates_with_a_cidr_of_its_own(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["--name", "staging", "--account", "444444444444", "--region", "eu-central-1", "--directory", str(tmp_path)]) == 0
+    assert main(["--name", "staging", "--account", "555555555555", "--region", "eu-central-1", "--directory", str(tmp_path)]) == 0
     written = tmp_path / "staging.yaml"
     config = load_config(config_path=str(written))
-    assert (config.name, config.account, config.region) == ("staging", "444444444444", "eu-central-1")
+    assert (config.name, config.account, config.region) == ("staging", "555555555555", "eu-central-1")
     assert config.availability_zones == ("eu-central-1a", "eu-central-1b", "eu-central-1c")
     assert config.network.nat_gateways == 3, "one per zone: reliable by default"
     assert config.tags.environment == "staging"
@@ -60,7 +60,7 @@ def test_the_cidr_skips_every_range_in_use() -> None:
 
 def test_the_new_environment_synthesizes_as_written(tmp_path: Path) -> None:
     """What `make new-env` then `make synth ENV=NAME` does, through app.py as the CLI runs it."""
-    assert main(["--name", "staging", "--account", "444444444444", "--region", "eu-central-1", "--directory", str(tmp_path)]) == 0
+    assert main(["--name", "staging", "--account", "555555555555", "--region", "eu-central-1", "--directory", str(tmp_path)]) == 0
     env = clean_env(tmp_path)
     context = {**project_context(), "config": str(tmp_path / "staging.yaml")}
     env.update(CDK_CONTEXT_JSON=json.dumps(context), CDK_OUTDIR=str(tmp_path / "out"))
