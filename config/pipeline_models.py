@@ -49,6 +49,8 @@ class PipelineWaveConfig(ConfigModel):
 
 
 class PipelineNotificationsConfig(ConfigModel):
+    """E-mail subscriptions to the pipeline's notices."""
+
     emails: tuple[Email, ...] = ()
     """Who hears of failed and succeeded runs and of approvals waiting (each confirms the subscription once)."""
 
@@ -70,6 +72,7 @@ class PipelineConfig(ConfigModel):
     --cloudformation-execution-policies`, required with --trust). berth's stacks create roles, keys and
     clusters: anything narrower must still allow that; docs/pipeline.md says what to weigh."""
     notifications: PipelineNotificationsConfig = PipelineNotificationsConfig()
+    """Who hears of the pipeline's runs (an SNS topic, encrypted with the pipeline's key)."""
     log_retention_days: RetentionDays = 365
     """How long the pipeline's build logs are kept."""
     removal_policy: Literal["retain", "destroy"] = "retain"

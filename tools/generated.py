@@ -10,7 +10,8 @@ What is committed, and why (the rest, review.md and cdk.out/, is build output an
 - COMPLIANCE.md: every acknowledged finding with its reason, for auditors who read the repo;
 - docs/architecture.md: the picture of each environment (GitHub renders its Mermaid);
 - docs/configuration.md: every field of an environment file, with its description;
-- config/schema/environment.schema.json: editors validate environment files against it;
+- config/schema/environment.schema.json and pipeline.schema.json: editors validate the
+  environment files and config/pipeline.yaml against them;
 - config/data/aws.json: the AWS facts config validation reads offline;
 - docs/safe-changes.md: what each config change does at deploy time.
 Each is a pure function of the code, the config and the pins, so a config-only change is
@@ -63,6 +64,12 @@ def _schema(outdirs: dict[str, Path], pipeline: Path) -> Generated:
     return Generated(SCHEMA_PATH, render_schema())
 
 
+def _pipeline_schema(outdirs: dict[str, Path], pipeline: Path) -> Generated:
+    from config.schema import PIPELINE_SCHEMA_PATH, render_pipeline_schema  # noqa: PLC0415
+
+    return Generated(PIPELINE_SCHEMA_PATH, render_pipeline_schema())
+
+
 def _aws_data(outdirs: dict[str, Path], pipeline: Path) -> Generated:
     from tools.aws_data import TARGET, build, render  # noqa: PLC0415 - moto is a dev requirement
 
@@ -101,6 +108,7 @@ def snapshots(outdirs: dict[str, Path]) -> list[Generated]:
 
 GENERATORS: tuple[Callable[[dict[str, Path], Path], Generated], ...] = (
     _schema,
+    _pipeline_schema,
     _aws_data,
     _compliance,
     _architecture,

@@ -44,3 +44,15 @@ def test_the_reference_example_is_a_valid_environment() -> None:
     from tools.config_reference import EXAMPLE  # noqa: PLC0415
 
     assert load_config(config_path=str(EXAMPLE)).name == "example"
+
+
+def test_the_pipeline_schema_explains_every_format_and_describes_every_field() -> None:
+    from config.schema import render_pipeline_schema  # noqa: PLC0415
+    from tools.config_reference import fields  # noqa: PLC0415
+
+    schema = json.loads(render_pipeline_schema())
+    assert schema["additionalProperties"] is False
+    assert _patterns(schema) <= set(PATTERN_WORDS), _patterns(schema) - set(PATTERN_WORDS)
+    rows = list(fields(schema))
+    assert len(rows) > 10
+    assert [r.path for r in rows if not r.description] == []
