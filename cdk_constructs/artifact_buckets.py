@@ -21,10 +21,10 @@ from constructs import Construct
 
 from cdk_constructs.acknowledgments import acknowledge_compliance, acknowledge_guard
 from cdk_constructs.checkov import skip_checkov
+from cdk_constructs.log_buckets import NONCURRENT_DAYS, log_sink_bucket
 from cdk_constructs.platform_key import deny_grants_except_through_aws_services
 from cdk_constructs.removal import RETAIN
 
-NONCURRENT_DAYS = 30
 _NOT_REPLICATED = (
     "Pipeline artifacts are rebuilt from the repository by every execution; a copy in another region would restore "
     "nothing the source does not hold."
@@ -35,17 +35,7 @@ _NO_OBJECT_LOCK = "Artifacts and their access logs are versioned and expire; Obj
 
 def access_log_bucket(scope: Construct, construct_id: str, *, removal_policy: RemovalPolicy) -> s3.Bucket:
     """A bucket for S3 server access logs, kept a year."""
-    bucket = s3.Bucket(
-        scope,
-        construct_id,
-        encryption=s3.BucketEncryption.S3_MANAGED,  # the only encryption S3 server access logging delivers into
-        enforce_ssl=True,
-        block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-        object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-        versioned=True,
-        lifecycle_rules=[s3.LifecycleRule(expiration=Duration.days(365), noncurrent_version_expiration=Duration.days(NONCURRENT_DAYS))],
-        removal_policy=removal_policy,
-    )
+    bucket = log_sink_bucket(scope, construct_id, removal_policy=removal_policy)
     sink = (
         "This bucket is itself a log sink (a pipeline bucket's server access logs); logging it would need another log "
         "bucket, which would need one in turn. Object access is auditable through CloudTrail data events."

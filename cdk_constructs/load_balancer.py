@@ -21,6 +21,7 @@ from cdk_constructs.acknowledgments import acknowledge, acknowledge_compliance, 
 from cdk_constructs.checkov import skip_checkov
 from cdk_constructs.domain import HostName, host_id
 from cdk_constructs.errors import ConstructError
+from cdk_constructs.log_buckets import log_sink_bucket
 from cdk_constructs.removal import RETAIN
 from cdk_constructs.service_alarms import paging_alarm
 from cdk_constructs.web_acl import LoadBalancerWebAcl
@@ -159,17 +160,7 @@ class ApplicationIngress(Construct):
         # Retained on stack deletion in every environment, dev included: a non-empty bucket
         # cannot be deleted by CloudFormation, and emptying it would need a Lambda-backed
         # custom resource. RetainExceptOnCreate: a failed first create leaves nothing behind.
-        bucket = s3.Bucket(
-            self,
-            "AccessLogs",
-            encryption=s3.BucketEncryption.S3_MANAGED,
-            enforce_ssl=True,
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-            versioned=True,
-            lifecycle_rules=[s3.LifecycleRule(expiration=Duration.days(365), noncurrent_version_expiration=Duration.days(30))],
-            removal_policy=RETAIN,
-        )
+        bucket = log_sink_bucket(self, "AccessLogs", removal_policy=RETAIN)
         sink = (
             "This bucket is itself a log sink (ALB access logs); server access logging for it would need another log "
             "bucket, which would need one in turn. Object-level access is auditable through CloudTrail data events."
