@@ -1,6 +1,11 @@
 """Where an environment deploys, for a CI job: `account=`, `region=` and `role=` lines (the
 format of $GITHUB_OUTPUT), read from the environment's config, the one source of truth.
 
+One delivery engine per environment: an environment the delivery pipeline deploys
+(config/pipeline.yaml) prints `skip=true` instead, and the deploy workflow leaves it to the
+pipeline. Two engines would race on the same stacks, and the second path to prod would go
+around the pipeline's approval.
+
     python -m tools.deploy_target --env prod >> "$GITHUB_OUTPUT"
 """
 
@@ -10,6 +15,7 @@ import sys
 
 from config.limits import REGIONS
 from config.models import PlatformConfig
+from config.pipeline_loader import PIPELINE_FILE, load_pipeline_config
 from tools.aws_account import environment_from_cli
 
 
@@ -23,7 +29,11 @@ def main(argv: list[str] | None = None) -> int:
     if config.github is None:
         sys.stderr.write(f"berth: environment '{config.name}' has no `github` section: it has no deploy role for CI\n")
         return 2
-    print(f"account={config.account}\nregion={config.region}\nrole={deploy_role_arn(config)}")
+    if PIPELINE_FILE.is_file() and config.name in load_pipeline_config(PIPELINE_FILE).environments:
+        sys.stderr.write(f"berth: the delivery pipeline (config/pipeline.yaml) deploys '{config.name}': the workflow leaves it\n")
+        print("skip=true")
+        return 0
+    print(f"skip=false\naccount={config.account}\nregion={config.region}\nrole={deploy_role_arn(config)}")
     return 0
 
 

@@ -12,6 +12,7 @@ import yaml
 
 from config import load_config
 from config.loader import available_environments
+from tools import deploy_target
 from tools.deploy_target import deploy_role_arn, main
 
 WORKFLOWS = Path(__file__).resolve().parents[2] / ".github" / "workflows"
@@ -44,8 +45,22 @@ def test_the_deploy_job_runs_in_its_github_environment_with_short_lived_credenti
     assert "secrets." not in (WORKFLOWS / "deploy-environment.yml").read_text()
 
 
-def test_the_role_ci_assumes_is_the_one_the_stack_creates(capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_role_ci_assumes_is_the_one_the_stack_creates(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     prod = load_config("prod")
     assert deploy_role_arn(prod).endswith(f":role/{prod.github_deploy_role_name}")
+    monkeypatch.setattr(deploy_target, "PIPELINE_FILE", Path("/nonexistent/pipeline.yaml"))  # no pipeline: the workflow deploys
     assert main(["--env", "prod"]) == 0
-    assert capsys.readouterr().out.splitlines() == ["account=222222222222", "region=eu-west-1", f"role={deploy_role_arn(prod)}"]
+    lines = capsys.readouterr().out.splitlines()
+    assert lines == ["skip=false", "account=222222222222", "region=eu-west-1", f"role={deploy_role_arn(prod)}"]
+
+
+def test_an_environment_the_pipeline_deploys_is_left_to_it(capsys: pytest.CaptureFixture[str]) -> None:
+    """One engine per environment: the shipped pipeline deploys prod, so the workflow skips it."""
+    assert main(["--env", "prod"]) == 0
+    captured = capsys.readouterr()
+    assert captured.out.splitlines() == ["skip=true"]
+    assert "the delivery pipeline (config/pipeline.yaml) deploys 'prod'" in captured.err
+    (job,) = _workflow("deploy-environment.yml")["jobs"].values()
+    guarded = {s.get("uses", s.get("name")): s.get("if") for s in job["steps"]}
+    assert guarded["aws-actions/configure-aws-credentials@v4"] == "steps.target.outputs.skip != 'true'"
+    assert guarded["Deploy"] == "steps.target.outputs.skip != 'true'"
