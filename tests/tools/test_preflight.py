@@ -482,3 +482,18 @@ def test_the_github_oidc_provider_is_created_once_per_account(aws: Clients) -> N
     iam.delete_open_id_connect_provider(OpenIDConnectProviderArn=arn)
     (missing,) = preflight.check_github(shared, aws)
     assert (missing.status, "none in this account" in missing.help) == (BLOCKER, True)
+
+
+def test_make_bootstrap_reads_its_arguments_from_the_command(capsys: pytest.CaptureFixture[str]) -> None:
+    """What the Makefile passes to `cdk bootstrap`: `python -m tools.bootstrap --env ENV --cdk-args`, and `--tooling`."""
+    assert bootstrap.main(["--env", "dev", "--cdk-args"]) == 0
+    assert capsys.readouterr().out.split() == [
+        "--trust",
+        TOOLING,
+        "--trust-for-lookup",
+        TOOLING,
+        "--cloudformation-execution-policies",
+        EXECUTION_POLICY,
+    ]
+    assert bootstrap.main(["--tooling"]) == 0
+    assert capsys.readouterr().out.split() == [f"aws://{TOOLING}/eu-west-1"]
