@@ -34,6 +34,8 @@ PROD = load_config("prod")
 
 TOOLING = "444444444444"  # config/pipeline.yaml's tooling account, which deploys dev
 EXECUTION_POLICY = "arn:aws:iam::aws:policy/AdministratorAccess"
+# What `cdk bootstrap` of an environment the pipeline deploys gets beyond the defaults.
+TRUST_ARGS = ["--trust", TOOLING, "--trust-for-lookup", TOOLING, "--cloudformation-execution-policies", EXECUTION_POLICY]
 
 
 class _CloudFormation:
@@ -359,14 +361,7 @@ def test_the_bootstrap_trusts_the_tooling_account_for_the_pipelines_environments
     from config.pipeline_loader import load_pipeline_config  # noqa: PLC0415
 
     pipeline = load_pipeline_config()
-    assert bootstrap.cdk_bootstrap_args(DEV, pipeline) == [
-        "--trust",
-        TOOLING,
-        "--trust-for-lookup",
-        TOOLING,
-        "--cloudformation-execution-policies",
-        EXECUTION_POLICY,
-    ]
+    assert bootstrap.cdk_bootstrap_args(DEV, pipeline) == TRUST_ARGS
     assert bootstrap.cdk_bootstrap_args(environment("dev", {"name": "sandbox"}), pipeline) == []
     assert bootstrap.cdk_bootstrap_args(environment("dev", {"account": TOOLING}), pipeline) == [], "its own account trusts itself"
 
@@ -487,13 +482,6 @@ def test_the_github_oidc_provider_is_created_once_per_account(aws: Clients) -> N
 def test_make_bootstrap_reads_its_arguments_from_the_command(capsys: pytest.CaptureFixture[str]) -> None:
     """What the Makefile passes to `cdk bootstrap`: `python -m tools.bootstrap --env ENV --cdk-args`, and `--tooling`."""
     assert bootstrap.main(["--env", "dev", "--cdk-args"]) == 0
-    assert capsys.readouterr().out.split() == [
-        "--trust",
-        TOOLING,
-        "--trust-for-lookup",
-        TOOLING,
-        "--cloudformation-execution-policies",
-        EXECUTION_POLICY,
-    ]
+    assert capsys.readouterr().out.split() == TRUST_ARGS
     assert bootstrap.main(["--tooling"]) == 0
     assert capsys.readouterr().out.split() == [f"aws://{TOOLING}/eu-west-1"]
