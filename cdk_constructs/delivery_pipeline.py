@@ -38,13 +38,12 @@ from cdk_constructs.artifact_buckets import artifact_bucket, harden_replication_
 from cdk_constructs.log_group import encrypted_log_group
 from cdk_constructs.pipeline_acknowledgments import acknowledge_generated
 from cdk_constructs.platform_key import PlatformKey
+from cdk_constructs.principals import BOOTSTRAP_QUALIFIER
 
 # What CodeBuild runs every step on: Ubuntu 22.04 with Python 3.11 and Node 20 among its
 # runtimes (the versions berth's Makefile is tested with).
 BUILD_IMAGE = codebuild.LinuxBuildImage.STANDARD_7_0
 RUNTIME_VERSIONS = {"python": "3.11", "nodejs": "20"}
-# The qualifier of the CDK bootstrap every target account runs (`cdk bootstrap` default).
-BOOTSTRAP_QUALIFIER = "hnb659fds"
 # Recorded in a wave's parameter before it has deployed once: the review compares with HEAD~1.
 NOTHING_DEPLOYED = "none"
 

@@ -25,6 +25,7 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from cdk_constructs.acknowledgments import acknowledge, default_policy
+from cdk_constructs.principals import BOOTSTRAP_QUALIFIER
 from cdk_constructs.stack_facts import stack_facts
 
 GITHUB_ISSUER = "token.actions.githubusercontent.com"
@@ -73,7 +74,7 @@ class GitHubDeployProps:
     environment: str
     role_name: str
     create_provider: bool = True
-    bootstrap_qualifier: str = "hnb659fds"
+    bootstrap_qualifier: str = BOOTSTRAP_QUALIFIER
     removal_policy: RemovalPolicy = RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE
 
 

@@ -7,6 +7,9 @@ from constructs import Construct
 
 from cdk_constructs.stack_facts import stack_facts
 
+# The qualifier of the CDK bootstrap (`cdk bootstrap`'s default): it names the bootstrap's roles.
+BOOTSTRAP_QUALIFIER = "hnb659fds"
+
 
 def own_arn(scope: Construct, service: str, resource: str) -> str:
     """An ARN in the stack's partition, region and account: arn:...:<service>:<region>:<account>:<resource>."""

@@ -23,6 +23,16 @@ class Pipeline:
     environments: dict[str, PlatformConfig]
     """Every environment the pipeline deploys, by name, in deploy order."""
 
+    @property
+    def regions(self) -> list[str]:
+        return tooling_regions(self.config, self.environments)
+
+
+def tooling_regions(config: PipelineConfig, environments: dict[str, PlatformConfig]) -> list[str]:
+    """The regions the tooling account works in: its own, then every other region an environment is
+    in (CodePipeline deploys a replication bucket's support stack there)."""
+    return [config.region, *sorted({c.region for c in environments.values()} - {config.region})]
+
 
 def load_pipeline_config(path: Path = PIPELINE_FILE) -> PipelineConfig:
     """config/pipeline.yaml alone, validated. Raises ConfigError listing every problem."""

@@ -41,7 +41,7 @@ def synthesize(config: PlatformConfig, *, outdir: str | None = None, first_deplo
     except Exception as exc:  # jsii raises RuntimeError; a bug of berth's own may raise anything
         outdir = Path(app.outdir)
         remove_assembly(outdir)
-        raise SynthError(_message(exc, app, config, outdir)) from None
+        raise SynthError(_message(exc, app, outdir, subject=f"environment '{config.name}'", config=config)) from None
 
 
 def synthesize_pipeline(pipeline: Pipeline, *, outdir: str | None = None) -> None:
@@ -55,34 +55,24 @@ def synthesize_pipeline(pipeline: Pipeline, *, outdir: str | None = None) -> Non
     except Exception as exc:  # as synthesize()
         out = Path(app.outdir)
         remove_assembly(out)
-        path = building(app)
-        if isinstance(exc, ConstructError):
-            path, text = exc.path, exc.reason
-        else:
-            text = _JSII_PREFIX.sub("", str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__)
-        if text.startswith("ValidationFailed"):
-            raise SynthError(
-                f"berth: the checks refused the pipeline: the findings are listed above and kept in {out}; fix each, or "
-                "acknowledge it on its resource with a reason. No template was kept."
-            ) from None
-        where = f" while building {path}" if path else ""
-        raise SynthError(f"berth: synthesis of the pipeline failed{where}: {text}\nNo template was kept.") from None
+        raise SynthError(_message(exc, app, out, subject="the pipeline")) from None
 
 
-def _message(exc: Exception, app: App, config: PlatformConfig, outdir: Path) -> str:
+def _message(exc: Exception, app: App, outdir: Path, *, subject: str, config: PlatformConfig | None = None) -> str:
+    """One message for `subject` (an environment, or the pipeline); with `config`, the field behind the construct."""
     text = _JSII_PREFIX.sub("", str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__)
     if text.startswith("ValidationFailed"):
         return (
-            f"berth: the checks refused environment '{config.name}': the findings are listed above and kept in "
+            f"berth: the checks refused {subject}: the findings are listed above and kept in "
             f"{outdir / REPORT}; fix each, or acknowledge it on its resource with a reason. No template was kept."
         )
     path = building(app)
     if isinstance(exc, ConstructError):  # berth's own constructs name themselves
         path, text = exc.path, exc.reason
-    field = config_field(path, config) if path else None
+    field = config_field(path, config) if path and config is not None else None
     where = f" while building {path}" if path else ""
     behind = f" (config: {field})" if field else ""
-    return f"berth: synthesis of environment '{config.name}' failed{where}{behind}: {text}\nNo template was kept."
+    return f"berth: synthesis of {subject} failed{where}{behind}: {text}\nNo template was kept."
 
 
 def building(app: App) -> str | None:

@@ -26,7 +26,7 @@ from typing import Any
 
 from config.errors import ConfigError
 from config.models import PlatformConfig
-from config.pipeline_loader import PIPELINE_FILE, load_pipeline_config
+from config.pipeline_loader import PIPELINE_FILE, load_pipeline_config, tooling_regions
 from config.pipeline_models import PipelineConfig
 from tools.aws_account import account_mismatch, environment_and_options, existing_service_linked_role, service_linked_roles
 
@@ -61,8 +61,7 @@ def cdk_bootstrap_args(config: PlatformConfig, pipeline: PipelineConfig | None) 
 def tooling_environments(pipeline: PipelineConfig, environments: dict[str, PlatformConfig]) -> list[str]:
     """aws://ACCOUNT/REGION of the tooling account in its own region and in every region the pipeline
     deploys to: CDK Pipelines deploys a replication bucket there (a support stack) for cross-region actions."""
-    regions = [pipeline.region, *sorted({c.region for c in environments.values()} - {pipeline.region})]
-    return [f"aws://{pipeline.account}/{region}" for region in regions]
+    return [f"aws://{pipeline.account}/{region}" for region in tooling_regions(pipeline, environments)]
 
 
 def _print_tooling() -> int:

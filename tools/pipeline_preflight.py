@@ -53,8 +53,7 @@ def check_connection(pipeline: Pipeline, aws: Clients) -> Iterator[Finding]:
 
 
 def check_bootstrap(pipeline: Pipeline, aws: Clients) -> Iterator[Finding]:
-    regions = [pipeline.config.region, *sorted({c.region for c in pipeline.environments.values()} - {pipeline.config.region})]
-    for region in regions:
+    for region in pipeline.regions:
         subject = f"{pipeline.config.account}/{region}"
 
         def call(region: str = region, subject: str = subject) -> Finding:
