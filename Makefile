@@ -25,9 +25,9 @@ REHEARSE_STAMP := $(REHEARSE_VENV)/.berth-installed
 PY_STAMP := $(VENV)/.berth-installed
 CHECKOV_STAMP := $(CHECKOV_VENV)/.berth-installed
 NODE_STAMP := node_modules/.berth-installed
-OPT_STAMP := $(VENV)/.berth-optimized
+OPT_STAMP := $(VENV)/.berth-bytecode
 
-.PHONY: help setup synth-setup synth synth-all bench bench-levers review rehearse rehearse-test test lint format regenerate guard snapshot-diff diff pipeline-synth preflight-pipeline deploy-pipeline bootstrap-tooling new-env upgrade-plan preflight deploy deploy-images set-image first-deploy destroy bootstrap clean
+.PHONY: help setup synth-setup synth synth-all bench bench-levers bench-breakdown review rehearse rehearse-test test lint format regenerate guard snapshot-diff diff pipeline-synth preflight-pipeline deploy-pipeline bootstrap-tooling new-env upgrade-plan preflight deploy deploy-images set-image first-deploy destroy bootstrap clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | sort
@@ -54,10 +54,14 @@ $(NODE_STAMP): package.json package-lock.json
 	@touch $@
 
 # The CLI runs the app with `python -O` (cdk.json; benchmarks/README.md says why): its modules need
-# their optimized bytecode (.opt-1.pyc), else the first synth compiles them (~7 s). Importing
+# their optimized bytecode (.opt-1.pyc), else every synth compiles them (~8 s more). Importing
 # what app.py imports, under -O, writes exactly those; jsii's Node starts, so after set-up.
+# aws_cdk.cx_api is loaded by app.synth(). PYTHONDONTWRITEBYTECODE (set in many container images,
+# and on the machine CI runs on) would make the import write nothing, and every synth would
+# compile ~8 s of Python: this one import writes anyway, into .venv and the checkout's ignored
+# __pycache__ folders. tests/test_app_cli.py checks a CLI synth compiles nothing installed.
 $(OPT_STAMP): $(PY_STAMP) $(NODE_STAMP)
-	$(PY) -O -c "import stacks.synthesis, stacks.pipeline_app"
+	env -u PYTHONDONTWRITEBYTECODE $(PY) -O -c "import stacks.synthesis, stacks.pipeline_app, aws_cdk.cx_api"
 	@touch $@
 
 setup: ## create .venv, .venv-checkov and node_modules from the pins (in parallel)
@@ -113,6 +117,9 @@ bench: setup ## benchmark synth and tests (median of 5 interleaved rounds); writ
 
 bench-levers: setup ## app.py's speed levers (-O, collector off, os._exit) one at a time and together; templates compared
 	$(PY) benchmarks/levers.py $(LEVERS_ARGS)
+
+bench-breakdown: setup ## where ENV's synth goes (jsii's Node profiled), and the least make synth could take with the same Node work
+	$(PY) benchmarks/breakdown.py --env $(ENV) $(BREAKDOWN_ARGS)
 
 review: synth-setup ## review.md: what this change does to every environment (BASE=<git ref>, default: merge-base with main)
 	$(PY) -m tools.review $(if $(BASE),--base $(BASE)) $(REVIEW_ARGS)

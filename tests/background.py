@@ -60,25 +60,44 @@ def clean_env(tmp_path: Path) -> dict[str, str]:
     return env
 
 
+# What Python's verbose mode (PYTHONVERBOSE=1) prints to stderr: the import trace, and site's
+# and the interpreter's banners.
+_TRACE = ("import ", "# ", "Processing ", "Adding directory", "Python 3.", 'Type "help"')
+
+
 @dataclass
 class CliSynth:
     """A `cdk synth` through the pinned CLI, started in the background."""
 
     outdir: Path
     process: subprocess.Popen[str]
+    _stderr: str | None = None
 
     def result(self) -> tuple[int, str]:
-        _, stderr = self.process.communicate(timeout=300)
-        return self.process.returncode, stderr
+        """The exit status and stderr, without Python's import trace (see `compiled`)."""
+        lines = self._all_stderr().splitlines(keepends=True)
+        return self.process.returncode, "".join(line for line in lines if not line.startswith(_TRACE))
+
+    def loaded(self) -> list[str]:
+        """Where the app's Python code came from, module by module: a bytecode file, or a source
+        file compiled on the spot (traced only when started with trace_imports)."""
+        prefix = "# code object from "
+        return [line.removeprefix(prefix).strip().strip("'") for line in self._all_stderr().splitlines() if line.startswith(prefix)]
+
+    def _all_stderr(self) -> str:
+        if self._stderr is None:
+            _, self._stderr = self.process.communicate(timeout=300)
+        return self._stderr
 
 
-def start_cli_synth(tmp_path: Path, *args: str) -> CliSynth:
+def start_cli_synth(tmp_path: Path, *args: str, trace_imports: bool = False) -> CliSynth:
     outdir = tmp_path / "out"
     # An earlier synth of another environment in the same output: it must not survive this one.
     outdir.mkdir()
     (outdir / "berth-other-ecs.template.json").write_text("{}")
     cmd = [str(NODE), str(CDK), "synth", "--quiet", "--output", str(outdir), *args]
-    process = subprocess.Popen(cmd, cwd=ROOT, env=clean_env(tmp_path), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    env = {**clean_env(tmp_path), **({"PYTHONVERBOSE": "1"} if trace_imports else {})}
+    process = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     return CliSynth(outdir, process)
 
 

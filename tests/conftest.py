@@ -40,7 +40,10 @@ def cli_synths(tmp_path_factory: pytest.TempPathFactory) -> dict[str, CliSynth]:
     return {
         # Without the metadata the CLI adds (construct paths, asset paths), as the tests'
         # in-process synth writes: the templates can then be compared byte for byte.
-        "good": start_cli_synth(tmp_path_factory.mktemp("cli-good"), "-c", "env=prod", "--no-path-metadata", "--no-asset-metadata"),
+        # Python's import trace on: tests/test_app_cli.py checks nothing installed is compiled.
+        "good": start_cli_synth(
+            tmp_path_factory.mktemp("cli-good"), "-c", "env=prod", "--no-path-metadata", "--no-asset-metadata", trace_imports=True
+        ),
         "bad": start_cli_synth(bad_dir, "-c", f"config={bad}"),
     }
 

@@ -110,6 +110,20 @@ def test_the_cli_writes_the_same_templates_as_the_tests_build(cli_synths: dict[s
         assert path.read_bytes() == (prod.outdir / path.name).read_bytes(), f"{path.name} differs"
 
 
+def test_the_cli_synth_compiles_nothing_installed(cli_synths: dict[str, CliSynth]) -> None:
+    """`python -O` needs the optimized bytecode of every installed module a synth loads, written
+    at set-up (the Makefile's .berth-bytecode step), even where PYTHONDONTWRITEBYTECODE is set:
+    without it every synth compiled ~8 s of aws-cdk-lib's Python, and took twice as long.
+    berth's own modules may be newer than their bytecode while being edited: not counted."""
+    synth = cli_synths["good"]
+    returncode, stderr = synth.result()
+    assert returncode == 0, stderr
+    loaded = synth.loaded()
+    assert any("/aws_cdk/__pycache__/" in path for path in loaded), "no import trace: PYTHONVERBOSE did not reach the app"
+    installed = [path for path in loaded if path.endswith(".py") and (not path.startswith(str(ROOT)) or "/.venv/" in path)]
+    assert installed == [], f"compiled from source on every synth: {installed}"
+
+
 def test_a_bare_python_app_py_runs_jsii_on_the_pinned_node(tmp_path: Path) -> None:
     """`python app.py` without make: jsii gets the pinned Node, not Node 20 from PATH (whose
     end-of-life banner the CLI synth above checks is absent)."""
