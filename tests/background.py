@@ -74,7 +74,7 @@ class CliSynth:
     _stderr: str | None = None
 
     def result(self) -> tuple[int, str]:
-        """The exit status and stderr, without Python's import trace (see `compiled`)."""
+        """The exit status and stderr, without Python's import trace (see `loaded`)."""
         lines = self._all_stderr().splitlines(keepends=True)
         return self.process.returncode, "".join(line for line in lines if not line.startswith(_TRACE))
 
