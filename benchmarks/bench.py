@@ -150,7 +150,8 @@ def _cli(*args: str) -> list[str]:
     return [str(NODE), str(CDK), *args]
 
 
-def _context() -> str:
+def project_context_json() -> str:
+    """cdk.json's context, as the CLI hands it to the app (CDK_CONTEXT_JSON)."""
     if str(ROOT) not in sys.path:  # run as a script, the checkout is not on the path
         sys.path.insert(0, str(ROOT))
     from stacks.context import project_context  # noqa: PLC0415
@@ -158,7 +159,7 @@ def _context() -> str:
     return json.dumps(project_context(ROOT))
 
 
-def _floor_app(workdir: Path) -> Path:
+def floor_app(workdir: Path) -> Path:
     floor = workdir / "floor"
     floor.mkdir()
     (floor / "app.py").write_text(
@@ -221,21 +222,21 @@ def scenarios(workdir: Path, skip_test: bool) -> list[Scenario]:
         Scenario(
             "1 floor (empty app, cdk synth)",
             _cli("synth", "--quiet", "--output", str(workdir / "floor-out")),
-            cwd=_floor_app(workdir),
+            cwd=floor_app(workdir),
             env=env,
         ),
         Scenario("2 make synth (dev)", ["make", "--no-print-directory", "synth"]),
         Scenario(
             "3 python -O app.py (dev)",
             APP,
-            env={**app_env, "CDK_CONTEXT_JSON": json.dumps({**json.loads(_context()), "env": "dev"})},
+            env={**app_env, "CDK_CONTEXT_JSON": json.dumps({**json.loads(project_context_json()), "env": "dev"})},
         ),
         Scenario("4 make synth-all", ["make", "--no-print-directory", "synth-all"]),
     ]
     if not skip_test:
         found.append(Scenario("5 make test", ["make", "--no-print-directory", "test"]))
     for count in SCALES:
-        context = {**json.loads(_context()), "config": str(_scaled_config(workdir, count))}
+        context = {**json.loads(project_context_json()), "config": str(_scaled_config(workdir, count))}
         found.append(
             Scenario(
                 f"6 app.py, {count} workers + {count} node groups",
@@ -245,10 +246,10 @@ def scenarios(workdir: Path, skip_test: bool) -> list[Scenario]:
         )
     found.append(Scenario("7 make review (warm, every environment)", ["make", "--no-print-directory", "review", "BASE=HEAD~1"]))
     for count in WEB_SCALES:
-        context = {**json.loads(_context()), "config": str(_web_config(workdir, count))}
+        context = {**json.loads(project_context_json()), "config": str(_web_config(workdir, count))}
         found.append(Scenario(f"8 app.py, dev + {count} web services", APP, env={**app_env, "CDK_CONTEXT_JSON": json.dumps(context)}))
     for count in SCALES:
-        context = {**json.loads(_context()), "config": str(_scaled_config(workdir, count, node_groups=1))}
+        context = {**json.loads(project_context_json()), "config": str(_scaled_config(workdir, count, node_groups=1))}
         found.append(Scenario(f"9 app.py, {count} workers + 1 node group", APP, env={**app_env, "CDK_CONTEXT_JSON": json.dumps(context)}))
     return found
 

